@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { exactlyOne, withRules } from "./cross-field-rule.ts";
+import { configMapKeyRef, localObjectRef, PRESERVE_UNKNOWN_FIELDS, secretKeyRef } from "./primitives.ts";
+
+export const MAX_TOOLS = 20;
+
+const systemPromptFrom = withRules(
+  z
+    .strictObject({
+      configMapKeyRef: configMapKeyRef.optional().describe("Read the system prompt from a ConfigMap key."),
+      secretKeyRef: secretKeyRef.optional().describe("Read the system prompt from a Secret key."),
+    })
+    .describe(
+      "Where to read the system prompt from. A change of the referenced data rolls out a new revision.",
+    ),
+  [
+    {
+      cel: "[has(self.configMapKeyRef), has(self.secretKeyRef)].filter(x, x).size() == 1",
+      message: "systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
+      holds: (from) => exactlyOne(from.configMapKeyRef, from.secretKeyRef),
+    },
+  ],
+);
+
+export const providerSpec = z
+  .strictObject({
+    baseURL: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .default("https://api.openai.com/v1")
+      .describe("Base URL of any OpenAI-compatible API (OpenAI, Azure OpenAI, vLLM, Ollama, LiteLLM, ...)."),
+    apiKeySecretRef: secretKeyRef
+      .optional()
+      .describe(
+        "Secret key holding the API key. Passed to the runtime as a secretKeyRef, never copied; rotating it rolls out a new revision.",
+      ),
+    timeoutSeconds: z.int().min(1).max(3600).default(60).describe("Timeout of one model call, in seconds."),
+    maxRetries: z
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe("Retries of a model call on 429 and 5xx, with backoff and jitter, honouring Retry-After."),
+  })
+  .describe("The model endpoint.");
+
+export const memorySpec = z
+  .strictObject({
+    redis: z
+      .strictObject({
+        urlSecretRef: secretKeyRef.describe("Secret key holding the Redis URL (redis:// or rediss://)."),
+      })
+      .describe("Redis that holds session history, rate-limit counters and the response cache."),
+    ttlSeconds: z
+      .int()
+      .min(60)
+      .default(86_400)
+      .describe("Seconds a session's history is kept after its last turn."),
+    maxHistoryMessages: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(50)
+      .describe("Messages of history kept per session; older ones are trimmed."),
+  })
+  .describe("Conversation memory. Needed for more than one replica, autoscaling, rate limits and the cache.");
+
+export const cacheSpec = z
+  .strictObject({
+    ttlSeconds: z.int().min(1).default(3600).describe("Seconds a cached response is served."),
+  })
+  .describe(
+    "Response cache in Redis, used only for deterministic requests (temperature 0, no tools, no session).",
+  );
+
+export const toolSpec = withRules(
+  z
+    .strictObject({
+      name: z
+        .string()
+        .regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '_' or '-'" })
+        .describe("Function name the model calls (1-64 letters, digits, '_' or '-'); unique among tools."),
+      description: z.string().max(1024).optional().describe("What the tool does, shown to the model."),
+      url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .optional()
+        .describe("HTTP endpoint the runtime POSTs the call's JSON arguments to."),
+      agentRef: localObjectRef
+        .optional()
+        .describe("Another AgentDeployment in the same namespace, called through its Service."),
+      parameters: z
+        .record(z.string(), z.unknown())
+        .meta(PRESERVE_UNKNOWN_FIELDS)
+        .optional()
+        .describe("JSON Schema of the arguments, passed to the model as the function's parameters."),
+      timeoutSeconds: z.int().min(1).max(600).default(30).describe("Timeout of one call, in seconds."),
+    })
+    .describe("A tool the model may call; the runtime executes the call over HTTP."),
+  [
+    {
+      cel: "[has(self.url), has(self.agentRef)].filter(x, x).size() == 1",
+      message: "a tool needs exactly one of url or agentRef",
+      holds: (tool) => exactlyOne(tool.url, tool.agentRef),
+    },
+  ],
+);
+
+export const agentSpec = withRules(
+  z
+    .strictObject({
+      model: z.string().min(1).max(256).describe("Model name sent to the provider, e.g. gpt-4o-mini."),
+      temperature: z.number().min(0).max(2).optional().describe("Sampling temperature, 0 to 2."),
+      maxTokens: z.int().min(1).optional().describe("Upper bound on tokens generated per model call."),
+      systemPrompt: z
+        .string()
+        .max(65_536)
+        .optional()
+        .describe("System prompt text. Use systemPromptFrom for long or shared prompts."),
+      systemPromptFrom: systemPromptFrom.optional(),
+      provider: providerSpec.prefault({}),
+      memory: memorySpec.optional(),
+      cache: cacheSpec.optional(),
+      tools: z
+        .array(toolSpec)
+        .max(MAX_TOOLS)
+        .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
+        .optional()
+        .describe(`Tools the model may call, at most ${MAX_TOOLS}, unique by name.`),
+      maxToolRounds: z
+        .int()
+        .min(1)
+        .max(50)
+        .default(5)
+        .describe("Model/tool round trips allowed in one request before the runtime stops the loop."),
+    })
+    .describe("What the agent is: model, prompt, provider, memory and tools."),
+  [
+    {
+      cel: "!(has(self.systemPrompt) && has(self.systemPromptFrom))",
+      message: "set systemPrompt or systemPromptFrom, not both",
+      field: "systemPromptFrom",
+      holds: (agent) => !(agent.systemPrompt !== undefined && agent.systemPromptFrom !== undefined),
+    },
+    {
+      cel: "!has(self.cache) || has(self.memory)",
+      message: "cache needs memory.redis: the response cache lives in Redis",
+      field: "cache",
+      holds: (agent) => agent.cache === undefined || agent.memory !== undefined,
+    },
+    {
+      cel: "!has(self.tools) || self.tools.all(t, self.tools.exists_one(u, u.name == t.name))",
+      message: "tool names must be unique",
+      field: "tools",
+      holds: (agent) => new Set(agent.tools?.map((tool) => tool.name)).size === (agent.tools?.length ?? 0),
+    },
+  ],
+);

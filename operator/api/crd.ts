@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { agentDeploymentSpec, NAME_RULE } from "./agent-deployment.ts";
+import {
+  API_GROUP,
+  API_VERSION,
+  CATEGORIES,
+  CRD_NAME,
+  KIND,
+  LIST_KIND,
+  PLURAL,
+  SHORT_NAMES,
+  SINGULAR,
+} from "./constants.ts";
+import { agentDeploymentStatus } from "./status.ts";
+import { type JsonSchema, toStructuralSchema } from "./structural-schema.ts";
+
+function structural(schema: z.ZodType): JsonSchema {
+  return toStructuralSchema(z.toJSONSchema(schema, { io: "input", unrepresentable: "throw" }) as JsonSchema);
+}
+
+/** The CustomResourceDefinition of AgentDeployment, generated from the zod schema. */
+export function buildCrd() {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: {
+      name: CRD_NAME,
+      labels: { "app.kubernetes.io/name": "agentry", "app.kubernetes.io/part-of": "agentry" },
+    },
+    spec: {
+      group: API_GROUP,
+      names: {
+        kind: KIND,
+        listKind: LIST_KIND,
+        plural: PLURAL,
+        singular: SINGULAR,
+        shortNames: SHORT_NAMES,
+        categories: CATEGORIES,
+      },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          storage: true,
+          subresources: {
+            status: {},
+            scale: {
+              specReplicasPath: ".spec.replicas",
+              statusReplicasPath: ".status.replicas",
+              labelSelectorPath: ".status.selector",
+            },
+          },
+          additionalPrinterColumns: [
+            {
+              name: "Phase",
+              type: "string",
+              jsonPath: ".status.phase",
+              description: "Progressing, Paused, Healthy or Degraded.",
+            },
+            { name: "Desired", type: "integer", jsonPath: ".spec.replicas", description: "Desired pods." },
+            {
+              name: "Ready",
+              type: "integer",
+              jsonPath: ".status.readyReplicas",
+              description: "Ready pods of all revisions.",
+            },
+            {
+              name: "Weight",
+              type: "integer",
+              jsonPath: ".status.canary.weight",
+              description: "Percent of traffic on the new revision.",
+            },
+            {
+              name: "Stable",
+              type: "string",
+              jsonPath: ".status.stableRevision",
+              description: "Stable revision.",
+            },
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+            {
+              name: "Message",
+              type: "string",
+              jsonPath: ".status.message",
+              priority: 1,
+              description: "What is going on.",
+            },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              description:
+                "AgentDeployment runs an LLM agent: the agent runtime's Deployments, Service, autoscaler, " +
+                "Secrets and probes, and rolls out new versions by rolling update, canary or blue-green.",
+              required: ["spec"],
+              properties: {
+                apiVersion: {
+                  type: "string",
+                  description: "APIVersion of this object: agentry.dev/v1alpha1.",
+                },
+                kind: { type: "string", description: "Kind of this object: AgentDeployment." },
+                metadata: { type: "object" },
+                spec: structural(agentDeploymentSpec),
+                status: structural(agentDeploymentStatus),
+              },
+              "x-kubernetes-validations": [{ rule: NAME_RULE.cel, message: NAME_RULE.message }],
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * `npm run generate`: writes the CRD and the API reference from the zod schema. A test runs the
+ * same functions and fails when the checked-in files differ.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { renderApiReference } from "./api-reference.ts";
+import { buildCrd } from "./crd.ts";
+import { renderCrdYaml } from "./crd-yaml.ts";
+
+export const CRD_FILE = "crds/agentry.dev_agentdeployments.yaml";
+export const API_REFERENCE_FILE = "docs/api.md";
+
+export function generatedFiles(): Record<string, string> {
+  const crd = buildCrd();
+  return { [CRD_FILE]: renderCrdYaml(crd), [API_REFERENCE_FILE]: renderApiReference(crd) };
+}
+
+if (import.meta.main) {
+  const root = join(import.meta.dirname, "..", "..");
+  for (const [file, content] of Object.entries(generatedFiles())) {
+    const target = join(root, file);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    console.log(`wrote ${file}`);
+  }
+}

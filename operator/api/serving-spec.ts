@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { withRules } from "./cross-field-rule.ts";
+import { secretKeyRef } from "./primitives.ts";
+
+export const serviceSpec = z
+  .strictObject({
+    type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("Service type."),
+    port: z.int().min(1).max(65_535).default(80).describe("Port the Service listens on."),
+    annotations: z.record(z.string(), z.string()).optional().describe("Extra annotations on the Service."),
+  })
+  .describe("The Service NAME that receives the agent's traffic.");
+
+export const jwtSpec = z
+  .strictObject({
+    jwksURL: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .describe(
+        "JWKS endpoint of the issuer (RS/ES/EdDSA keys). Without it, secretRef holds an HS256 secret.",
+      ),
+    issuer: z.string().max(1024).optional().describe("Required `iss` claim."),
+    audience: z.string().max(1024).optional().describe("Required `aud` claim."),
+    rolesClaim: z
+      .string()
+      .max(256)
+      .optional()
+      .describe("Claim holding the caller's roles; when set, a token needs role `agent:invoke`."),
+  })
+  .describe("How JWTs are verified.");
+
+export const authSpec = withRules(
+  z
+    .strictObject({
+      mode: z
+        .enum(["none", "apiKey", "jwt"])
+        .default("none")
+        .describe(
+          "none: open. apiKey: a key in the Authorization or x-api-key header. jwt: a bearer token verified by jose.",
+        ),
+      secretRef: secretKeyRef
+        .optional()
+        .describe(
+          "apiKey: Secret key holding the accepted keys, one per line. jwt: the HS256 secret. " +
+            "Without it in apiKey mode the operator generates Secret NAME-auth once and never overwrites it.",
+        ),
+      jwt: jwtSpec.optional(),
+    })
+    .describe("Who may call the agent."),
+  [
+    {
+      cel: "!has(self.jwt) || self.mode == 'jwt'",
+      message: "jwt settings need mode: jwt",
+      field: "jwt",
+      holds: (auth) => auth.jwt === undefined || auth.mode === "jwt",
+    },
+    {
+      cel: "self.mode != 'jwt' || (has(self.jwt) && has(self.jwt.jwksURL)) || has(self.secretRef)",
+      message: "mode jwt needs jwt.jwksURL or a secretRef holding the HS256 secret",
+      field: "mode",
+      holds: (auth) => auth.mode !== "jwt" || auth.jwt?.jwksURL !== undefined || auth.secretRef !== undefined,
+    },
+    {
+      cel: "self.mode != 'none' || !has(self.secretRef)",
+      message: "secretRef is not used with mode: none",
+      field: "secretRef",
+      holds: (auth) => auth.mode !== "none" || auth.secretRef === undefined,
+    },
+  ],
+);
+
+export const rateLimitSpec = z
+  .strictObject({
+    requestsPerMinute: z.int().min(1).describe("Sustained requests per minute per key, across all replicas."),
+    burst: z.int().min(0).default(0).describe("Extra requests allowed above the sustained rate in a burst."),
+    key: z
+      .enum(["client", "global"])
+      .default("client")
+      .describe("client: per API key, JWT subject or client IP. global: one budget for the whole agent."),
+  })
+  .describe("Rate limit enforced in Redis, so it holds across replicas. Needs agent.memory.redis.");

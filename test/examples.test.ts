@@ -1,0 +1,51 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { validateManifests } from "../operator/cli/validate-manifests.ts";
+
+const root = join(import.meta.dirname, "..");
+const examples = readdirSync(join(root, "examples")).filter((file) => file.endsWith(".yaml"));
+
+describe("examples", () => {
+  it("cover basic, canary, blue-green, autoscaling and tools", () => {
+    expect(examples).toEqual(
+      expect.arrayContaining([
+        "basic.yaml",
+        "canary.yaml",
+        "blue-green.yaml",
+        "autoscaling.yaml",
+        "tools.yaml",
+      ]),
+    );
+  });
+
+  it.each(examples)("%s is valid and holds at least one AgentDeployment", (file) => {
+    const report = validateManifests(readFileSync(join(root, "examples", file), "utf8"), file);
+    expect(report.errors).toEqual([]);
+    expect(report.summary.some((line) => line.includes("is valid"))).toBe(true);
+  });
+
+  it("tools.yaml: the agentRef points at an agent defined next to it", () => {
+    const documents = parseAllDocuments(readFileSync(join(root, "examples", "tools.yaml"), "utf8"));
+    const agents = (Array.isArray(documents) ? documents : []).map((document) => document.toJS());
+    const names = new Set(agents.map((agent) => agent.metadata.name));
+    const refs = agents.flatMap((agent) =>
+      (agent.spec.agent.tools ?? []).flatMap(
+        (tool: { agentRef?: { name: string } }) => tool.agentRef?.name ?? [],
+      ),
+    );
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(names).toContain(ref);
+  });
+
+  it("argocd/application.yaml syncs a folder of this repository that exists", () => {
+    const [application] = parseAllDocuments(
+      readFileSync(join(root, "examples", "argocd", "application.yaml"), "utf8"),
+    );
+    const app = application?.toJS();
+    expect(app).toMatchObject({ apiVersion: "argoproj.io/v1alpha1", kind: "Application" });
+    expect(existsSync(join(root, app.spec.source.path))).toBe(true);
+    expect(app.spec.syncPolicy.syncOptions).toContain("ServerSideApply=true");
+  });
+});
