@@ -130,7 +130,7 @@ export const agentSpec = withRules(
       maxToolRounds: z
         .int()
         .min(1)
-        .max(50)
+        .max(20)
         .default(5)
         .describe("Model/tool round trips allowed in one request before the runtime stops the loop."),
     })

@@ -25,7 +25,16 @@ export const jwtSpec = z
       .string()
       .max(256)
       .optional()
-      .describe("Claim holding the caller's roles; when set, a token needs role `agent:invoke`."),
+      .describe(
+        "Claim holding the caller's roles (dotted path; array or space-separated string). Default: roles.",
+      ),
+    routeRoles: z
+      .record(
+        z.string().regex(/^\//, { message: "must be a path starting with /" }),
+        z.array(z.string().min(1)).min(1),
+      )
+      .optional()
+      .describe('Roles per endpoint, e.g. {"/v1/chat": ["chat"]}: a token needs one of them to call it.'),
   })
   .describe("How JWTs are verified.");
 
@@ -55,10 +64,11 @@ export const authSpec = withRules(
       holds: (auth) => auth.jwt === undefined || auth.mode === "jwt",
     },
     {
-      cel: "self.mode != 'jwt' || (has(self.jwt) && has(self.jwt.jwksURL)) || has(self.secretRef)",
-      message: "mode jwt needs jwt.jwksURL or a secretRef holding the HS256 secret",
+      cel: "self.mode != 'jwt' || ((has(self.jwt) && has(self.jwt.jwksURL)) != has(self.secretRef))",
+      message: "mode jwt needs exactly one of jwt.jwksURL or a secretRef holding the HS256 secret",
       field: "mode",
-      holds: (auth) => auth.mode !== "jwt" || auth.jwt?.jwksURL !== undefined || auth.secretRef !== undefined,
+      holds: (auth) =>
+        auth.mode !== "jwt" || (auth.jwt?.jwksURL !== undefined) !== (auth.secretRef !== undefined),
     },
     {
       cel: "self.mode != 'none' || !has(self.secretRef)",
@@ -72,10 +82,16 @@ export const authSpec = withRules(
 export const rateLimitSpec = z
   .strictObject({
     requestsPerMinute: z.int().min(1).describe("Sustained requests per minute per key, across all replicas."),
-    burst: z.int().min(0).default(0).describe("Extra requests allowed above the sustained rate in a burst."),
+    burst: z
+      .int()
+      .min(1)
+      .optional()
+      .describe("Requests a key may send at once (token bucket size); default: requestsPerMinute."),
     key: z
-      .enum(["client", "global"])
+      .enum(["client", "ip", "global"])
       .default("client")
-      .describe("client: per API key, JWT subject or client IP. global: one budget for the whole agent."),
+      .describe(
+        "client: per API key or JWT subject, else client IP. ip: per client IP. global: one budget for the whole agent.",
+      ),
   })
   .describe("Rate limit enforced in Redis, so it holds across replicas. Needs agent.memory.redis.");

@@ -1,0 +1,130 @@
+import type { RuntimeEnvName } from "../../agent-runtime/config.ts";
+import type { AgentDeployment } from "../api/agent-deployment.ts";
+import { LABELS } from "../api/constants.ts";
+import { AUTH_SECRET_KEY, childNames } from "./names.ts";
+
+/** core/v1 EnvVar. */
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: Record<string, unknown>;
+}
+
+/** The port the runtime listens on inside the pod. */
+export const RUNTIME_PORT = 8080;
+
+/** Seconds kept between the runtime's drain deadline and the kubelet's SIGKILL. */
+const SHUTDOWN_MARGIN_SECONDS = 5;
+
+export interface RuntimeEnvContext {
+  /** Service port of each AgentDeployment a tool's agentRef names; absent = not found. */
+  agentPorts: ReadonlyMap<string, number>;
+  clusterDomain: string;
+}
+
+export interface RuntimeEnvResult {
+  env: EnvVar[];
+  /** Tools whose agentRef names no AgentDeployment. */
+  missingAgents: string[];
+}
+
+/**
+ * The runtime container's environment, built from the spec against the runtime's contract
+ * (agent-runtime/config.ts). Secret values are passed as secretKeyRef only: nothing secret is
+ * copied into the pod template, logs or Events.
+ */
+export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvContext): RuntimeEnvResult {
+  const { spec } = agent;
+  const { name } = agent.metadata;
+  const namespace = agent.metadata.namespace ?? "default";
+  const env: EnvVar[] = [];
+  const set = (variable: RuntimeEnvName, value: string | number | undefined) => {
+    if (value !== undefined) env.push({ name: variable, value: String(value) });
+  };
+  const fromSecret = (variable: RuntimeEnvName, ref: { name: string; key: string }) => {
+    env.push({ name: variable, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+  };
+
+  const { agent: agentSpec, auth, rateLimit } = spec;
+  set("AGENTRY_MODEL", agentSpec.model);
+  set("AGENTRY_TEMPERATURE", agentSpec.temperature);
+  set("AGENTRY_MAX_TOKENS", agentSpec.maxTokens);
+  set("AGENTRY_SYSTEM_PROMPT", agentSpec.systemPrompt);
+  const promptFrom = agentSpec.systemPromptFrom;
+  if (promptFrom?.configMapKeyRef) {
+    env.push({
+      name: "AGENTRY_SYSTEM_PROMPT",
+      valueFrom: { configMapKeyRef: { ...promptFrom.configMapKeyRef } },
+    });
+  }
+  if (promptFrom?.secretKeyRef) fromSecret("AGENTRY_SYSTEM_PROMPT", promptFrom.secretKeyRef);
+
+  set("AGENTRY_PROVIDER_BASE_URL", agentSpec.provider.baseURL);
+  if (agentSpec.provider.apiKeySecretRef)
+    fromSecret("AGENTRY_PROVIDER_API_KEY", agentSpec.provider.apiKeySecretRef);
+  set("AGENTRY_PROVIDER_TIMEOUT_SECONDS", agentSpec.provider.timeoutSeconds);
+  set("AGENTRY_PROVIDER_MAX_RETRIES", agentSpec.provider.maxRetries);
+
+  if (agentSpec.memory) {
+    fromSecret("AGENTRY_REDIS_URL", agentSpec.memory.redis.urlSecretRef);
+    // Every revision of the agent shares one key space: a session continues on any revision.
+    set("AGENTRY_REDIS_KEY_PREFIX", `agentry:${namespace}/${name}:`);
+    set("AGENTRY_MEMORY_TTL_SECONDS", agentSpec.memory.ttlSeconds);
+    set("AGENTRY_MEMORY_MAX_HISTORY_MESSAGES", agentSpec.memory.maxHistoryMessages);
+  }
+  if (agentSpec.cache) set("AGENTRY_CACHE_TTL_SECONDS", agentSpec.cache.ttlSeconds);
+
+  const missingAgents: string[] = [];
+  if (agentSpec.tools && agentSpec.tools.length > 0) {
+    const tools = agentSpec.tools.map((tool) => {
+      const base = {
+        name: tool.name,
+        ...(tool.description === undefined ? {} : { description: tool.description }),
+        ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
+        timeoutSeconds: tool.timeoutSeconds,
+      };
+      if (tool.url !== undefined) return { ...base, url: tool.url, kind: "http" };
+      const target = tool.agentRef?.name ?? "";
+      const port = context.agentPorts.get(target);
+      if (port === undefined) missingAgents.push(target);
+      const host = `${childNames.service(target)}.${namespace}.svc.${context.clusterDomain}`;
+      return { ...base, url: `http://${host}:${port ?? 80}/v1/chat`, kind: "agent" };
+    });
+    set("AGENTRY_TOOLS", JSON.stringify(tools));
+  }
+  set("AGENTRY_MAX_TOOL_ROUNDS", agentSpec.maxToolRounds);
+
+  set("AGENTRY_AUTH_MODE", auth.mode);
+  if (auth.mode === "apiKey") {
+    fromSecret(
+      "AGENTRY_API_KEYS",
+      auth.secretRef ?? { name: childNames.authSecret(name), key: AUTH_SECRET_KEY },
+    );
+  }
+  if (auth.mode === "jwt") {
+    if (auth.secretRef) fromSecret("AGENTRY_JWT_SECRET", auth.secretRef);
+    set("AGENTRY_JWT_JWKS_URL", auth.jwt?.jwksURL);
+    set("AGENTRY_JWT_ISSUER", auth.jwt?.issuer);
+    set("AGENTRY_JWT_AUDIENCE", auth.jwt?.audience);
+    set("AGENTRY_JWT_ROLES_CLAIM", auth.jwt?.rolesClaim);
+    if (auth.jwt?.routeRoles) set("AGENTRY_AUTH_ROUTE_ROLES", JSON.stringify(auth.jwt.routeRoles));
+  }
+  if (rateLimit) {
+    set("AGENTRY_RATE_LIMIT_RPM", rateLimit.requestsPerMinute);
+    set("AGENTRY_RATE_LIMIT_BURST", rateLimit.burst);
+    set("AGENTRY_RATE_LIMIT_KEY", rateLimit.key);
+  }
+  // The revision hash is computed over this template, so the runtime reads it from its pod label.
+  env.push({
+    name: "AGENTRY_REVISION",
+    valueFrom: { fieldRef: { fieldPath: `metadata.labels['${LABELS.revision}']` } },
+  });
+  set("AGENTRY_PORT", RUNTIME_PORT);
+  set(
+    "AGENTRY_SHUTDOWN_DEADLINE_SECONDS",
+    Math.max(1, spec.terminationGracePeriodSeconds - SHUTDOWN_MARGIN_SECONDS),
+  );
+
+  for (const variable of spec.env ?? []) env.push({ ...variable } as EnvVar);
+  return { env, missingAgents };
+}

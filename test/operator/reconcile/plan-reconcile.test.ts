@@ -1,0 +1,356 @@
+import { describe, expect, it } from "vitest";
+import type { AgentDeployment } from "../../../operator/api/agent-deployment.ts";
+import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
+import type { Deployment, KubeObject, Secret } from "../../../operator/kube/objects.ts";
+import {
+  childKey,
+  type ObservedState,
+  planReconcile,
+  type ReconcilePlan,
+} from "../../../operator/reconcile/plan-reconcile.ts";
+
+const config = { defaultImage: "ghcr.io/agentry/agent-runtime:0.1.0", clusterDomain: "cluster.local" };
+const now = new Date("2026-11-26T10:00:00.123Z");
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+function agent(spec: Record<string, unknown>, status?: AgentDeployment["status"]): AgentDeployment {
+  const result = parseAgentDeployment({
+    apiVersion: "agentry.dev/v1alpha1",
+    kind: "AgentDeployment",
+    metadata: { name: "bot", namespace: "agents", uid: "uid-1", generation: 1 },
+    spec,
+    ...(status ? { status } : {}),
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.value;
+}
+
+function secret(name: string, data: Record<string, string>): Secret {
+  return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "agents" }, data };
+}
+
+const baseSpec = {
+  agent: { model: "gpt-4o-mini", provider: { apiKeySecretRef: { name: "openai", key: "api-key" } } },
+};
+
+function observedOf(target: AgentDeployment, overrides: Partial<ObservedState> = {}): ObservedState {
+  return {
+    agent: target,
+    deployments: [],
+    children: new Map(),
+    data: {
+      secrets: new Map([["openai", secret("openai", { "api-key": b64("sk-1") })]]),
+      configMaps: new Map(),
+    },
+    agentPorts: new Map(),
+    ...overrides,
+  };
+}
+
+let clock = 0;
+/**
+ * Plays the plan against a pretend cluster: applied objects are stored as written, Deployments
+ * get all their pods available at once, scaled ones follow, deleted ones vanish, status persists.
+ */
+function applyPlan(observed: ObservedState, plan: ReconcilePlan): ObservedState {
+  const deployments = new Map(
+    observed.deployments.map((deployment) => [deployment.metadata.name, deployment]),
+  );
+  const children = new Map(observed.children);
+  const secrets = new Map(observed.data.secrets);
+  for (const object of [...plan.apply, ...plan.createIfMissing]) {
+    if (object.kind === "Deployment") {
+      const replicas = (object.spec as { replicas: number }).replicas;
+      const existing = deployments.get(object.metadata.name);
+      deployments.set(object.metadata.name, {
+        ...(object as Deployment),
+        metadata: {
+          ...object.metadata,
+          creationTimestamp:
+            existing?.metadata.creationTimestamp ?? `2026-11-26T09:00:${String(clock++).padStart(2, "0")}Z`,
+        },
+        status: { replicas, readyReplicas: replicas, availableReplicas: replicas },
+      });
+    } else if (object.kind === "Secret") {
+      const data = Object.fromEntries(
+        Object.entries((object as Secret).stringData ?? {}).map(([key, value]) => [key, b64(value)]),
+      );
+      secrets.set(object.metadata.name, { ...(object as Secret), data });
+      children.set(childKey("Secret", object.metadata.name), object);
+    } else {
+      children.set(childKey(object.kind, object.metadata.name), object as KubeObject);
+    }
+  }
+  for (const { name, replicas } of plan.scale) {
+    const existing = deployments.get(name);
+    if (existing) {
+      deployments.set(name, {
+        ...existing,
+        spec: { ...existing.spec, replicas },
+        status: { replicas, readyReplicas: replicas, availableReplicas: replicas },
+      });
+    }
+  }
+  for (const ref of plan.delete) {
+    if (ref.kind === "Deployment") deployments.delete(ref.name);
+    else children.delete(childKey(ref.kind, ref.name));
+  }
+  return {
+    ...observed,
+    agent: { ...observed.agent, status: plan.status },
+    deployments: [...deployments.values()],
+    children,
+    data: { ...observed.data, secrets },
+  };
+}
+
+const generateKey = () => "generated-key-0123456789abcdef";
+
+/** Reconciles until a plan writes nothing; returns every plan on the way. */
+function converge(start: ObservedState, limit = 20) {
+  let observed = start;
+  const plans: ReconcilePlan[] = [];
+  for (let round = 0; round < limit; round++) {
+    const plan = planReconcile(observed, config, now, generateKey);
+    plans.push(plan);
+    const writes = plan.apply.length + plan.createIfMissing.length + plan.scale.length + plan.delete.length;
+    const statusChanged = JSON.stringify(plan.status) !== JSON.stringify(observed.agent.status);
+    observed = applyPlan(observed, plan);
+    if (writes === 0 && !statusChanged) return { observed, plans };
+  }
+  throw new Error("did not converge");
+}
+
+describe("planReconcile", () => {
+  it("creates the revision's Deployment and the Service for a new agent", () => {
+    const plan = planReconcile(observedOf(agent(baseSpec)), config, now, generateKey);
+    expect(plan.apply.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([
+      expect.stringMatching(/^Deployment\/bot-[0-9a-z]{10}$/),
+      "Service/bot",
+    ]);
+    expect(plan.status).toMatchObject({ phase: "Progressing", selector: "agentry.dev/agent=bot" });
+    expect(plan.events).toEqual([expect.objectContaining({ type: "Normal", reason: "RolloutStarted" })]);
+    expect(plan.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  it("passes secrets as secretKeyRef only, never as values", () => {
+    const plan = planReconcile(observedOf(agent(baseSpec)), config, now, generateKey);
+    const deployment = JSON.stringify(plan.apply[0]);
+    expect(deployment).toContain('"secretKeyRef":{"name":"openai","key":"api-key"}');
+    expect(deployment).not.toContain(b64("sk-1"));
+    expect(deployment).not.toContain("sk-1");
+  });
+
+  it("converges to Healthy/Ready and then writes nothing at all", () => {
+    const { observed, plans } = converge(observedOf(agent(baseSpec)));
+    expect(observed.agent.status).toMatchObject({
+      phase: "Healthy",
+      replicas: 1,
+      availableReplicas: 1,
+      stableRevision: observed.agent.status?.updateRevision,
+      url: "http://bot.agents.svc.cluster.local",
+    });
+    expect(observed.agent.status?.conditions?.map(({ type, status }) => `${type}=${status}`)).toEqual([
+      "Ready=True",
+      "Reconciling=False",
+      "Stalled=False",
+      "Available=True",
+      "Paused=False",
+    ]);
+    const last = plans.at(-1);
+    expect(last?.apply).toEqual([]);
+    expect(last?.events).toEqual([]);
+    expect(plans.flatMap((plan) => plan.events.map((event) => event.reason))).toEqual([
+      "RolloutStarted",
+      "RolloutComplete",
+    ]);
+    // Status timestamps are in whole seconds, as the API server stores them.
+    expect(observed.agent.status?.conditions?.[0]?.lastTransitionTime).toBe("2026-11-26T10:00:00Z");
+  });
+
+  it("rolls an image change out as a new revision and deletes the old Deployment when done", () => {
+    const first = converge(observedOf(agent({ ...baseSpec, replicas: 1 }))).observed;
+    const oldRevision = first.agent.status?.updateRevision;
+    const changed = agent({ ...baseSpec, image: "ghcr.io/agentry/agent-runtime:0.2.0" }, first.agent.status);
+    const { observed, plans } = converge({ ...first, agent: changed });
+    const newRevision = observed.agent.status?.updateRevision;
+    expect(newRevision).not.toBe(oldRevision);
+    expect(observed.deployments.map((deployment) => deployment.metadata.name)).toEqual([
+      `bot-${newRevision}`,
+    ]);
+    expect(plans[0]?.status.phase).toBe("Progressing");
+    expect(plans[0]?.status.message).toContain(`rolling update to revision ${newRevision}`);
+    expect(observed.agent.status?.history?.map((entry) => `${entry.revision}:${entry.outcome}`)).toEqual([
+      `${newRevision}:Promoted`,
+      `${oldRevision}:Promoted`,
+    ]);
+    expect(observed.agent.status?.history?.[0]?.image).toBe("ghcr.io/agentry/agent-runtime:0.2.0");
+  });
+
+  it("never lets availability drop below the desired count during a rollout (maxUnavailable 0)", () => {
+    const spec = {
+      ...baseSpec,
+      replicas: 4,
+      agent: { ...baseSpec.agent, memory: { redis: { urlSecretRef: { name: "openai", key: "api-key" } } } },
+    };
+    const first = converge(observedOf(agent(spec))).observed;
+    const changed = agent({ ...spec, agent: { ...spec.agent, model: "gpt-4o" } }, first.agent.status);
+    let observed: ObservedState = { ...first, agent: changed };
+    for (let round = 0; round < 30; round++) {
+      const plan = planReconcile(observed, config, now, generateKey);
+      observed = applyPlan(observed, plan);
+      const available = observed.deployments.reduce((sum, d) => sum + (d.status?.availableReplicas ?? 0), 0);
+      const total = observed.deployments.reduce((sum, d) => sum + (d.spec?.replicas ?? 0), 0);
+      expect(available).toBeGreaterThanOrEqual(4);
+      expect(total).toBeLessThanOrEqual(5);
+      if (plan.status.phase === "Healthy") return;
+    }
+    throw new Error("rollout did not finish");
+  });
+
+  it("gives the same revision whatever the key order of the spec", () => {
+    const a = planReconcile(observedOf(agent(baseSpec)), config, now, generateKey);
+    const reordered = agent({
+      agent: { provider: { apiKeySecretRef: { key: "api-key", name: "openai" } }, model: "gpt-4o-mini" },
+    });
+    const b = planReconcile(observedOf(reordered), config, now, generateKey);
+    expect(b.status.updateRevision).toBe(a.status.updateRevision);
+  });
+
+  it("rolls out a rotated API key as a new revision", () => {
+    const first = planReconcile(observedOf(agent(baseSpec)), config, now, generateKey);
+    const rotated = observedOf(agent(baseSpec), {
+      data: {
+        secrets: new Map([["openai", secret("openai", { "api-key": b64("sk-2") })]]),
+        configMaps: new Map(),
+      },
+    });
+    expect(planReconcile(rotated, config, now, generateKey).status.updateRevision).not.toBe(
+      first.status.updateRevision,
+    );
+  });
+
+  it.each([
+    {
+      name: "a missing Secret",
+      observed: () => observedOf(agent(baseSpec), { data: { secrets: new Map(), configMaps: new Map() } }),
+      reason: "MissingReference",
+      message: "Secret openai (spec.agent.provider.apiKeySecretRef) does not exist",
+    },
+    {
+      name: "a missing key",
+      observed: () =>
+        observedOf(agent(baseSpec), {
+          data: { secrets: new Map([["openai", secret("openai", { other: "x" })]]), configMaps: new Map() },
+        }),
+      reason: "MissingReference",
+      message: 'Secret openai has no key "api-key" (spec.agent.provider.apiKeySecretRef)',
+    },
+    {
+      name: "no image and no default",
+      observed: () => observedOf(agent(baseSpec)),
+      config: { defaultImage: undefined, clusterDomain: "cluster.local" },
+      reason: "NoImage",
+      message: "spec.image is empty and the operator has no default runtime image",
+    },
+    {
+      name: "a tool agentRef to a missing agent",
+      observed: () =>
+        observedOf(
+          agent({ agent: { ...baseSpec.agent, tools: [{ name: "ask", agentRef: { name: "ghost" } }] } }),
+        ),
+      reason: "MissingAgentRef",
+      message: "tool agentRef names no AgentDeployment in this namespace: ghost",
+    },
+  ])(
+    "stalls on $name, says what to fix, and touches nothing that runs",
+    ({ observed, reason, message, ...rest }) => {
+      const healthy = converge(observedOf(agent(baseSpec))).observed;
+      const broken = observed();
+      const state = {
+        ...broken,
+        agent: { ...broken.agent, status: healthy.agent.status },
+        deployments: healthy.deployments,
+        children: healthy.children,
+      };
+      const plan = planReconcile(state, rest.config ?? config, now, generateKey);
+      expect(plan.blocked).toEqual({ reason, message: expect.stringContaining(message) });
+      expect(plan.apply).toEqual([]);
+      expect(plan.scale).toEqual([]);
+      expect(plan.delete).toEqual([]);
+      expect(plan.status.phase).toBe("Degraded");
+      expect(plan.status.conditions?.find((condition) => condition.type === "Stalled")).toMatchObject({
+        status: "True",
+        reason,
+      });
+      expect(plan.status.conditions?.find((condition) => condition.type === "Ready")?.status).toBe("False");
+      expect(plan.events).toEqual([{ type: "Warning", reason, message: expect.stringContaining(message) }]);
+      // The same problem seen again is not announced again.
+      const again = planReconcile(
+        { ...state, agent: { ...state.agent, status: plan.status } },
+        rest.config ?? config,
+        now,
+        generateKey,
+      );
+      expect(again.events).toEqual([]);
+    },
+  );
+
+  it("generates Secret bot-auth once for apiKey auth and never rewrites it", () => {
+    const spec = { ...baseSpec, auth: { mode: "apiKey" } };
+    const first = planReconcile(observedOf(agent(spec)), config, now, generateKey);
+    expect(first.createIfMissing).toEqual([
+      expect.objectContaining({ kind: "Secret", metadata: expect.objectContaining({ name: "bot-auth" }) }),
+    ]);
+    expect(first.blocked).toBeUndefined();
+    expect(first.apply).toEqual([]);
+    const { plans, observed } = converge(observedOf(agent(spec)));
+    expect(plans.slice(1).flatMap((plan) => plan.createIfMissing)).toEqual([]);
+    expect(plans.flatMap((plan) => plan.apply).some((object) => object.kind === "Secret")).toBe(false);
+    expect(JSON.stringify(observed.deployments[0])).toContain(
+      '"secretKeyRef":{"name":"bot-auth","key":"api-keys"}',
+    );
+  });
+
+  it("adds and removes the HorizontalPodAutoscaler and PodDisruptionBudget with the spec", () => {
+    const redis = { redis: { urlSecretRef: { name: "openai", key: "api-key" } } };
+    const scaled = {
+      ...baseSpec,
+      agent: { ...baseSpec.agent, memory: redis },
+      autoscaling: { minReplicas: 2, maxReplicas: 5, targetInflightRequests: 8 },
+    };
+    const { observed } = converge(observedOf(agent(scaled)));
+    const hpa = observed.children.get("HorizontalPodAutoscaler/bot") as KubeObject & {
+      spec: Record<string, unknown>;
+    };
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: "agentry.dev/v1alpha1", kind: "AgentDeployment", name: "bot" },
+      minReplicas: 2,
+      maxReplicas: 5,
+    });
+    expect(observed.children.has("PodDisruptionBudget/bot")).toBe(true);
+    const plain = agent({ ...baseSpec, agent: { ...baseSpec.agent, memory: redis } }, observed.agent.status);
+    const plan = planReconcile({ ...observed, agent: plain }, config, now, generateKey);
+    expect(plan.delete.map((ref) => `${ref.kind}/${ref.name}`)).toEqual([
+      "HorizontalPodAutoscaler/bot",
+      "PodDisruptionBudget/bot",
+    ]);
+  });
+
+  it("keeps the running revision and says why when a Canary rollout is asked of this version", () => {
+    const first = converge(observedOf(agent(baseSpec))).observed;
+    const canary = agent(
+      {
+        ...baseSpec,
+        agent: { ...baseSpec.agent, model: "gpt-4o" },
+        strategy: { type: "Canary", canary: { steps: [{ setWeight: 10 }] } },
+      },
+      first.agent.status,
+    );
+    const plan = planReconcile({ ...first, agent: canary }, config, now, generateKey);
+    expect(plan.blocked?.reason).toBe("StrategyNotSupported");
+    expect(plan.scale).toEqual([]);
+    expect(plan.delete).toEqual([]);
+    expect(plan.apply.some((object) => object.kind === "Deployment")).toBe(false);
+  });
+});
