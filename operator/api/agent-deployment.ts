@@ -3,6 +3,7 @@ import { agentSpec } from "./agent-spec.ts";
 import { API_GROUP_VERSION, KIND, MAX_NAME_LENGTH } from "./constants.ts";
 import { withRules } from "./cross-field-rule.ts";
 import { podSpecFields } from "./pod-spec.ts";
+import { defaultedObject } from "./primitives.ts";
 import { autoscalingSpec, disruptionSpec } from "./scaling-spec.ts";
 import { authSpec, rateLimitSpec, serviceSpec } from "./serving-spec.ts";
 import { agentDeploymentStatus } from "./status.ts";
@@ -27,9 +28,9 @@ export const agentDeploymentSpec = withRules(
         .describe("Agent runtime image; default: the operator's configured runtime image."),
       agent: agentSpec,
       ...podSpecFields,
-      auth: authSpec.prefault({}),
+      auth: defaultedObject(authSpec),
       rateLimit: rateLimitSpec.optional(),
-      service: serviceSpec.prefault({}),
+      service: defaultedObject(serviceSpec),
       autoscaling: autoscalingSpec.optional(),
       disruption: disruptionSpec.optional(),
       paused: z
@@ -45,7 +46,7 @@ export const agentDeploymentSpec = withRules(
         .boolean()
         .default(false)
         .describe("Abort the rollout (back to the stable revision) when the progress deadline passes."),
-      strategy: strategySpec.prefault({}),
+      strategy: defaultedObject(strategySpec),
     })
     .describe("Desired state of the agent."),
   [

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { exactlyOne, withRules } from "./cross-field-rule.ts";
-import { configMapKeyRef, localObjectRef, PRESERVE_UNKNOWN_FIELDS, secretKeyRef } from "./primitives.ts";
+import {
+  configMapKeyRef,
+  defaultedObject,
+  localObjectRef,
+  PRESERVE_UNKNOWN_FIELDS,
+  secretKeyRef,
+} from "./primitives.ts";
 
 export const MAX_TOOLS = 20;
 
@@ -78,6 +84,7 @@ export const toolSpec = withRules(
     .strictObject({
       name: z
         .string()
+        .max(64)
         .regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '_' or '-'" })
         .describe("Function name the model calls (1-64 letters, digits, '_' or '-'); unique among tools."),
       description: z.string().max(1024).optional().describe("What the tool does, shown to the model."),
@@ -118,7 +125,7 @@ export const agentSpec = withRules(
         .optional()
         .describe("System prompt text. Use systemPromptFrom for long or shared prompts."),
       systemPromptFrom: systemPromptFrom.optional(),
-      provider: providerSpec.prefault({}),
+      provider: defaultedObject(providerSpec),
       memory: memorySpec.optional(),
       cache: cacheSpec.optional(),
       tools: z
@@ -149,7 +156,6 @@ export const agentSpec = withRules(
       holds: (agent) => agent.cache === undefined || agent.memory !== undefined,
     },
     {
-      cel: "!has(self.tools) || self.tools.all(t, self.tools.exists_one(u, u.name == t.name))",
       message: "tool names must be unique",
       field: "tools",
       holds: (agent) => new Set(agent.tools?.map((tool) => tool.name)).size === (agent.tools?.length ?? 0),

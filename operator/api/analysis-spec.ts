@@ -18,6 +18,7 @@ export const metricSpec = withRules(
     .strictObject({
       name: z
         .string()
+        .max(63)
         .regex(/^[a-zA-Z0-9]([-_a-zA-Z0-9]{0,62})$/, { message: "must be 1-63 letters, digits, '-' or '_'" })
         .describe("Name of the measurement, shown in status and Events; unique within the analysis."),
       builtin: z
@@ -148,7 +149,6 @@ export const analysisSpec = withRules(
     .describe("Metric checks that gate a rollout."),
   [
     {
-      cel: "self.metrics.all(m, self.metrics.exists_one(n, n.name == m.name))",
       message: "metric names must be unique",
       field: "metrics",
       holds: (analysis) =>

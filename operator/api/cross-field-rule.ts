@@ -8,8 +8,12 @@ import type { z } from "zod";
  * through both to keep them honest.
  */
 export interface CrossFieldRule<T> {
-  /** CEL expression over `self`, the object the rule is attached to. */
-  readonly cel: string;
+  /**
+   * CEL expression over `self`, the object the rule is attached to. Absent when the CRD's
+   * structure already enforces the rule (uniqueness through `x-kubernetes-list-type: map`, which
+   * costs the API server nothing, where a CEL comparison of every pair would exceed its budget).
+   */
+  readonly cel?: string;
   /** Said by both the API server and the offline validator. */
   readonly message: string;
   /** Field the error is reported on, relative to the object (e.g. "maxReplicas", "agent.memory"). */
@@ -25,7 +29,11 @@ export interface CelValidation {
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
 }
 
-export function toCelValidation(rule: CrossFieldRule<never>): CelValidation {
+export function toCelValidation(rule: {
+  cel: string;
+  message: string;
+  field?: string | undefined;
+}): CelValidation {
   const validation: CelValidation = { rule: rule.cel, message: rule.message };
   if (rule.field !== undefined) validation.fieldPath = `.${rule.field}`;
   return validation;
@@ -53,7 +61,9 @@ export function withRules<S extends z.ZodType>(
     ...previous,
     "x-kubernetes-validations": [
       ...existing,
-      ...rules.map((rule) => toCelValidation(rule as CrossFieldRule<never>)),
+      ...rules.flatMap((rule) =>
+        rule.cel === undefined ? [] : [toCelValidation({ ...rule, cel: rule.cel })],
+      ),
     ],
   }) as S;
 }

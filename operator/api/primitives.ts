@@ -78,3 +78,12 @@ export function parseDurationMs(value: number | string): number {
   }
   return Math.round(total);
 }
+
+/**
+ * An object field that defaults to the object with all its own defaults filled in. The API server
+ * checks a default against the CRD's CEL rules as written, without filling nested defaults
+ * first, so `{}` would fail a rule such as `self.mode != 'jwt'`.
+ */
+export function defaultedObject<S extends z.ZodType>(schema: S) {
+  return schema.default(() => schema.parse({}) as z.util.NoUndefined<z.output<S>>);
+}

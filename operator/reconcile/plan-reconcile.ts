@@ -311,10 +311,9 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     message = "creating Secret with generated API keys";
   } else {
     phase = "Progressing";
-    message =
-      [...byRevision.keys()].some((candidate) => candidate !== revision)
-        ? `rolling update to revision ${revision}: ${updatedReplicas}/${desired} updated, ${availableReplicas} available`
-        : `revision ${revision}: ${availableReplicas}/${desired} available`;
+    message = [...byRevision.keys()].some((candidate) => candidate !== revision)
+      ? `rolling update to revision ${revision}: ${updatedReplicas}/${desired} updated, ${availableReplicas} available`
+      : `revision ${revision}: ${availableReplicas}/${desired} available`;
   }
 
   const conditions: ConditionInput[] = [

@@ -1,0 +1,78 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+
+const flag = z.stringbool();
+
+/** The operator's configuration: environment variables only, parsed once at start-up. */
+export const operatorEnvSchema = z.object({
+  AGENTRY_RUNTIME_IMAGE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Default agent runtime image for AgentDeployments without spec.image."),
+  AGENTRY_WATCH_NAMESPACES: z
+    .string()
+    .default("")
+    .transform((raw) => raw.split(/[\s,]+/).filter(Boolean))
+    .describe("Comma-separated namespaces to watch; empty watches all."),
+  AGENTRY_WORKERS: z.coerce.number().int().min(1).max(64).default(4).describe("Concurrent reconciles."),
+  AGENTRY_LEADER_ELECTION: flag
+    .default(true)
+    .describe("Elect a leader through a Lease (for two or more replicas)."),
+  AGENTRY_LEASE_NAMESPACE: z
+    .string()
+    .optional()
+    .describe("Namespace of the Lease; default POD_NAMESPACE or default."),
+  AGENTRY_LEASE_NAME: z.string().default("agentry-operator").describe("Name of the leader Lease."),
+  POD_NAMESPACE: z.string().optional().describe("The operator's namespace (downward API)."),
+  POD_NAME: z.string().optional().describe("The operator pod's name, its leader-election identity."),
+  AGENTRY_HTTP_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(8081)
+    .describe("Port of /metrics, /healthz, /readyz."),
+  AGENTRY_HTTP_HOST: z.string().default("0.0.0.0").describe("Address of /metrics, /healthz, /readyz."),
+  AGENTRY_CLUSTER_DOMAIN: z.string().default("cluster.local").describe("Cluster DNS domain, for agent URLs."),
+  AGENTRY_RESYNC_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(600)
+    .describe("Every agent is reconciled at least this often, even without events."),
+  AGENTRY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  AGENTRY_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).default(20).describe("Drain deadline on SIGTERM."),
+});
+
+export type OperatorConfig = ReturnType<typeof toOperatorConfig>;
+
+export class OperatorConfigError extends Error {
+  readonly code = "OPERATOR_CONFIG_INVALID";
+}
+
+export function parseOperatorConfig(env: Record<string, string | undefined>) {
+  const result = operatorEnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join(".")}: ${issue.message}`);
+    throw new OperatorConfigError(`invalid operator configuration:\n${problems.join("\n")}`);
+  }
+  return toOperatorConfig(result.data);
+}
+
+function toOperatorConfig(env: z.output<typeof operatorEnvSchema>) {
+  return {
+    defaultImage: env.AGENTRY_RUNTIME_IMAGE,
+    namespaces: env.AGENTRY_WATCH_NAMESPACES,
+    workers: env.AGENTRY_WORKERS,
+    leaderElection: env.AGENTRY_LEADER_ELECTION,
+    leaseNamespace: env.AGENTRY_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? "default",
+    leaseName: env.AGENTRY_LEASE_NAME,
+    identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    http: { host: env.AGENTRY_HTTP_HOST, port: env.AGENTRY_HTTP_PORT },
+    clusterDomain: env.AGENTRY_CLUSTER_DOMAIN,
+    resyncMs: env.AGENTRY_RESYNC_SECONDS * 1000,
+    logLevel: env.AGENTRY_LOG_LEVEL,
+    shutdownMs: env.AGENTRY_SHUTDOWN_SECONDS * 1000,
+  };
+}

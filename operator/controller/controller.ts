@@ -1,0 +1,213 @@
+import type { Logger } from "pino";
+import { LABELS, MANAGED_BY } from "../api/constants.ts";
+import { parseAgentDeployment } from "../api/parse-agent-deployment.ts";
+import type { InformerEventType } from "../kube/informer.ts";
+import { InformerGroup } from "../kube/informer-group.ts";
+import type { KubeApi } from "../kube/kube-api.ts";
+import type { ConfigMap, Deployment, KubeObject, Secret } from "../kube/objects.ts";
+import type { ResourceKind } from "../kube/resources.ts";
+import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
+import type { ReconcileConfig } from "../reconcile/plan-reconcile.ts";
+import { referencedData } from "../reconcile/referenced-data.ts";
+import type { OperatorMetrics } from "./metrics.ts";
+import type { Caches } from "./observe-agent.ts";
+import { reconcileAgent } from "./reconcile-agent.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface ControllerOptions {
+  api: KubeApi;
+  log: Logger;
+  metrics: OperatorMetrics;
+  reconcile: ReconcileConfig;
+  namespaces: readonly string[];
+  workers: number;
+  identity: string;
+  resyncMs: number;
+  generateKey: () => string;
+  now?: () => Date;
+}
+
+/**
+ * Informers feed keys into the work queue; N workers reconcile them, never two on one key.
+ * Informers run on every replica (a standby is warm); workers run only while leading.
+ */
+export class Controller {
+  readonly caches: Caches;
+  readonly queue = new WorkQueue();
+  private readonly options: ControllerOptions;
+  private readonly groups: InformerGroup<KubeObject>[];
+  /** generation + labels + annotations of each agent, to skip status-only updates. */
+  private readonly agentShapes = new Map<string, string>();
+  /** namespace/name of a Secret or ConfigMap -> agents that read it. */
+  private readonly dataReaders = new Map<string, Set<string>>();
+  private readonly agentReads = new Map<string, string[]>();
+  private workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  synced = false;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    const { api, namespaces } = options;
+    const managed = `${LABELS.managedBy}=${MANAGED_BY}`;
+    const onError = (resource: string) => (error: unknown) =>
+      options.log.warn({ err: error, resource }, "watch failed; restarting it");
+    const group = <T extends KubeObject>(
+      kind: ResourceKind,
+      onEvent: (type: InformerEventType, object: T) => void,
+      extra: { labelSelector?: string; transform?: (object: KubeObject) => T } = {},
+    ) =>
+      new InformerGroup<T>(kind, namespaces, {
+        api,
+        onEvent,
+        onError: onError(kind),
+        transform: (extra.transform ?? withoutManagedFields) as (object: KubeObject) => T,
+        ...(extra.labelSelector ? { labelSelector: extra.labelSelector } : {}),
+      });
+    const toOwner = (_type: InformerEventType, object: KubeObject) => {
+      const agent = object.metadata.labels?.[LABELS.agent];
+      if (agent) this.enqueue(`${object.metadata.namespace}/${agent}`);
+    };
+    const toReaders = (_type: InformerEventType, object: KubeObject) => {
+      for (const key of this.dataReaders.get(`${object.metadata.namespace}/${object.metadata.name}`) ?? [])
+        this.enqueue(key);
+    };
+    this.caches = {
+      agents: group("AgentDeployment", (type, object) => this.onAgentEvent(type, object)),
+      deployments: group<Deployment>("Deployment", toOwner, { labelSelector: managed }),
+      services: group("Service", toOwner, { labelSelector: managed }),
+      autoscalers: group("HorizontalPodAutoscaler", toOwner, { labelSelector: managed }),
+      disruptionBudgets: group("PodDisruptionBudget", toOwner, { labelSelector: managed }),
+      secrets: group<Secret>("Secret", toReaders, {
+        transform: (object) => withHashedData(object as Secret),
+      }),
+      configMaps: group<ConfigMap>("ConfigMap", toReaders, {
+        transform: (object) => withHashedData(object as ConfigMap),
+      }),
+    };
+    this.groups = Object.values(this.caches) as InformerGroup<KubeObject>[];
+  }
+
+  /** Starts the informers and waits for their first list. */
+  async start(): Promise<void> {
+    await Promise.all(this.groups.map((informers) => informers.start()));
+    this.synced = true;
+    this.updateGauges();
+  }
+
+  /** Starts the workers (on becoming leader) and reconciles every agent once. */
+  startWorkers(): void {
+    if (this.running) return;
+    this.running = true;
+    this.workers = Array.from({ length: this.options.workers }, () => this.work());
+    this.resyncAll();
+    this.resyncTimer = setInterval(() => this.resyncAll(), this.options.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Queues every agent: the periodic safety net, and what the steady-state test triggers. */
+  resyncAll(): void {
+    for (const agent of this.caches.agents.list())
+      this.enqueue(`${agent.metadata.namespace}/${agent.metadata.name}`);
+  }
+
+  /** Stops taking keys, lets in-flight reconciles finish (up to the deadline), stops the informers. */
+  async shutdown(deadlineMs: number): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    const drained = Promise.all(this.workers);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, deadlineMs).unref())]);
+    await Promise.all(this.groups.map((informers) => informers.stop()));
+  }
+
+  private enqueue(key: string): void {
+    this.queue.add(key);
+    this.options.metrics.queueDepth.set(this.queue.length);
+  }
+
+  private onAgentEvent(type: InformerEventType, object: KubeObject): void {
+    const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    this.indexReads(key, type === "DELETED" ? undefined : object);
+    const shape = JSON.stringify([
+      object.metadata.generation,
+      object.metadata.labels,
+      object.metadata.annotations,
+    ]);
+    const changed = this.agentShapes.get(key) !== shape;
+    if (type === "DELETED") this.agentShapes.delete(key);
+    else this.agentShapes.set(key, shape);
+    // A status-only update (the operator's own write) needs no reconcile.
+    if (type === "MODIFIED" && !changed) return;
+    this.enqueue(key);
+    if (type !== "MODIFIED") {
+      // Agents whose tools call this one learn its port, or that it is gone.
+      for (const other of this.caches.agents.list(object.metadata.namespace)) {
+        const tools = (other as { spec?: { agent?: { tools?: Array<{ agentRef?: { name: string } }> } } })
+          .spec?.agent?.tools;
+        if (tools?.some((tool) => tool.agentRef?.name === object.metadata.name)) {
+          this.enqueue(`${other.metadata.namespace}/${other.metadata.name}`);
+        }
+      }
+    }
+  }
+
+  private indexReads(key: string, object: KubeObject | undefined): void {
+    for (const name of this.agentReads.get(key) ?? []) this.dataReaders.get(name)?.delete(key);
+    this.agentReads.delete(key);
+    if (!object) return;
+    const parsed = parseAgentDeployment(object);
+    if (!parsed.ok) return;
+    const names = referencedData(object.metadata.name, parsed.value.spec).map(
+      (reference) => `${object.metadata.namespace}/${reference.name}`,
+    );
+    this.agentReads.set(key, names);
+    for (const name of names) {
+      let readers = this.dataReaders.get(name);
+      if (!readers) this.dataReaders.set(name, (readers = new Set()));
+      readers.add(key);
+    }
+  }
+
+  private async work(): Promise<void> {
+    const { metrics, log } = this.options;
+    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      const started = performance.now();
+      try {
+        const outcome = await reconcileAgent(key, {
+          api: this.options.api,
+          caches: this.caches,
+          config: this.options.reconcile,
+          log: log.child({ agent: key }),
+          identity: this.options.identity,
+          now: this.options.now ?? (() => new Date()),
+          generateKey: this.options.generateKey,
+        });
+        if (outcome.result === "blocked") {
+          metrics.queueRetries.inc();
+          this.queue.addRateLimited(key);
+        } else {
+          this.queue.forget(key);
+          if (outcome.result === "success" && outcome.requeueAfterMs !== undefined) {
+            this.queue.addAfter(key, outcome.requeueAfterMs);
+          }
+        }
+        metrics.reconciles.inc({ result: outcome.result === "gone" ? "success" : outcome.result });
+      } catch (error) {
+        metrics.reconciles.inc({ result: "error" });
+        metrics.queueRetries.inc();
+        const delay = this.queue.addRateLimited(key);
+        log.warn({ err: error, agent: key, retryInMs: delay }, "reconcile failed; retrying with backoff");
+      } finally {
+        this.queue.done(key);
+        metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+        metrics.queueDepth.set(this.queue.length);
+      }
+    }
+  }
+
+  updateGauges(): void {
+    const names: Array<[string, InformerGroup<KubeObject>]> = Object.entries(this.caches);
+    for (const [resource, informers] of names)
+      this.options.metrics.cachedObjects.set({ resource }, informers.size);
+  }
+}

@@ -1,0 +1,61 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The operator's own metrics, served on /metrics. */
+export function createOperatorMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "agentry_operator_" });
+  return {
+    registry,
+    reconciles: new Counter({
+      name: "agentry_reconcile_total",
+      help: "Reconciles by result: success, blocked (agent cannot be reconciled as written), error.",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    reconcileDuration: new Histogram({
+      name: "agentry_reconcile_duration_seconds",
+      help: "Time to observe, plan and apply one AgentDeployment.",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: "agentry_workqueue_depth",
+      help: "Keys waiting in the work queue.",
+      registers: [registry],
+    }),
+    queueRetries: new Counter({
+      name: "agentry_workqueue_retries_total",
+      help: "Keys requeued with backoff after an error or a blocked reconcile.",
+      registers: [registry],
+    }),
+    kubeRequests: new Counter({
+      name: "agentry_kube_requests_total",
+      help: "Requests to the Kubernetes API by verb (get, list, watch, apply, create, patch, update, delete), resource and HTTP code.",
+      labelNames: ["verb", "resource", "code"],
+      registers: [registry],
+    }),
+    kubeRequestDuration: new Histogram({
+      name: "agentry_kube_request_duration_seconds",
+      help: "Latency of Kubernetes API requests (watches excluded).",
+      labelNames: ["verb"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: "agentry_leader",
+      help: "1 while this replica holds the leader Lease.",
+      registers: [registry],
+    }),
+    cachedObjects: new Gauge({
+      name: "agentry_informer_objects",
+      help: "Objects held in the informer caches, by resource.",
+      labelNames: ["resource"],
+      registers: [registry],
+    }),
+  };
+}
+
+export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;
+
+/** Write verbs: the steady-state test asserts none of these happen after convergence. */
+export const WRITE_VERBS = ["apply", "create", "patch", "update", "delete"] as const;

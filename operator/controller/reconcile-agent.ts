@@ -1,0 +1,141 @@
+import type { Logger } from "pino";
+import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
+import { FIELD_MANAGER } from "../api/constants.ts";
+import { formatIssuePath, parseAgentDeployment } from "../api/parse-agent-deployment.ts";
+import { agentDeploymentStatus } from "../api/status.ts";
+import type { KubeApi } from "../kube/kube-api.ts";
+import { KubeApiError } from "../kube/kube-api-error.ts";
+import type { KubeObject } from "../kube/objects.ts";
+import { resourcePath } from "../kube/resources.ts";
+import { mergeConditions, REASONS } from "../reconcile/conditions.ts";
+import { planReconcile, type ReconcileConfig, type RolloutEvent } from "../reconcile/plan-reconcile.ts";
+import { canonicalJson } from "../reconcile/revision.ts";
+import { executePlan, recordEvent } from "./execute-plan.ts";
+import { type Caches, observeAgent } from "./observe-agent.ts";
+
+export interface ReconcileDeps {
+  api: KubeApi;
+  caches: Caches;
+  config: ReconcileConfig;
+  log: Logger;
+  identity: string;
+  now: () => Date;
+  generateKey: () => string;
+}
+
+export type ReconcileOutcome =
+  | { result: "success"; requeueAfterMs: number | undefined }
+  /** The agent cannot be reconciled as written: retry with backoff. */
+  | { result: "blocked"; reason: string }
+  | { result: "gone" };
+
+/**
+ * One reconcile of one AgentDeployment: observe once from the caches, plan with pure functions,
+ * apply, persist status only when it changed, emit the plan's Events.
+ */
+export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<ReconcileOutcome> {
+  const [namespace = "", name = ""] = key.split("/");
+  const raw = deps.caches.agents.get(namespace, name) as (KubeObject & { status?: unknown }) | undefined;
+  if (!raw || raw.metadata.deletionTimestamp) return { result: "gone" };
+  const now = deps.now();
+
+  const parsed = parseAgentDeployment(raw);
+  if (!parsed.ok) {
+    // The CRD rejects such objects; one can still exist from an older CRD version.
+    const message = parsed.issues
+      .map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`)
+      .join("; ");
+    await writeInvalidSpecStatus(deps, raw, message, now);
+    return { result: "blocked", reason: REASONS.invalidSpec };
+  }
+  const agent = parsed.value;
+  const plan = planReconcile(observeAgent(agent, deps.caches), deps.config, now, deps.generateKey);
+
+  try {
+    await executePlan(deps.api, namespace, plan);
+  } catch (error) {
+    if (!(error instanceof KubeApiError) || error.status >= 500 || error.isConflict) throw error;
+    // The API server refused what the spec asked for (e.g. an invalid affinity passed through):
+    // say so on the agent and retry with backoff; what already runs stays.
+    plan.blocked = { reason: REASONS.applyFailed, message: error.message };
+    plan.status = {
+      ...plan.status,
+      phase: "Degraded",
+      message: error.message,
+      conditions: mergeConditions(
+        plan.status.conditions,
+        [
+          { type: "Ready", status: false, reason: REASONS.applyFailed, message: error.message },
+          { type: "Reconciling", status: false, reason: REASONS.applyFailed, message: "" },
+          { type: "Stalled", status: true, reason: REASONS.applyFailed, message: error.message },
+          ...(plan.status.conditions ?? [])
+            .filter((condition) => condition.type === "Available" || condition.type === "Paused")
+            .map((condition) => ({ ...condition, status: condition.status === "True" })),
+        ],
+        agent.metadata.generation,
+        now,
+      ),
+    };
+    plan.events = [{ type: "Warning", reason: REASONS.applyFailed, message: error.message }];
+  }
+
+  await writeStatusIfChanged(deps, raw, agent.status, plan.status);
+  await emitEvents(deps, raw, plan.events, now);
+  if (plan.blocked) return { result: "blocked", reason: plan.blocked.reason };
+  return { result: "success", requeueAfterMs: plan.requeueAfterMs };
+}
+
+async function writeStatusIfChanged(
+  deps: ReconcileDeps,
+  raw: KubeObject,
+  current: AgentDeploymentStatus | undefined,
+  next: AgentDeploymentStatus,
+): Promise<void> {
+  // Normalise through the schema so defaults the API server would add compare equal.
+  const normalized = agentDeploymentStatus.parse(next);
+  if (current && canonicalJson(agentDeploymentStatus.parse(current)) === canonicalJson(normalized)) return;
+  const path = resourcePath("AgentDeployment", {
+    namespace: raw.metadata.namespace,
+    name: raw.metadata.name,
+    subresource: "status",
+  });
+  await deps.api.replace(path, { ...raw, status: normalized }, FIELD_MANAGER);
+}
+
+async function writeInvalidSpecStatus(deps: ReconcileDeps, raw: KubeObject, message: string, now: Date) {
+  const previous = ((raw as { status?: AgentDeploymentStatus }).status ?? {}) as AgentDeploymentStatus;
+  const generation = raw.metadata.generation;
+  const status: AgentDeploymentStatus = {
+    ...previous,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    phase: "Degraded",
+    message: `invalid spec: ${message}`,
+    conditions: mergeConditions(
+      previous.conditions,
+      [
+        { type: "Ready", status: false, reason: REASONS.invalidSpec, message },
+        { type: "Reconciling", status: false, reason: REASONS.invalidSpec, message: "" },
+        { type: "Stalled", status: true, reason: REASONS.invalidSpec, message },
+      ],
+      generation,
+      now,
+    ),
+  };
+  const before = JSON.stringify(previous.conditions?.find((condition) => condition.type === "Stalled"));
+  await writeStatusIfChanged(deps, raw, previous, status);
+  const after = JSON.stringify(status.conditions?.find((condition) => condition.type === "Stalled"));
+  if (before !== after) {
+    await emitEvents(deps, raw, [{ type: "Warning", reason: REASONS.invalidSpec, message }], now);
+  }
+}
+
+async function emitEvents(deps: ReconcileDeps, raw: KubeObject, events: RolloutEvent[], now: Date) {
+  for (const event of events) {
+    try {
+      await recordEvent(deps.api, raw, event, deps.identity, now);
+    } catch (error) {
+      // An Event is a notification; losing one must not fail the reconcile.
+      deps.log.warn({ err: error, reason: event.reason }, "could not record event");
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * A work queue with client-go's semantics: a key is queued at most once however often it is
+ * added, is never handed to two workers at once (a key added while it is being processed is
+ * queued again when `done` is called), and failed keys come back with per-key exponential
+ * backoff (5 ms doubling to 1000 s) under an overall token bucket (10 per second, burst 100).
+ */
+export interface RateLimiterOptions {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  ratePerSecond: number;
+  burst: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimiterOptions = {
+  baseDelayMs: 5,
+  maxDelayMs: 1_000_000,
+  ratePerSecond: 10,
+  burst: 100,
+};
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private readonly limits: RateLimiterOptions;
+  private tokens: number;
+  private tokensAt: number;
+  private shuttingDown = false;
+  private readonly now: () => number;
+
+  constructor(limits: Partial<RateLimiterOptions> = {}, now: () => number = () => Date.now()) {
+    this.limits = { ...DEFAULT_RATE_LIMITS, ...limits };
+    this.tokens = this.limits.burst;
+    this.now = now;
+    this.tokensAt = now();
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      waiter(key);
+    } else {
+      this.queue.push(key);
+    }
+  }
+
+  /** Adds the key after `delayMs`; an earlier pending delay for the key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const pending = this.timers.get(key);
+    if (pending) {
+      const due = (pending as NodeJS.Timeout & { dueAt?: number }).dueAt ?? 0;
+      if (due <= this.now() + delayMs) return;
+      clearTimeout(pending);
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs) as NodeJS.Timeout & { dueAt?: number };
+    timer.dueAt = this.now() + delayMs;
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Requeues a failed key after its backoff (and the overall rate limit). */
+  addRateLimited(key: string): number {
+    const delay = this.backoffFor(key);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** The key succeeded: its backoff starts from the base delay again. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** Waits for the next key; undefined once the queue shuts down and is empty. */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      this.dirty.delete(key);
+      this.add(key);
+    }
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  /** Keys waiting to be processed (not counting delayed ones). */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  get processingCount(): number {
+    return this.processing.size;
+  }
+
+  /** max(per-key exponential backoff, overall token bucket). */
+  private backoffFor(key: string): number {
+    const failures = this.failures.get(key) ?? 0;
+    this.failures.set(key, failures + 1);
+    const perKey = Math.min(this.limits.maxDelayMs, this.limits.baseDelayMs * 2 ** failures);
+    return Math.max(perKey, this.takeToken());
+  }
+
+  /** Delay until the overall bucket has a token for this retry. */
+  private takeToken(): number {
+    const now = this.now();
+    const refill = ((now - this.tokensAt) / 1000) * this.limits.ratePerSecond;
+    this.tokens = Math.min(this.limits.burst, this.tokens + refill);
+    this.tokensAt = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.limits.ratePerSecond) * 1000);
+  }
+}

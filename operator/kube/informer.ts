@@ -1,0 +1,188 @@
+import type { KubeApi } from "./kube-api.ts";
+import { KubeApiError } from "./kube-api-error.ts";
+import type { KubeObject } from "./objects.ts";
+
+export type InformerEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface InformerOptions<T extends KubeObject> {
+  api: KubeApi;
+  /** Collection path, e.g. /apis/apps/v1/deployments (all namespaces). */
+  path: string;
+  labelSelector?: string;
+  /** Applied to every object before it is cached (drop managedFields, hash secret values). */
+  transform?: (object: KubeObject) => T;
+  onEvent: (type: InformerEventType, object: T) => void;
+  onError?: (error: unknown) => void;
+  /** Full relist period: heals anything a watch missed. */
+  relistMs?: number;
+  /** Server-side watch timeout; a fresh watch is opened after each. */
+  watchTimeoutSeconds?: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * List-then-watch cache of one resource that never gives up: a failed or closed watch is reopened
+ * (with backoff on errors), a 410 Gone relists, and a periodic relist heals watches that went
+ * quiet without an error (a known failure mode of long-lived watches). Replayed events that do not
+ * change an object's resourceVersion are dropped, so handlers see real changes only.
+ */
+export class Informer<T extends KubeObject> {
+  private readonly options: Required<Omit<InformerOptions<T>, "labelSelector">> & { labelSelector?: string };
+  private readonly cache = new Map<string, T>();
+  private readonly abort = new AbortController();
+  private resourceVersion: string | undefined;
+  private lastListAt = 0;
+  private syncedResolve: (() => void) | undefined;
+  readonly synced: Promise<void>;
+  private loop: Promise<void> | undefined;
+
+  constructor(options: InformerOptions<T>) {
+    this.options = {
+      transform: (object) => object as T,
+      onError: () => {},
+      relistMs: 10 * 60_000,
+      watchTimeoutSeconds: 240 + Math.floor(Math.random() * 120),
+      ...options,
+    };
+    this.synced = new Promise((resolve) => {
+      this.syncedResolve = resolve;
+    });
+  }
+
+  start(): Promise<void> {
+    this.loop ??= this.run();
+    return this.synced;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(keyOf(namespace, name));
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((object) => object.metadata.namespace === namespace);
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Forces a relist on the next turn of the loop (used by tests and after long pauses). */
+  requestRelist(): void {
+    this.resourceVersion = undefined;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (this.resourceVersion === undefined || Date.now() - this.lastListAt > this.options.relistMs) {
+          await this.relist();
+        }
+        await this.watchOnce();
+        failures = 0;
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        if (error instanceof KubeApiError && error.isGone) {
+          this.resourceVersion = undefined;
+          continue;
+        }
+        this.options.onError(error);
+        failures += 1;
+        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const { items, resourceVersion } = await this.options.api.list<KubeObject>(this.options.path, {
+      labelSelector: this.options.labelSelector,
+    });
+    const seen = new Set<string>();
+    for (const raw of items) {
+      const object = this.options.transform(raw);
+      const key = keyOf(object.metadata.namespace, object.metadata.name);
+      seen.add(key);
+      const before = this.cache.get(key);
+      this.cache.set(key, object);
+      if (!before) this.options.onEvent("ADDED", object);
+      else if (before.metadata.resourceVersion !== object.metadata.resourceVersion)
+        this.options.onEvent("MODIFIED", object);
+    }
+    for (const [key, object] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.options.onEvent("DELETED", object);
+      }
+    }
+    this.resourceVersion = resourceVersion;
+    this.lastListAt = Date.now();
+    this.syncedResolve?.();
+  }
+
+  private async watchOnce(): Promise<void> {
+    await this.options.api.watch(
+      this.options.path,
+      {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.options.watchTimeoutSeconds,
+        labelSelector: this.options.labelSelector,
+      },
+      (event) => this.handle(event),
+      this.abort.signal,
+    );
+  }
+
+  private handle(event: { type: string; object: unknown }): void {
+    if (event.type === "ERROR") {
+      const status = event.object as { code?: number; reason?: string; message?: string };
+      throw new KubeApiError(
+        "watch",
+        this.options.path,
+        status.code ?? 500,
+        status.reason ?? "Unknown",
+        status.message ?? "",
+      );
+    }
+    const raw = event.object as KubeObject;
+    if (raw.metadata?.resourceVersion) this.resourceVersion = raw.metadata.resourceVersion;
+    if (event.type === "BOOKMARK") return;
+    const object = this.options.transform(raw);
+    const key = keyOf(object.metadata.namespace, object.metadata.name);
+    if (event.type === "DELETED") {
+      this.cache.delete(key);
+      this.options.onEvent("DELETED", object);
+      return;
+    }
+    const before = this.cache.get(key);
+    if (before?.metadata.resourceVersion === object.metadata.resourceVersion) return;
+    this.cache.set(key, object);
+    this.options.onEvent(before ? "MODIFIED" : "ADDED", object);
+  }
+}
+
+export function keyOf(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

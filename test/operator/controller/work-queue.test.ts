@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { WorkQueue } from "../../../operator/controller/work-queue.ts";
+
+describe("WorkQueue", () => {
+  it("queues a key once however often it is added", async () => {
+    const queue = new WorkQueue();
+    queue.add("a");
+    queue.add("b");
+    queue.add("a");
+    expect(queue.length).toBe(2);
+    expect(await queue.get()).toBe("a");
+    expect(await queue.get()).toBe("b");
+  });
+
+  it("never hands a key to two workers: an add during processing waits for done", async () => {
+    const queue = new WorkQueue();
+    queue.add("a");
+    const first = await queue.get();
+    queue.add("a");
+    expect(queue.length).toBe(0);
+    let second: string | undefined;
+    void queue.get().then((key) => {
+      second = key;
+    });
+    await Promise.resolve();
+    expect(second).toBeUndefined();
+    queue.done(first as string);
+    await Promise.resolve();
+    expect(second).toBe("a");
+  });
+
+  it("backs off a failing key exponentially from 5 ms and resets on forget", () => {
+    const queue = new WorkQueue({ burst: 1000 });
+    const delays = [1, 2, 3, 4].map(() => queue.addRateLimited("a"));
+    expect(delays).toEqual([5, 10, 20, 40]);
+    queue.forget("a");
+    expect(queue.addRateLimited("a")).toBe(5);
+    queue.shutDown();
+  });
+
+  it("caps the per-key backoff at 1000 s", () => {
+    const queue = new WorkQueue({ burst: 1000 });
+    let delay = 0;
+    for (let failure = 0; failure < 40; failure++) delay = queue.addRateLimited("a");
+    expect(delay).toBe(1_000_000);
+    queue.shutDown();
+  });
+
+  it("limits retries overall with a token bucket of 10 per second after a burst of 100", () => {
+    let now = 0;
+    const queue = new WorkQueue({}, () => now);
+    const delays = Array.from({ length: 102 }, (_, index) => queue.addRateLimited(`key-${index}`));
+    expect(delays.slice(0, 100).every((delay) => delay === 5)).toBe(true);
+    expect(delays[100]).toBe(100);
+    expect(delays[101]).toBe(200);
+    now = 10_000;
+    expect(queue.addRateLimited("later")).toBe(5);
+    queue.shutDown();
+  });
+
+  it("delivers delayed keys and keeps the earliest pending delay", async () => {
+    const queue = new WorkQueue();
+    queue.addAfter("a", 30);
+    queue.addAfter("a", 10_000);
+    const started = Date.now();
+    expect(await queue.get()).toBe("a");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("releases waiting workers on shutdown", async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+    queue.shutDown();
+    expect(await waiting).toBeUndefined();
+  });
+});
