@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
+import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
+import {
+  type AgentObject,
+  agentManifest,
+  type DeploymentObject,
+  openaiKey,
+  redisMemory,
+  secretManifest,
+} from "./agent-manifests.ts";
+
+describeWithCluster("operator: an agent's life on a real control plane", (cluster) => {
+  const ns = useTestNamespace(cluster);
+  let operator: OperatorProcess;
+  const spec = { replicas: 2, agent: { model: "gpt-4o-mini", provider: openaiKey, memory: redisMemory } };
+
+  const agent = () => cluster.kubectlJson<AgentObject>(["get", "agd", "bot", "-n", ns.name]);
+  const deployments = async () =>
+    (
+      await cluster.kubectlJson<{ items: DeploymentObject[] }>([
+        "get",
+        "deployments",
+        "-n",
+        ns.name,
+        "-l",
+        "agentry.dev/agent=bot",
+      ])
+    ).items;
+  const healthyAt = async (revision?: string) => {
+    const status = (await agent()).status;
+    return status?.phase === "Healthy" && (revision === undefined || status.updateRevision !== revision);
+  };
+
+  beforeAll(async () => {
+    await cluster.kubectl(
+      ["apply", "-n", ns.name, "-f", "-"],
+      secretManifest("openai", { "api-key": "sk-test-1" }),
+    );
+    await cluster.kubectl(
+      ["apply", "-n", ns.name, "-f", "-"],
+      secretManifest("redis", { url: "redis://redis:6379" }),
+    );
+    operator = await startOperator({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns.name,
+      identity: "lifecycle",
+      env: { AGENTRY_LEADER_ELECTION: "false" },
+    });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it("creates the Deployment, Service and PodDisruptionBudget and reports Ready", async () => {
+    await cluster.kubectl(["apply", "-n", ns.name, "-f", "-"], agentManifest("bot", spec));
+    await cluster.kubectl(["wait", "agd/bot", "-n", ns.name, "--for=condition=Ready", "--timeout=90s"]);
+    const { status, metadata } = await agent();
+    expect(status).toMatchObject({
+      phase: "Healthy",
+      replicas: 2,
+      readyReplicas: 2,
+      observedGeneration: metadata.generation,
+    });
+    expect(status?.stableRevision).toBe(status?.updateRevision);
+
+    const [deployment, ...others] = await deployments();
+    expect(others).toEqual([]);
+    expect(deployment?.metadata.name).toBe(`bot-${status?.updateRevision}`);
+    expect(deployment?.spec.replicas).toBe(2);
+    expect(deployment?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ uid: metadata.uid, controller: true }),
+    ]);
+    const env = deployment?.spec.template.spec.containers[0]?.env ?? [];
+    expect(env.find((variable) => variable.name === "AGENTRY_PROVIDER_API_KEY")).toEqual({
+      name: "AGENTRY_PROVIDER_API_KEY",
+      valueFrom: { secretKeyRef: { name: "openai", key: "api-key" } },
+    });
+    expect(JSON.stringify(deployment)).not.toContain("sk-test-1");
+
+    const service = await cluster.kubectlJson<{ spec: { selector: Record<string, string> } }>([
+      "get",
+      "service",
+      "bot",
+      "-n",
+      ns.name,
+    ]);
+    expect(service.spec.selector).toEqual({ "agentry.dev/agent": "bot" });
+    await cluster.kubectl(["get", "poddisruptionbudget", "bot", "-n", ns.name]);
+    const columns = await cluster.kubectl(["get", "agd", "bot", "-n", ns.name]);
+    expect(columns).toMatch(/NAME\s+PHASE\s+DESIRED\s+READY\s+WEIGHT\s+STABLE\s+AGE/);
+    expect(columns).toMatch(/bot\s+Healthy\s+2\s+2\s+/);
+  });
+
+  it("rolls out an image change as a new revision and removes the old one", async () => {
+    const before = (await agent()).status?.updateRevision;
+    await cluster.kubectl([
+      "patch",
+      "agd",
+      "bot",
+      "-n",
+      ns.name,
+      "--type=merge",
+      "-p",
+      '{"spec":{"image":"ghcr.io/agentry/agent-runtime:0.2.0"}}',
+    ]);
+    await eventually(() => healthyAt(before), 90_000);
+    const status = (await agent()).status;
+    await eventually(async () => (await deployments()).length === 1, 60_000);
+    expect((await deployments())[0]?.metadata.name).toBe(`bot-${status?.updateRevision}`);
+    expect(status?.history?.slice(0, 2).map((entry) => entry.outcome)).toEqual(["Promoted", "Promoted"]);
+  });
+
+  it("rolls out a rotated API key", async () => {
+    const before = (await agent()).status?.updateRevision;
+    await cluster.kubectl(
+      ["apply", "-n", ns.name, "-f", "-"],
+      secretManifest("openai", { "api-key": "sk-test-2" }),
+    );
+    await eventually(() => healthyAt(before), 90_000);
+    expect((await agent()).status?.updateRevision).not.toBe(before);
+  });
+
+  it("follows kubectl scale and a scale-subresource write like the HPA's", async () => {
+    await cluster.kubectl(["scale", "agd", "bot", "-n", ns.name, "--replicas=3"]);
+    await eventually(
+      async () =>
+        (await deployments())[0]?.spec.replicas === 3 && (await agent()).status?.readyReplicas === 3,
+      60_000,
+    );
+    await cluster.kubectl([
+      "patch",
+      "agd",
+      "bot",
+      "-n",
+      ns.name,
+      "--subresource=scale",
+      "--type=merge",
+      "-p",
+      '{"spec":{"replicas":2}}',
+    ]);
+    await eventually(async () => (await deployments())[0]?.spec.replicas === 2, 60_000);
+    const scale = await cluster.kubectlJson<{ status: { replicas: number; selector: string } }>([
+      "get",
+      "agd",
+      "bot",
+      "-n",
+      ns.name,
+      "--subresource=scale",
+    ]);
+    expect(scale.status.selector).toBe("agentry.dev/agent=bot");
+  });
+
+  it("records rollout transitions as Events on the agent", async () => {
+    const events = await cluster.kubectlJson<{ items: Array<{ reason: string; type: string }> }>([
+      "get",
+      "events",
+      "-n",
+      ns.name,
+      "--field-selector",
+      "involvedObject.kind=AgentDeployment,involvedObject.name=bot",
+    ]);
+    const reasons = events.items.map((event) => event.reason);
+    expect(reasons).toContain("RolloutStarted");
+    expect(reasons).toContain("RolloutComplete");
+  });
+
+  it("lets garbage collection remove every child when the agent is deleted", async () => {
+    await cluster.kubectl(["delete", "agd", "bot", "-n", ns.name, "--wait=true", "--timeout=60s"]);
+    await eventually(async () => {
+      const left = await cluster.kubectl([
+        "get",
+        "deployments,services,poddisruptionbudgets,horizontalpodautoscalers",
+        "-n",
+        ns.name,
+        "-l",
+        "agentry.dev/agent=bot",
+        "-o",
+        "name",
+      ]);
+      return left.trim() === "";
+    }, 60_000);
+  });
+});

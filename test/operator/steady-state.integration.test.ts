@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { WRITE_VERBS } from "../../operator/controller/metrics.ts";
+import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
+import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
+import { agentManifest, openaiKey, redisMemory, secretManifest } from "./agent-manifests.ts";
+
+const RESYNC_SECONDS = 10;
+
+describeWithCluster("operator: steady state", (cluster) => {
+  const ns = useTestNamespace(cluster);
+  let operator: OperatorProcess;
+  const writes = () =>
+    operator.sum("agentry_kube_requests_total", (labels) =>
+      (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
+    );
+
+  beforeAll(async () => {
+    await cluster.kubectl(
+      ["apply", "-n", ns.name, "-f", "-"],
+      secretManifest("openai", { "api-key": "sk-1" }),
+    );
+    await cluster.kubectl(
+      ["apply", "-n", ns.name, "-f", "-"],
+      secretManifest("redis", { url: "redis://redis:6379" }),
+    );
+    await cluster.kubectl([
+      "create",
+      "configmap",
+      "prompts",
+      "-n",
+      ns.name,
+      "--from-literal=main=You are helpful.",
+    ]);
+    operator = await startOperator({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns.name,
+      identity: "steady",
+      env: { AGENTRY_LEADER_ELECTION: "false", AGENTRY_RESYNC_SECONDS: String(RESYNC_SECONDS) },
+    });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it("makes zero write requests once converged, however often every object is resynced", async () => {
+    // Every kind of child: Deployment, Service, HPA, PDB, generated auth Secret, a prompt ConfigMap.
+    const agents = {
+      plain: { agent: { model: "m", provider: openaiKey } },
+      scaled: {
+        agent: {
+          model: "m",
+          provider: openaiKey,
+          memory: redisMemory,
+          systemPromptFrom: { configMapKeyRef: { name: "prompts", key: "main" } },
+        },
+        autoscaling: {
+          minReplicas: 2,
+          maxReplicas: 4,
+          targetCPUUtilizationPercentage: 70,
+          targetInflightRequests: 8,
+        },
+        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: 1073741824 } },
+        tolerations: [{ key: "dedicated", operator: "Equal", value: "agents", effect: "NoSchedule" }],
+      },
+      guarded: {
+        replicas: 2,
+        agent: { model: "m", provider: openaiKey, memory: redisMemory },
+        auth: { mode: "apiKey" },
+        rateLimit: { requestsPerMinute: 60 },
+        disruption: { minAvailable: "50%" },
+        service: { type: "NodePort", port: 8080 },
+        env: [
+          { name: "EXTRA", value: "1" },
+          { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        ],
+        probes: { readiness: { periodSeconds: 3 } },
+      },
+    };
+    for (const [name, spec] of Object.entries(agents)) {
+      await cluster.kubectl(["apply", "-n", ns.name, "-f", "-"], agentManifest(name, spec));
+    }
+    // The HPA writes spec.replicas (minReplicas 2) through the scale subresource in a real
+    // cluster; without a metrics server here, do what it would do.
+    await cluster.kubectl([
+      "patch",
+      "agd",
+      "scaled",
+      "-n",
+      ns.name,
+      "--subresource=scale",
+      "--type=merge",
+      "-p",
+      '{"spec":{"replicas":2}}',
+    ]);
+    for (const name of Object.keys(agents)) {
+      await cluster.kubectl(["wait", `agd/${name}`, "-n", ns.name, "--for=condition=Ready", "--timeout=90s"]);
+    }
+    await cluster.kubectl(["get", "secret", "guarded-auth", "-n", ns.name]);
+
+    // Converged: let in-flight reconciles and watch echoes settle.
+    let settled = await writes();
+    await eventually(
+      async () => {
+        const now = await writes();
+        const quiet = now === settled;
+        settled = now;
+        return quiet;
+      },
+      60_000,
+      3000,
+    );
+
+    const reconcilesBefore = await operator.sum("agentry_reconcile_total");
+    await eventually(
+      async () =>
+        (await operator.sum("agentry_reconcile_total")) >= reconcilesBefore + 2 * Object.keys(agents).length,
+      4 * RESYNC_SECONDS * 1000,
+      1000,
+    );
+    expect(await writes()).toBe(settled);
+    const byVerb = await operator.metric("agentry_kube_requests_total");
+    expect(byVerb.filter((sample) => sample.labels.code?.startsWith("5"))).toEqual([]);
+  }, 180_000);
+});

@@ -1,0 +1,103 @@
+// Runs the real operator (node operator/main.ts) as a child process against the test control
+// plane, limited to one namespace, and reads its metrics: what the operator integration tests use.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { REPO_ROOT } from "./cluster-env.ts";
+
+export interface OperatorProcess {
+  readonly identity: string;
+  readonly port: number;
+  readonly logs: string[];
+  /** Parsed samples of one metric: labels -> value. */
+  metric(name: string): Promise<Array<{ labels: Record<string, string>; value: number }>>;
+  /** Sum of one metric's samples whose labels match `where`. */
+  sum(name: string, where?: (labels: Record<string, string>) => boolean): Promise<number>;
+  isLeader(): Promise<boolean>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface OperatorOptions {
+  kubeconfig: string;
+  namespace: string;
+  identity: string;
+  env?: Record<string, string>;
+}
+
+const NODE = process.execPath;
+
+export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {
+  const child: ChildProcess = spawn(NODE, [path.join(REPO_ROOT, "operator/main.ts")], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      KUBECONFIG: options.kubeconfig,
+      AGENTRY_WATCH_NAMESPACES: options.namespace,
+      AGENTRY_LEASE_NAMESPACE: options.namespace,
+      AGENTRY_RUNTIME_IMAGE: "ghcr.io/agentry/agent-runtime:test",
+      AGENTRY_HTTP_HOST: "127.0.0.1",
+      AGENTRY_HTTP_PORT: "0",
+      AGENTRY_LOG_LEVEL: "debug",
+      POD_NAME: options.identity,
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = "";
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline = buffer.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        logs.push(line);
+        const match = /"port":(\d+)/.exec(line);
+        if (match && line.includes("operator starting")) resolve(Number(match[1]));
+        newline = buffer.indexOf("\n");
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
+    void exited.then((code) =>
+      reject(new Error(`operator exited with ${code}:\n${logs.slice(-20).join("\n")}`)),
+    );
+  });
+
+  const metric = async (name: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const samples: Array<{ labels: Record<string, string>; value: number }> = [];
+    for (const line of text.split("\n")) {
+      if (!line.startsWith(name)) continue;
+      const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!match || match[1] !== name) continue;
+      const labels: Record<string, string> = {};
+      for (const pair of (match[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)) labels[pair[1] ?? ""] = pair[2] ?? "";
+      samples.push({ labels, value: Number(match[3]) });
+    }
+    return samples;
+  };
+  return {
+    identity: options.identity,
+    port,
+    logs,
+    metric,
+    sum: async (name, where = () => true) =>
+      (await metric(name))
+        .filter((sample) => where(sample.labels))
+        .reduce((total, sample) => total + sample.value, 0),
+    isLeader: async () => (await metric("agentry_leader"))[0]?.value === 1,
+    stop: async (signal = "SIGTERM") => {
+      if (exitCode !== undefined) return exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
