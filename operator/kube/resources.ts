@@ -9,6 +9,7 @@ export const RESOURCES = {
   ConfigMap: { apiVersion: "v1", plural: "configmaps", namespaced: true },
   Event: { apiVersion: "v1", plural: "events", namespaced: true },
   Namespace: { apiVersion: "v1", plural: "namespaces", namespaced: false },
+  ServiceAccount: { apiVersion: "v1", plural: "serviceaccounts", namespaced: true },
   HorizontalPodAutoscaler: {
     apiVersion: "autoscaling/v2",
     plural: "horizontalpodautoscalers",
