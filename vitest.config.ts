@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/**/*.integration.test.ts"],
+          globalSetup: ["test/support/cluster-global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },

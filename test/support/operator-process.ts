@@ -7,6 +7,7 @@ import { REPO_ROOT } from "./cluster-env.ts";
 export interface OperatorProcess {
   readonly identity: string;
   readonly port: number;
+  readonly pid: number;
   readonly logs: string[];
   /** Parsed samples of one metric: labels -> value. */
   metric(name: string): Promise<Array<{ labels: Record<string, string>; value: number }>>;
@@ -87,6 +88,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   return {
     identity: options.identity,
     port,
+    pid: child.pid ?? 0,
     logs,
     metric,
     sum: async (name, where = () => true) =>

@@ -1,0 +1,192 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { ClusterEnv } from "./cluster-env.ts";
+import { REPO_ROOT } from "./cluster-env.ts";
+
+export const GO_MODULES_DIR = path.join(REPO_ROOT, "test", "cluster", "go");
+
+/**
+ * Bumped when the build recipe below changes (flags, ldflags), so binaries built by an older
+ * recipe are not mistaken for current ones.
+ */
+const RECIPE_REVISION = "1";
+
+export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm";
+export const COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
+
+/** What the ldflags of a component may need to know about the source it is built from. */
+export interface SourceInfo {
+  /** Version of the component's main module, e.g. v1.36.3. */
+  version: string;
+  /** Commit time of that version (from the module proxy), used as a reproducible build date. */
+  time: string;
+  /** The component's go.mod text, for versions of other modules it pins. */
+  goMod: string;
+}
+
+export interface ComponentSpec {
+  name: ComponentName;
+  /** The module whose version names the component. */
+  mainModule: string;
+  /** Binary name -> package to build (relative to the component's module directory). */
+  binaries: Record<string, string>;
+  ldflags(source: SourceInfo): string[];
+}
+
+export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
+  etcd: {
+    name: "etcd",
+    mainModule: "go.etcd.io/etcd/server/v3",
+    binaries: { etcd: "." },
+    // etcd's Version is a constant, so `etcd --version` is true without ldflags; its only
+    // variable is the git SHA, which the module proxy does not know.
+    ldflags: () => [],
+  },
+  kubernetes: {
+    name: "kubernetes",
+    mainModule: "k8s.io/kubernetes",
+    binaries: {
+      "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+      "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+      "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+      kubectl: "k8s.io/kubernetes/cmd/kubectl",
+    },
+    ldflags: (source) => kubernetesVersionFlags(source.version, source.time),
+  },
+  kwok: {
+    name: "kwok",
+    mainModule: "sigs.k8s.io/kwok",
+    binaries: { kwok: "sigs.k8s.io/kwok/cmd/kwok" },
+    // Same variables as kwok's hack/releases.sh; the version there has no leading "v".
+    ldflags: (source) => [
+      "-X",
+      `sigs.k8s.io/kwok/pkg/consts.Version=${source.version.replace(/^v/, "")}`,
+      "-X",
+      "sigs.k8s.io/kwok/pkg/consts.BinaryName=kwok",
+    ],
+  },
+  helm: {
+    name: "helm",
+    mainModule: "helm.sh/helm/v3",
+    binaries: { helm: "helm.sh/helm/v3/cmd/helm" },
+    // Same variables as helm's Makefile for a tagged release, including the Kubernetes version
+    // that `helm template` assumes, derived from the client-go it is built with.
+    ldflags: (source) => {
+      const clientGo = requiredVersion(source.goMod, "k8s.io/client-go");
+      const [, minor] = /^v0\.(\d+)\./.exec(clientGo) ?? [];
+      const k8s = minor === undefined ? [] : helmKubeVersionFlags("1", minor);
+      return [
+        "-X",
+        `helm.sh/helm/v3/internal/version.version=${source.version}`,
+        "-X",
+        "helm.sh/helm/v3/internal/version.metadata=",
+        "-X",
+        "helm.sh/helm/v3/internal/version.gitTreeState=clean",
+        ...k8s,
+      ];
+    },
+  },
+};
+
+function kubernetesVersionFlags(version: string, time: string): string[] {
+  const match = /^v(\d+)\.(\d+)\./.exec(version);
+  if (!match) throw new Error(`unexpected Kubernetes version ${version}`);
+  const values: Record<string, string> = {
+    gitVersion: version,
+    gitMajor: match[1] ?? "",
+    gitMinor: match[2] ?? "",
+    // The module proxy serves no commit for a version; an empty value is honest, the default
+    // "$Format:%H$" placeholder is not.
+    gitCommit: "",
+    gitTreeState: "clean",
+    buildDate: time,
+  };
+  // kube's own hack/lib/version.sh sets both packages.
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) =>
+    Object.entries(values).flatMap(([key, value]) => ["-X", `${pkg}.${key}=${value}`]),
+  );
+}
+
+function helmKubeVersionFlags(major: string, minor: string): string[] {
+  return ["helm.sh/helm/v3/pkg/lint/rules", "helm.sh/helm/v3/pkg/chartutil"].flatMap((pkg) => [
+    "-X",
+    `${pkg}.k8sVersionMajor=${major}`,
+    "-X",
+    `${pkg}.k8sVersionMinor=${minor}`,
+  ]);
+}
+
+/** The version a go.mod requires for a module (first match, `require` lines only). */
+export function requiredVersion(goMod: string, module: string): string {
+  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, "m").exec(goMod);
+  if (!match?.[1]) throw new Error(`go.mod does not require ${module}`);
+  return match[1];
+}
+
+export function moduleDir(name: ComponentName): string {
+  return path.join(GO_MODULES_DIR, name);
+}
+
+/** Short hash of the files that decide what a component's binaries are. */
+export function sourceHash(name: ComponentName): string {
+  const hash = createHash("sha256").update(`recipe ${RECIPE_REVISION}\n`);
+  for (const file of ["go.mod", "go.sum", "main.go"]) {
+    const full = path.join(moduleDir(name), file);
+    hash.update(`${file}\n`);
+    if (existsSync(full)) hash.update(readFileSync(full));
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+export function componentVersion(name: ComponentName): string {
+  const goMod = readFileSync(path.join(moduleDir(name), "go.mod"), "utf8");
+  return requiredVersion(goMod, COMPONENTS[name].mainModule);
+}
+
+/** Where the binaries of a component built from the current go.mod/go.sum/main.go live. */
+export function componentDir(env: ClusterEnv, name: ComponentName): string {
+  return path.join(env.binariesDir, `${name}-${componentVersion(name)}-${sourceHash(name)}`);
+}
+
+export type BinaryName =
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kubectl"
+  | "kwok"
+  | "helm";
+
+export type Binaries = Record<BinaryName, string>;
+
+export interface BinaryLookup {
+  binaries: Partial<Binaries>;
+  missing: string[];
+}
+
+/** Finds the built binaries for the current sources; lists what is missing instead of throwing. */
+export function findBinaries(env: ClusterEnv): BinaryLookup {
+  const binaries: Partial<Binaries> = {};
+  const missing: string[] = [];
+  for (const name of COMPONENT_NAMES) {
+    const dir = componentDir(env, name);
+    for (const binary of Object.keys(COMPONENTS[name].binaries)) {
+      const file = path.join(dir, binary);
+      if (existsSync(file)) binaries[binary as BinaryName] = file;
+      else missing.push(file);
+    }
+  }
+  return { binaries, missing };
+}
+
+export function requireBinaries(env: ClusterEnv): Binaries {
+  const { binaries, missing } = findBinaries(env);
+  if (missing.length > 0) {
+    throw new Error(
+      `control plane binaries are missing (run \`npm run cluster:build\`):\n  ${missing.join("\n  ")}`,
+    );
+  }
+  return binaries as Binaries;
+}

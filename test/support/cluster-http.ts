@@ -1,0 +1,98 @@
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** For the self-signed serving certificates the controller manager and scheduler make. */
+  insecure?: boolean;
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+}
+
+/** GET over http or https with optional client certificates; never throws on a status code. */
+export async function httpGet(url: string, tls: TlsFiles = {}, timeoutMs = 2_000): Promise<HttpResult> {
+  if (url.startsWith("http://")) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, body: await response.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ca: tls.ca ? readFileSync(tls.ca) : undefined,
+        cert: tls.cert ? readFileSync(tls.cert) : undefined,
+        key: tls.key ? readFileSync(tls.key) : undefined,
+        rejectUnauthorized: !tls.insecure,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** True when a GET returns 200; connection errors count as "not yet". */
+export async function isHealthy(url: string, tls: TlsFiles = {}): Promise<boolean> {
+  try {
+    return (await httpGet(url, tls)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Polls `check` until it returns true. `describe` is called on timeout to explain what was
+ * waited for (e.g. with the tail of a log).
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string = () => "",
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}\n${describe()}`);
+}
+
+/** Free TCP ports on 127.0.0.1, all held open together so they differ from one another. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return address.port;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}

@@ -1,0 +1,118 @@
+/**
+ * Starts a throwaway redis-server for a test suite: loopback only, a free port, no persistence,
+ * no daemon config. It can be killed and restarted on the same port to simulate an outage.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { delimiter, join } from "node:path";
+import { requireRealPart } from "./require-real-part.ts";
+
+/** AGENTRY_REDIS_SERVER, when set, is the only candidate (point it elsewhere to test the skip). */
+export function findRedisServer(): string | undefined {
+  const override = process.env.AGENTRY_REDIS_SERVER;
+  const candidates = override
+    ? [override]
+    : [
+        "/usr/bin/redis-server",
+        "/usr/local/bin/redis-server",
+        ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "redis-server")),
+      ];
+  for (const candidate of candidates) {
+    if (!candidate) continue;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+/** True when the suite can run; skips loudly (or throws under AGENTRY_REQUIRE_REAL_PARTS=1). */
+export function redisServerAvailable(suite: string): boolean {
+  return requireRealPart(
+    "redis-server",
+    findRedisServer() !== undefined,
+    "apt-get install redis-server",
+    suite,
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+  });
+}
+
+export type RedisServerHandle = {
+  url: string;
+  port: number;
+  /** SIGKILL: an abrupt outage, like a crashed or evicted Redis pod. */
+  kill(): Promise<void>;
+  /** Starts again on the same port (after kill). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const spawned = spawn(binary, [...args, "--daemonize", "no", "--loglevel", "warning"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    child = spawned;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (spawned.exitCode !== null) throw new Error(`redis-server exited with ${spawned.exitCode}`);
+      if (await ping(port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    spawned.kill("SIGKILL");
+    throw new Error(`redis-server did not answer on port ${port} within 5 s`);
+  };
+
+  const terminate = async (signal: NodeJS.Signals) => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once("exit", resolve));
+    running.kill(signal);
+    await exited;
+  };
+
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill: () => terminate("SIGKILL"),
+    restart: launch,
+    stop: () => terminate("SIGTERM"),
+  };
+}
