@@ -15,7 +15,7 @@ import { WRITE_VERBS } from "../operator/controller/metrics.ts";
 import { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
-import { upPlane } from "../test/support/cluster-plane.ts";
+import { downPlane, upPlane } from "../test/support/cluster-plane.ts";
 import { startOperator } from "../test/support/operator-process.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
@@ -24,8 +24,14 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const IMAGE = "ghcr.io/agentry/agent-runtime:bench";
 
 async function main() {
-  const env = loadClusterEnv();
-  const { state } = await upPlane(env, { startedBy: "cli", log: (line) => console.log(`[cluster] ${line}`) });
+  // A plane of its own, so tests or a `cluster:down` elsewhere cannot pull it away mid-run.
+  const shared = loadClusterEnv();
+  const env = loadClusterEnv({
+    ...process.env,
+    AGENTRY_CLUSTER_STATE_DIR: process.env.AGENTRY_CLUSTER_STATE_DIR ?? path.join(shared.binariesDir, "bench-state"),
+  });
+  const log = (line: string) => console.log(`[cluster] ${line}`);
+  const { state } = await upPlane(env, { startedBy: "cli", log });
   const kubeconfig = state.kubeconfig;
   const api = KubeApi.fromFile(kubeconfig);
   const results = [];
@@ -48,6 +54,7 @@ async function main() {
     console.table(results);
   }
   api.close();
+  await downPlane(env, log);
   const file = path.join(REPO_ROOT, "bench", "results", "operator.json");
   writeFileSync(
     file,
@@ -107,7 +114,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
     env: {
       AGENTRY_LEADER_ELECTION: "false",
       AGENTRY_WORKERS: String(concurrency),
-      AGENTRY_LOG_LEVEL: "warn",
+      AGENTRY_LOG_LEVEL: "info",
       AGENTRY_RESYNC_SECONDS: String(Math.max(10, Math.min(60, Math.floor(steadySeconds / 3)))),
     },
   });

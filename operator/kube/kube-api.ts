@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError } from "./kube-api-error.ts";
+import { type ClusterConnection, connectionFromKubeconfig, loadClusterConnection } from "./kube-config.ts";
 
 /** Called once per API request: the operator's `agentry_kube_requests_total` comes from here. */
 export type RequestObserver = (verb: string, resource: string, status: number, seconds: number) => void;
@@ -15,44 +15,34 @@ export interface RequestOptions {
   verb?: string;
 }
 
-const CREDENTIAL_REFRESH_MS = 30_000;
-
 /**
  * A small client for the Kubernetes REST API over node:https that speaks plain JSON: objects
  * stay exactly as the API server sends them (no class instances, no Date conversion), which keeps
- * comparisons honest and memory low. @kubernetes/client-node supplies the kubeconfig handling:
- * certificates, tokens and exec plugins.
+ * comparisons honest and memory low.
  */
 export class KubeApi {
   readonly server: URL;
-  private readonly kubeConfig: KubeConfig;
+  private readonly connection: ClusterConnection;
   private readonly observe: RequestObserver;
   private readonly agent: http.Agent;
-  private credentials: { options: https.RequestOptions; at: number } | undefined;
 
-  constructor(kubeConfig: KubeConfig, observe: RequestObserver = () => {}) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster");
-    this.kubeConfig = kubeConfig;
-    this.server = new URL(cluster.server);
+  constructor(connection: ClusterConnection, observe: RequestObserver = () => {}) {
+    this.connection = connection;
+    this.server = connection.server;
     this.observe = observe;
-    const secure = this.server.protocol === "https:";
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 64 })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.agent =
+      this.server.protocol === "https:"
+        ? new https.Agent({ keepAlive: true, maxSockets: 64 })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 });
   }
 
   /** A client for $KUBECONFIG (or ~/.kube/config, or the in-cluster service account). */
   static fromDefault(observe?: RequestObserver): KubeApi {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
-    return new KubeApi(kubeConfig, observe);
+    return new KubeApi(loadClusterConnection(), observe);
   }
 
   static fromFile(file: string, observe?: RequestObserver): KubeApi {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(file);
-    return new KubeApi(kubeConfig, observe);
+    return new KubeApi(connectionFromKubeconfig(file), observe);
   }
 
   close(): void {
@@ -184,41 +174,31 @@ export class KubeApi {
   }
 
   private async open(method: string, path: string, options: RequestOptions): Promise<http.IncomingMessage> {
-    const base = await this.credentialOptions();
     const url = new URL(path, this.server);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = {
-      ...(base.headers as Record<string, string>),
-      accept: "application/json",
-    };
+    const headers: Record<string, string> = { accept: "application/json" };
+    const token = await this.connection.token?.();
+    if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) {
       headers["content-type"] = options.contentType ?? "application/json";
       headers["content-length"] = String(Buffer.byteLength(body));
     }
+    const { ca, cert, key, insecureSkipTlsVerify } = this.connection;
+    const tls =
+      url.protocol === "https:" ? { ca, cert, key, rejectUnauthorized: !insecureSkipTlsVerify } : {};
     const transport = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
       const request = transport.request(
         url,
-        { ...base, method, headers, agent: this.agent, signal: options.signal },
+        { ...tls, method, headers, agent: this.agent, signal: options.signal },
         resolve,
       );
       request.on("error", reject);
       request.end(body);
     });
-  }
-
-  private async credentialOptions(): Promise<https.RequestOptions> {
-    const now = Date.now();
-    if (this.credentials && now - this.credentials.at < CREDENTIAL_REFRESH_MS)
-      return this.credentials.options;
-    const options: https.RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    delete options.agent;
-    this.credentials = { options, at: now };
-    return options;
   }
 }
 
