@@ -1,29 +1,196 @@
 /**
- * `npm run demo`: the main job end to end on a local control plane. Until the operator lands it
- * says what it will do, and shows the part that exists: the API checked offline.
+ * `npm run demo`: the main job end to end on this machine.
+ *
+ *  1. builds (first time only) and starts a local Kubernetes control plane: etcd, kube-apiserver,
+ *     controller-manager, scheduler and kwok fake nodes, with the AgentDeployment CRD;
+ *  2. runs the operator, applies examples/basic.yaml and waits for Ready;
+ *  3. changes the model and follows the rollout to a new revision in the status;
+ *  4. shows what bad input looks like: a manifest the API server rejects, a Secret that is missing;
+ *  5. runs the agent runtime locally against an OpenAI-compatible stub and asks it something.
+ *
+ * The plane keeps running afterwards for a look around (`npm run cluster:down` stops it).
  */
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseAllDocuments } from "yaml";
+import { startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
+import { startStubModelServer } from "../agent-runtime/testing/stub-model-server.ts";
+import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
+import { upPlane } from "../test/support/cluster-plane.ts";
+import { startOperator } from "../test/support/operator-process.ts";
 
-const root = join(import.meta.dirname, "..");
+const NAMESPACE = "agentry-demo";
+const node = process.execPath;
 
-console.log(`Agentry demo
+function step(title: string) {
+  console.log(`\n\x1b[1m== ${title}\x1b[0m`);
+}
 
-Planned: build and start a local Kubernetes control plane (etcd, kube-apiserver, controller-manager,
-scheduler, kwok fake nodes), install the AgentDeployment CRD, run the operator, apply
-examples/canary.yaml, change the model and watch the canary progress in
-\`kubectl get agd -w\`, with the agent runtime answering through a local OpenAI-compatible stub.
+async function main() {
+  step("1. Local control plane (built from Go modules on first use, then cached)");
+  execFileSync(node, [path.join(REPO_ROOT, "test/cluster/build.ts")], { stdio: "inherit" });
+  const env = loadClusterEnv();
+  const { state } = await upPlane(env, { startedBy: "cli", log: (line) => console.log(`   ${line}`) });
+  const kubectlBinary = state.binaries.kubectl;
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync(kubectlBinary, ["--kubeconfig", state.kubeconfig, ...args], {
+      encoding: "utf8",
+      input,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+  const show = (args: string[]) => console.log(indent(`$ kubectl ${args.join(" ")}\n${kubectl(args)}`));
 
-Available now: the API, validated offline with the same schema the API server enforces.
-`);
-execFileSync(
-  process.execPath,
-  [
-    join(root, "operator/cli/main.ts"),
-    "validate",
-    ...["basic", "canary", "blue-green", "autoscaling", "tools"].map((name) =>
-      join(root, "examples", `${name}.yaml`),
-    ),
-  ],
-  { stdio: "inherit" },
-);
+  kubectl(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
+  kubectl(["create", "namespace", NAMESPACE]);
+  kubectl(["create", "secret", "generic", "openai", "-n", NAMESPACE, "--from-literal=api-key=sk-demo-1"]);
+
+  step("2. The operator, and examples/basic.yaml");
+  const operator = await startOperator({
+    kubeconfig: state.kubeconfig,
+    namespace: NAMESPACE,
+    identity: "demo",
+    env: { AGENTRY_LOG_LEVEL: "info", AGENTRY_LEADER_ELECTION: "false" },
+  });
+  try {
+    console.log(
+      `   operator running (pid ${operator.pid}), metrics on http://127.0.0.1:${operator.port}/metrics`,
+    );
+    kubectl(["apply", "-n", NAMESPACE, "-f", path.join(REPO_ROOT, "examples/basic.yaml")]);
+    kubectl(["wait", "agd/support-bot", "-n", NAMESPACE, "--for=condition=Ready", "--timeout=120s"]);
+    show(["get", "agd", "-n", NAMESPACE]);
+    show(["get", "deployments,services", "-n", NAMESPACE, "-l", "agentry.dev/agent=support-bot"]);
+
+    step("3. A new model rolls out as a new revision");
+    kubectl([
+      "patch",
+      "agd",
+      "support-bot",
+      "-n",
+      NAMESPACE,
+      "--type=merge",
+      "-p",
+      '{"spec":{"agent":{"model":"gpt-4o"}}}',
+    ]);
+    await follow(kubectl, "support-bot");
+    show(["get", "agd", "support-bot", "-n", NAMESPACE, "-o", "wide"]);
+    const history = JSON.parse(
+      kubectl(["get", "agd", "support-bot", "-n", NAMESPACE, "-o", "jsonpath={.status.history}"]),
+    ) as Array<Record<string, string>>;
+    console.log(
+      indent(history.map((entry) => `${entry.revision}  ${entry.model}  ${entry.outcome}`).join("\n")),
+    );
+    show([
+      "get",
+      "events",
+      "-n",
+      NAMESPACE,
+      "--field-selector",
+      "involvedObject.name=support-bot",
+      "-o",
+      "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message",
+    ]);
+
+    step("4. Bad input: rejected at apply time, or explained in the status");
+    const invalid = path.join(REPO_ROOT, "test/fixtures/invalid/two-actions-in-one-step.yaml");
+    try {
+      kubectl(["apply", "-n", NAMESPACE, "-f", invalid]);
+    } catch (error) {
+      console.log(
+        indent(
+          `$ kubectl apply -f ${path.relative(REPO_ROOT, invalid)}\n${(error as { stderr?: string }).stderr ?? ""}`,
+        ),
+      );
+    }
+    const [basic] = parseAllDocuments(readFileSync(path.join(REPO_ROOT, "examples/basic.yaml"), "utf8"));
+    const broken = basic?.toJS();
+    broken.metadata.name = "no-key-bot";
+    broken.spec.agent.provider.apiKeySecretRef.name = "anthropic";
+    kubectl(["apply", "-n", NAMESPACE, "-f", "-"], JSON.stringify(broken));
+    await waitFor(
+      () =>
+        kubectl(["get", "agd", "no-key-bot", "-n", NAMESPACE, "-o", "jsonpath={.status.phase}"]) ===
+        "Degraded",
+    );
+    show(["get", "agd", "no-key-bot", "-n", NAMESPACE, "-o", "wide"]);
+  } finally {
+    await operator.stop();
+  }
+
+  step("5. The agent runtime, answering through a local OpenAI-compatible stub");
+  const stub = await startStubModelServer();
+  const runtime = await startRuntimeProcess({
+    AGENTRY_MODEL: "gpt-4o-mini",
+    AGENTRY_PROVIDER_BASE_URL: stub.url,
+    AGENTRY_PROVIDER_API_KEY: "sk-demo",
+    AGENTRY_SYSTEM_PROMPT: "You are a friendly support agent.",
+    AGENTRY_REVISION: "demo",
+  });
+  try {
+    const response = await fetch(`${runtime.url}/v1/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "How do I rotate my API key?" }),
+    });
+    console.log(
+      indent(`POST /v1/chat -> ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`),
+    );
+    const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+    console.log(
+      indent(
+        metrics
+          .split("\n")
+          .filter((line) => line.startsWith("agentry_requests_total"))
+          .join("\n"),
+      ),
+    );
+  } finally {
+    await runtime.stop();
+    await stub.close();
+  }
+
+  console.log(`\nDone. The control plane is still running:
+   export KUBECONFIG=${state.kubeconfig}
+   ${kubectlBinary} get agd -n ${NAMESPACE}
+   npm run cluster:down     # stop it`);
+}
+
+/** Prints each new status message of the agent until it is Healthy on a new revision. */
+async function follow(kubectl: (args: string[]) => string, name: string) {
+  const start = kubectl(["get", "agd", name, "-n", NAMESPACE, "-o", "jsonpath={.status.updateRevision}"]);
+  let last = "";
+  await waitFor(() => {
+    const [phase, message, revision] = kubectl([
+      "get",
+      "agd",
+      name,
+      "-n",
+      NAMESPACE,
+      "-o",
+      "jsonpath={.status.phase}|{.status.message}|{.status.updateRevision}",
+    ]).split("|");
+    const line = `${phase}: ${message}`;
+    if (line !== last) console.log(`   ${line}`);
+    last = line;
+    return phase === "Healthy" && revision !== start;
+  });
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("the demo timed out waiting");
+    await sleep(200);
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `   ${line}`)
+    .join("\n");
+}
+
+await main();

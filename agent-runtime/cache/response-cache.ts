@@ -1,0 +1,38 @@
+/**
+ * Response cache in Redis, for deterministic requests only (see `cacheable.ts`). Keys are a
+ * SHA-256 of the canonical request, so equal requests from any replica share an entry.
+ */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import { withRedis } from "../redis/redis-client.ts";
+
+export type ResponseCache = {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+};
+
+/** JSON with object keys sorted, so {a,b} and {b,a} hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export function cacheKeyOf(keyPrefix: string, request: unknown): string {
+  return `${keyPrefix}cache:${createHash("sha256").update(canonicalJson(request)).digest("hex")}`;
+}
+
+export function createResponseCache(redis: Redis, options: { ttlSeconds: number }): ResponseCache {
+  return {
+    get: (key) => withRedis(redis, async () => (await redis.get(key)) ?? undefined),
+    set: (key, value) =>
+      withRedis(redis, async () => {
+        await redis.set(key, value, "EX", options.ttlSeconds);
+      }),
+  };
+}

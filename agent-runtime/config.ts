@@ -1,0 +1,368 @@
+/**
+ * The runtime's environment-variable contract.
+ *
+ * The operator builds the runtime Deployment's `env` from this file, so every variable is declared
+ * once here with a description, a type and a default. The runtime parses the environment exactly
+ * once, at start-up (`parseRuntimeConfig`), and hands the typed `RuntimeConfig` to everything else.
+ *
+ * Empty strings count as "not set": the operator maps optional Secret/ConfigMap keys to env vars,
+ * and an absent optional key arrives as "".
+ */
+import { z } from "zod";
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const positiveSeconds = z.coerce.number().positive();
+const flag = z.stringbool();
+
+const tokenList = z
+  .string()
+  .transform((raw) => raw.split(/[\s,]+/).filter((entry) => entry.length > 0))
+  .pipe(z.array(z.string().min(16, "API keys must be at least 16 characters")).min(1));
+
+function jsonOf<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `not valid JSON: ${(error as Error).message}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** One tool the model may call; the runtime POSTs the call's arguments to `url`. */
+export const toolDefinitionSchema = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "tool names are 1-64 letters, digits, '_' or '-' (OpenAI's rule)"),
+  description: z.string().max(1024).optional(),
+  url: z.url({ protocol: /^https?$/ }),
+  /**
+   * `http`: POST the arguments object as JSON, feed the response body back to the model.
+   * `agent`: the URL is another agent's `/v1/chat`; POST `{message}` and feed back its answer.
+   */
+  kind: z.enum(["http", "agent"]).default("http"),
+  parameters: z.record(z.string(), z.unknown()).default({ type: "object", properties: {} }),
+  timeoutSeconds: positiveSeconds.optional(),
+});
+export type ToolDefinition = z.infer<typeof toolDefinitionSchema>;
+
+/** Route path -> roles; a JWT must carry at least one of them to call that route. */
+const routeRolesSchema = z.record(z.string().startsWith("/"), z.array(z.string().min(1)).min(1));
+
+export const runtimeEnvSchema = z.object({
+  AGENTRY_MODEL: z.string().min(1).describe("Model name sent to the provider, e.g. gpt-4o-mini."),
+  AGENTRY_TEMPERATURE: z.coerce
+    .number()
+    .min(0)
+    .max(2)
+    .optional()
+    .describe("Sampling temperature; unset leaves the provider's default. 0 makes /v1/chat cacheable."),
+  AGENTRY_MAX_TOKENS: positiveInt
+    .optional()
+    .describe("max_tokens for each model call; unset = provider default."),
+  AGENTRY_SYSTEM_PROMPT: z
+    .string()
+    .optional()
+    .describe("System prompt text (the operator fills it from the spec or a ConfigMap/Secret key)."),
+  AGENTRY_PROVIDER_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .default("https://api.openai.com/v1")
+    .describe("Base URL of any OpenAI-compatible API, including the /v1 suffix."),
+  AGENTRY_PROVIDER_API_KEY: z.string().optional().describe("Bearer token for the provider (from a Secret)."),
+  AGENTRY_PROVIDER_TIMEOUT_SECONDS: positiveSeconds
+    .default(60)
+    .describe("Timeout of one model call attempt."),
+  AGENTRY_PROVIDER_MAX_RETRIES: nonNegativeInt
+    .max(10)
+    .default(2)
+    .describe(
+      "Retries on 429/5xx/connection errors, with exponential backoff and jitter, honouring Retry-After.",
+    ),
+  AGENTRY_BREAKER_FAILURE_THRESHOLD: positiveInt
+    .default(5)
+    .describe("Consecutive failed model calls (after retries) that open the circuit breaker."),
+  AGENTRY_BREAKER_COOLDOWN_SECONDS: positiveSeconds
+    .default(30)
+    .describe("How long the breaker stays open before one trial call is let through."),
+  AGENTRY_READYZ_CHECK_MODEL: flag
+    .default(true)
+    .describe("Whether /readyz checks that the model endpoint answers (GET /models, no tokens spent)."),
+  AGENTRY_REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe("redis:// or rediss:// URL; sessions, rate limits and the response cache live there."),
+  AGENTRY_REDIS_KEY_PREFIX: z
+    .string()
+    .default("agentry:")
+    .describe("Prefix of every Redis key; the operator sets one per agent (agentry:NAMESPACE/NAME:)."),
+  AGENTRY_MEMORY_TTL_SECONDS: positiveInt
+    .default(86_400)
+    .describe("Session expiry, refreshed on every turn."),
+  AGENTRY_MEMORY_MAX_HISTORY_MESSAGES: positiveInt
+    .default(50)
+    .describe("Messages kept per session; older ones are trimmed."),
+  AGENTRY_CACHE_TTL_SECONDS: nonNegativeInt
+    .default(0)
+    .describe("Response cache TTL for deterministic requests; 0 turns the cache off."),
+  AGENTRY_TOOLS: jsonOf(
+    z
+      .array(toolDefinitionSchema)
+      .refine(
+        (tools) => new Set(tools.map((tool) => tool.name)).size === tools.length,
+        "tool names must be unique",
+      ),
+  )
+    .optional()
+    .describe(
+      "JSON array of tools: {name, description?, url, kind?: http|agent, parameters?, timeoutSeconds?}.",
+    ),
+  AGENTRY_TOOL_TIMEOUT_SECONDS: positiveSeconds.default(10).describe("Default timeout of one tool call."),
+  AGENTRY_MAX_TOOL_ROUNDS: positiveInt
+    .max(20)
+    .default(5)
+    .describe("Model/tool round trips per turn; after the last one the model must answer without tools."),
+  AGENTRY_AUTH_MODE: z.enum(["none", "apiKey", "jwt"]).default("none").describe("none | apiKey | jwt."),
+  AGENTRY_API_KEYS: tokenList
+    .optional()
+    .describe("API keys accepted in apiKey mode, separated by commas or whitespace (from a Secret)."),
+  AGENTRY_JWT_SECRET: z.string().min(32).optional().describe("HS256 secret (>= 32 bytes) in jwt mode."),
+  AGENTRY_JWT_JWKS_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe("JWKS URL for asymmetric tokens (RS*, PS*, ES*, EdDSA) in jwt mode."),
+  AGENTRY_JWT_ISSUER: z.string().optional().describe("Required `iss` claim, when set."),
+  AGENTRY_JWT_AUDIENCE: z.string().optional().describe("Required `aud` claim, when set."),
+  AGENTRY_JWT_ROLES_CLAIM: z
+    .string()
+    .default("roles")
+    .describe("Claim holding the caller's roles (dotted path; array or space-separated string)."),
+  AGENTRY_AUTH_ROUTE_ROLES: jsonOf(routeRolesSchema)
+    .optional()
+    .describe('JSON {"/v1/chat": ["chat"]}: a JWT needs one of the listed roles to call the route.'),
+  AGENTRY_RATE_LIMIT_RPM: nonNegativeInt
+    .default(0)
+    .describe("Requests per minute per key, across all replicas (Redis); 0 turns rate limiting off."),
+  AGENTRY_RATE_LIMIT_BURST: positiveInt.optional().describe("Bucket size; defaults to the per-minute rate."),
+  AGENTRY_RATE_LIMIT_KEY: z
+    .enum(["client", "ip", "global"])
+    .default("client")
+    .describe("client (API key / JWT subject, else IP) | ip | global."),
+  AGENTRY_REVISION: z
+    .string()
+    .min(1)
+    .default("dev")
+    .describe("Revision label on every metric; the operator sets the pod template hash."),
+  AGENTRY_HOST: z.string().default("0.0.0.0").describe("Listen address."),
+  AGENTRY_PORT: z.coerce.number().int().min(0).max(65_535).default(8080).describe("Listen port."),
+  AGENTRY_MAX_BODY_BYTES: positiveInt
+    .default(1_048_576)
+    .describe("Request body limit; larger bodies get 413."),
+  AGENTRY_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level."),
+  AGENTRY_LOG_CONTENT: flag
+    .default(false)
+    .describe("Log message text and model answers; off by default (content is redacted)."),
+  AGENTRY_SHUTDOWN_DEADLINE_SECONDS: positiveSeconds
+    .default(25)
+    .describe(
+      "On SIGTERM, in-flight requests get this long to finish (keep below terminationGracePeriodSeconds).",
+    ),
+});
+
+export type RuntimeEnvName = keyof typeof runtimeEnvSchema.shape;
+
+/** Every variable the runtime reads; nothing else in the process environment is consulted. */
+export const RUNTIME_ENV_VARS = Object.keys(runtimeEnvSchema.shape) as RuntimeEnvName[];
+
+/** Paths and the default port the operator wires probes, Services and scrapes to. */
+export const RUNTIME_ENDPOINTS = {
+  defaultPort: 8080,
+  livez: "/livez",
+  readyz: "/readyz",
+  metrics: "/metrics",
+  chat: "/v1/chat",
+  chatCompletions: "/v1/chat/completions",
+} as const;
+
+/** Variables whose values are secrets: the operator should source them from Secrets, logs redact them. */
+export const SECRET_ENV_VARS: readonly RuntimeEnvName[] = [
+  "AGENTRY_PROVIDER_API_KEY",
+  "AGENTRY_API_KEYS",
+  "AGENTRY_JWT_SECRET",
+  "AGENTRY_REDIS_URL",
+];
+
+export type AuthConfig =
+  | { mode: "none" }
+  | { mode: "apiKey"; keys: string[] }
+  | {
+      mode: "jwt";
+      secret: string | undefined;
+      jwksUrl: string | undefined;
+      issuer: string | undefined;
+      audience: string | undefined;
+      rolesClaim: string;
+      routeRoles: Record<string, string[]>;
+    };
+
+export type RateLimitConfig = { requestsPerMinute: number; burst: number; key: "client" | "ip" | "global" };
+
+export type RuntimeConfig = {
+  revision: string;
+  server: { host: string; port: number; bodyLimitBytes: number; shutdownDeadlineMs: number };
+  log: { level: string; content: boolean };
+  model: {
+    name: string;
+    temperature: number | undefined;
+    maxTokens: number | undefined;
+    systemPrompt: string | undefined;
+  };
+  provider: {
+    baseURL: string;
+    apiKey: string | undefined;
+    timeoutMs: number;
+    maxRetries: number;
+    breaker: { failureThreshold: number; cooldownMs: number };
+    readinessCheck: boolean;
+  };
+  redis: { url: string | undefined; keyPrefix: string };
+  memory: { ttlSeconds: number; maxHistoryMessages: number };
+  cache: { ttlSeconds: number };
+  tools: { definitions: ToolDefinition[]; maxRounds: number; defaultTimeoutMs: number };
+  auth: AuthConfig;
+  rateLimit: RateLimitConfig | undefined;
+};
+
+/** Thrown when the environment is invalid; `problems` lists every problem, not just the first. */
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid runtime configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+function pickRuntimeEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of RUNTIME_ENV_VARS) {
+    const value = env[name];
+    if (value !== undefined && value !== "") picked[name] = value;
+  }
+  return picked;
+}
+
+/**
+ * Rules between variables. They read the raw strings, so they are reported together with the
+ * per-variable problems instead of only after those are fixed.
+ */
+function crossFieldProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const mode = env.AGENTRY_AUTH_MODE ?? "none";
+  const hasRedis = env.AGENTRY_REDIS_URL !== undefined;
+  if (mode === "apiKey" && !env.AGENTRY_API_KEYS) {
+    problems.push("AGENTRY_API_KEYS: required when AGENTRY_AUTH_MODE=apiKey");
+  }
+  if (mode === "jwt" && !env.AGENTRY_JWT_SECRET === !env.AGENTRY_JWT_JWKS_URL) {
+    problems.push(
+      "AGENTRY_JWT_SECRET / AGENTRY_JWT_JWKS_URL: exactly one is required when AGENTRY_AUTH_MODE=jwt",
+    );
+  }
+  if (Number(env.AGENTRY_RATE_LIMIT_RPM ?? 0) > 0 && !hasRedis) {
+    problems.push(
+      "AGENTRY_REDIS_URL: required when AGENTRY_RATE_LIMIT_RPM > 0 (limits are shared across replicas)",
+    );
+  }
+  if (Number(env.AGENTRY_CACHE_TTL_SECONDS ?? 0) > 0 && !hasRedis) {
+    problems.push("AGENTRY_REDIS_URL: required when AGENTRY_CACHE_TTL_SECONDS > 0");
+  }
+  return problems;
+}
+
+/** Parses and validates the environment; throws `ConfigError` listing every problem at once. */
+export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
+  const raw = pickRuntimeEnv(env);
+  const parsed = runtimeEnvSchema.safeParse(raw);
+  const problems = [
+    ...(parsed.error?.issues ?? []).map((issue) => {
+      const [name, ...rest] = issue.path.map(String);
+      const where = rest.length > 0 ? `${name} (${rest.join(".")})` : (name ?? "environment");
+      return `${where}: ${issue.message}`;
+    }),
+    ...crossFieldProblems(raw),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  const rpm = e.AGENTRY_RATE_LIMIT_RPM;
+  return {
+    revision: e.AGENTRY_REVISION,
+    server: {
+      host: e.AGENTRY_HOST,
+      port: e.AGENTRY_PORT,
+      bodyLimitBytes: e.AGENTRY_MAX_BODY_BYTES,
+      shutdownDeadlineMs: e.AGENTRY_SHUTDOWN_DEADLINE_SECONDS * 1000,
+    },
+    log: { level: e.AGENTRY_LOG_LEVEL, content: e.AGENTRY_LOG_CONTENT },
+    model: {
+      name: e.AGENTRY_MODEL,
+      temperature: e.AGENTRY_TEMPERATURE,
+      maxTokens: e.AGENTRY_MAX_TOKENS,
+      systemPrompt: e.AGENTRY_SYSTEM_PROMPT,
+    },
+    provider: {
+      baseURL: e.AGENTRY_PROVIDER_BASE_URL.replace(/\/+$/, ""),
+      apiKey: e.AGENTRY_PROVIDER_API_KEY,
+      timeoutMs: e.AGENTRY_PROVIDER_TIMEOUT_SECONDS * 1000,
+      maxRetries: e.AGENTRY_PROVIDER_MAX_RETRIES,
+      breaker: {
+        failureThreshold: e.AGENTRY_BREAKER_FAILURE_THRESHOLD,
+        cooldownMs: e.AGENTRY_BREAKER_COOLDOWN_SECONDS * 1000,
+      },
+      readinessCheck: e.AGENTRY_READYZ_CHECK_MODEL,
+    },
+    redis: { url: e.AGENTRY_REDIS_URL, keyPrefix: e.AGENTRY_REDIS_KEY_PREFIX },
+    memory: {
+      ttlSeconds: e.AGENTRY_MEMORY_TTL_SECONDS,
+      maxHistoryMessages: e.AGENTRY_MEMORY_MAX_HISTORY_MESSAGES,
+    },
+    cache: { ttlSeconds: e.AGENTRY_CACHE_TTL_SECONDS },
+    tools: {
+      definitions: e.AGENTRY_TOOLS ?? [],
+      maxRounds: e.AGENTRY_MAX_TOOL_ROUNDS,
+      defaultTimeoutMs: e.AGENTRY_TOOL_TIMEOUT_SECONDS * 1000,
+    },
+    auth: authConfigOf(e),
+    rateLimit:
+      rpm > 0
+        ? { requestsPerMinute: rpm, burst: e.AGENTRY_RATE_LIMIT_BURST ?? rpm, key: e.AGENTRY_RATE_LIMIT_KEY }
+        : undefined,
+  };
+}
+
+function authConfigOf(e: z.infer<typeof runtimeEnvSchema>): AuthConfig {
+  switch (e.AGENTRY_AUTH_MODE) {
+    case "none":
+      return { mode: "none" };
+    case "apiKey":
+      return { mode: "apiKey", keys: e.AGENTRY_API_KEYS ?? [] };
+    case "jwt":
+      return {
+        mode: "jwt",
+        secret: e.AGENTRY_JWT_SECRET,
+        jwksUrl: e.AGENTRY_JWT_JWKS_URL,
+        issuer: e.AGENTRY_JWT_ISSUER,
+        audience: e.AGENTRY_JWT_AUDIENCE,
+        rolesClaim: e.AGENTRY_JWT_ROLES_CLAIM,
+        routeRoles: e.AGENTRY_AUTH_ROUTE_ROLES ?? {},
+      };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Typed errors with stable codes. Clients and dashboards key on `code`, so codes never change
+ * meaning; every code maps to one HTTP status.
+ */
+export const ERROR_STATUS = {
+  INVALID_REQUEST: 400,
+  SESSIONS_DISABLED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  /** nginx's convention: the client closed the connection before the answer was ready. */
+  CLIENT_CLOSED: 499,
+  INTERNAL: 500,
+  MODEL_ERROR: 502,
+  MODEL_BAD_RESPONSE: 502,
+  MODEL_REQUEST_REJECTED: 502,
+  MODEL_CIRCUIT_OPEN: 503,
+  MODEL_UNAVAILABLE: 503,
+  REDIS_UNAVAILABLE: 503,
+  AUTH_UNAVAILABLE: 503,
+  MODEL_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export type FieldError = { path: string; message: string };
+
+export class RuntimeError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Seconds the client should wait before retrying; sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
+  readonly fields: FieldError[] | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number; fields?: FieldError[] } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "RuntimeError";
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.fields = options.fields;
+  }
+}
+
+export function isRuntimeError(error: unknown): error is RuntimeError {
+  return error instanceof RuntimeError;
+}
+
+/** The JSON error body; `message` and `type` keep OpenAI SDK clients able to read it. */
+export function errorBody(error: RuntimeError, requestId: string) {
+  return {
+    error: {
+      code: error.code,
+      type: error.status >= 500 ? "server_error" : "invalid_request_error",
+      message: error.message,
+      requestId,
+      ...(error.fields ? { fields: error.fields } : {}),
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/** Per-request state shared by the hooks and the handlers. */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Principal } from "../auth/principal.ts";
+import type { CallContext } from "../llm/model-client.ts";
+import { propagationHeaders } from "./request-id.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** Extra fields for the one log line written when the request finishes. */
+    logFields: Record<string, unknown> | null;
+  }
+}
+
+/**
+ * The context for downstream calls of this request: an abort signal that fires if the client
+ * disconnects before the answer is finished, and the id headers to propagate.
+ */
+export function callContextFor(request: FastifyRequest, reply: FastifyReply): CallContext {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableEnded) controller.abort(new Error("client closed the connection"));
+  });
+  return { signal: controller.signal, headers: propagationHeaders(request.id, request.headers) };
+}

@@ -1,0 +1,100 @@
+/**
+ * Prometheus metrics. The `agentry_*` names and labels below are a contract with the operator's
+ * canary analysis (errorRate, latencyP95Seconds, llmErrorRate, tokensPerRequest): rename nothing.
+ * Every series carries `revision`, so stable and canary pods can be compared.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export const METRIC_NAMES = {
+  requests: "agentry_requests_total",
+  requestDuration: "agentry_request_duration_seconds",
+  llmRequests: "agentry_llm_requests_total",
+  llmTokens: "agentry_llm_tokens_total",
+  inflight: "agentry_inflight_requests",
+  llmDuration: "agentry_llm_request_duration_seconds",
+  toolCalls: "agentry_tool_calls_total",
+  cache: "agentry_cache_requests_total",
+} as const;
+
+/** Outcomes of one model call attempt, the `outcome` label of agentry_llm_requests_total. */
+export type LlmOutcome =
+  | "success"
+  | "rate_limited"
+  | "server_error"
+  | "client_error"
+  | "timeout"
+  | "connection_error"
+  | "bad_response"
+  | "aborted"
+  | "circuit_open";
+
+export type RuntimeMetrics = {
+  registry: Registry;
+  requests: Counter<"route" | "status">;
+  requestDuration: Histogram<"route">;
+  llmRequests: Counter<"outcome">;
+  llmTokens: Counter<"kind">;
+  inflight: Gauge;
+  llmDuration: Histogram<"outcome">;
+  toolCalls: Counter<"tool" | "outcome">;
+  cache: Counter<"result">;
+};
+
+export function createMetrics(revision: string, options: { processMetrics?: boolean } = {}): RuntimeMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ revision });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: METRIC_NAMES.requests,
+      help: "API requests answered, by route and HTTP status code.",
+      labelNames: ["route", "status"],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: METRIC_NAMES.requestDuration,
+      help: "Time from request received to response finished, in seconds.",
+      labelNames: ["route"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    llmRequests: new Counter({
+      name: METRIC_NAMES.llmRequests,
+      help: "Model call attempts (each retry counts), by outcome.",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    llmTokens: new Counter({
+      name: METRIC_NAMES.llmTokens,
+      help: "Tokens reported by the model endpoint, by kind (prompt | completion).",
+      labelNames: ["kind"],
+      registers,
+    }),
+    inflight: new Gauge({
+      name: METRIC_NAMES.inflight,
+      help: "API requests currently being served.",
+      registers,
+    }),
+    llmDuration: new Histogram({
+      name: METRIC_NAMES.llmDuration,
+      help: "Duration of one model call attempt, in seconds.",
+      labelNames: ["outcome"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    toolCalls: new Counter({
+      name: METRIC_NAMES.toolCalls,
+      help: "Tool calls executed, by tool and outcome (ok | error | timeout | unknown_tool).",
+      labelNames: ["tool", "outcome"],
+      registers,
+    }),
+    cache: new Counter({
+      name: METRIC_NAMES.cache,
+      help: "Response cache look-ups, by result (hit | miss | error).",
+      labelNames: ["result"],
+      registers,
+    }),
+  };
+}

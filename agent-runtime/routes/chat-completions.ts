@@ -1,0 +1,99 @@
+/**
+ * POST /v1/chat/completions: OpenAI-compatible pass-through, so an OpenAI SDK client can point at
+ * an agent. The body goes to the provider as sent, except `model`, which is always the agent's
+ * configured model (the model is part of the revision that canary analysis judges). Same auth,
+ * rate limit, retries, breaker and metrics as /v1/chat; no memory, tools or system prompt.
+ */
+import type { FastifyInstance } from "fastify";
+import { APIError } from "openai";
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from "openai/resources/chat/completions";
+import { isCacheableCompletion } from "../cache/cacheable.ts";
+import { cacheKeyOf } from "../cache/response-cache.ts";
+import { RUNTIME_ENDPOINTS } from "../config.ts";
+import type { AppDeps } from "../deps.ts";
+import { errorBody, RuntimeError } from "../errors.ts";
+import { parseBody } from "../http/parse-body.ts";
+import { callContextFor } from "../http/request-context.ts";
+import { createSseWriter } from "../http/sse-writer.ts";
+import { completionRequestSchema } from "./chat-schema.ts";
+
+export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps): void {
+  const { config } = deps;
+
+  app.post(RUNTIME_ENDPOINTS.chatCompletions, async (request, reply) => {
+    const body: Record<string, unknown> = {
+      ...parseBody(completionRequestSchema, request.body),
+      model: config.model.name,
+    };
+    const context = callContextFor(request, reply);
+
+    try {
+      if (body.stream !== true) {
+        const cacheKey =
+          deps.cache && isCacheableCompletion(body)
+            ? cacheKeyOf(config.redis.keyPrefix, { route: RUNTIME_ENDPOINTS.chatCompletions, body })
+            : undefined;
+        if (cacheKey && deps.cache) {
+          const hit = await deps.cache.get(cacheKey);
+          deps.metrics.cache.inc({ result: hit ? "hit" : "miss" });
+          if (hit) return reply.header("x-agentry-cache", "hit").type("application/json").send(hit);
+        }
+        const completion = await deps.model.complete(
+          body as unknown as ChatCompletionCreateParamsNonStreaming,
+          context,
+        );
+        const json = JSON.stringify(completion);
+        if (cacheKey && deps.cache) {
+          await deps.cache.set(cacheKey, json).catch((error: Error) => {
+            request.log.warn({ err: { message: error.message } }, "response cache write failed");
+          });
+        }
+        return reply
+          .header("x-agentry-cache", cacheKey ? "miss" : "bypass")
+          .type("application/json")
+          .send(json);
+      }
+
+      // Usage is always requested (for token metrics) but only relayed if the client asked for it.
+      const clientWantsUsage =
+        (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+      const params = {
+        ...body,
+        stream: true,
+        stream_options: { ...(body.stream_options as object | undefined), include_usage: true },
+      } as unknown as ChatCompletionCreateParamsStreaming;
+      const stream = await deps.model.stream(params, context);
+      const sse = createSseWriter(reply);
+      try {
+        for await (const chunk of stream) {
+          if (chunk.choices.length === 0 && chunk.usage && !clientWantsUsage) continue;
+          sse.send(JSON.stringify(chunk));
+        }
+        sse.send("[DONE]");
+      } catch (error) {
+        const runtimeError =
+          error instanceof RuntimeError
+            ? error
+            : new RuntimeError("INTERNAL", "internal error", { cause: error });
+        sse.send(JSON.stringify(errorBody(runtimeError, request.id)));
+      }
+      sse.end();
+    } catch (error) {
+      // A provider's 4xx is the client's problem: relay it as the provider said it.
+      if (
+        error instanceof RuntimeError &&
+        error.code === "MODEL_REQUEST_REJECTED" &&
+        error.cause instanceof APIError
+      ) {
+        const upstream = error.cause;
+        return reply
+          .code(upstream.status ?? 502)
+          .send({ error: upstream.error ?? { message: upstream.message, type: "invalid_request_error" } });
+      }
+      throw error;
+    }
+  });
+}

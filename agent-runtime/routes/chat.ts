@@ -1,0 +1,130 @@
+/**
+ * POST /v1/chat: one agent turn with optional session memory, as JSON or server-sent events.
+ *
+ * SSE events: `delta` {content}, `tool` {name, ok}, then `done` (the same body as the JSON answer)
+ * or `error` {error}. Errors before the first event are ordinary HTTP errors.
+ */
+import type { FastifyInstance } from "fastify";
+import { buildMessages, toOpenAiTools } from "../agent/build-messages.ts";
+import { runTurn, type TurnResult, type TurnSettings } from "../agent/run-turn.ts";
+import { isCacheableChat } from "../cache/cacheable.ts";
+import { cacheKeyOf } from "../cache/response-cache.ts";
+import { RUNTIME_ENDPOINTS } from "../config.ts";
+import type { AppDeps } from "../deps.ts";
+import { errorBody, RuntimeError } from "../errors.ts";
+import { parseBody } from "../http/parse-body.ts";
+import { callContextFor } from "../http/request-context.ts";
+import { createSseWriter } from "../http/sse-writer.ts";
+import { loggableContent } from "../observability/logger.ts";
+import { type ChatRequest, chatRequestSchema } from "./chat-schema.ts";
+
+export type ChatResponse = {
+  sessionId?: string;
+  message: { role: "assistant"; content: string };
+  usage: { promptTokens: number; completionTokens: number };
+  toolCalls: { name: string; ok: boolean }[];
+  cached: boolean;
+};
+
+function responseOf(body: ChatRequest, result: TurnResult): ChatResponse {
+  return {
+    ...(body.sessionId ? { sessionId: body.sessionId } : {}),
+    message: { role: "assistant", content: result.content },
+    usage: result.usage,
+    toolCalls: result.toolCalls,
+    cached: false,
+  };
+}
+
+export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
+  const { config } = deps;
+  const settings: TurnSettings = {
+    model: config.model.name,
+    temperature: config.model.temperature,
+    maxTokens: config.model.maxTokens,
+    tools: toOpenAiTools(config.tools.definitions),
+    maxToolRounds: config.tools.maxRounds,
+  };
+
+  app.post(RUNTIME_ENDPOINTS.chat, async (request, reply) => {
+    const body = parseBody(chatRequestSchema, request.body);
+    const { sessionId } = body;
+    if (sessionId && !deps.sessions) {
+      throw new RuntimeError("SESSIONS_DISABLED", "this agent has no memory configured; omit sessionId");
+    }
+    const context = callContextFor(request, reply);
+    const history = sessionId && deps.sessions ? await deps.sessions.load(sessionId) : [];
+
+    const cacheable =
+      deps.cache !== undefined &&
+      isCacheableChat({
+        temperature: config.model.temperature,
+        toolCount: settings.tools.length,
+        sessionId,
+        stream: body.stream === true,
+      });
+    const cacheKey = cacheable
+      ? cacheKeyOf(config.redis.keyPrefix, {
+          route: RUNTIME_ENDPOINTS.chat,
+          model: settings.model,
+          systemPrompt: config.model.systemPrompt,
+          maxTokens: settings.maxTokens,
+          message: body.message,
+        })
+      : undefined;
+    if (cacheKey && deps.cache) {
+      const hit = await deps.cache.get(cacheKey);
+      deps.metrics.cache.inc({ result: hit ? "hit" : "miss" });
+      if (hit)
+        return reply.header("x-agentry-cache", "hit").send({ ...(JSON.parse(hit) as object), cached: true });
+    }
+
+    const messages = buildMessages(config.model.systemPrompt, history, body.message);
+    const finishTurn = async (result: TurnResult) => {
+      if (sessionId && deps.sessions) {
+        await deps.sessions.appendTurn(sessionId, [
+          { role: "user", content: body.message },
+          { role: "assistant", content: result.content },
+        ]);
+      }
+      request.logFields = {
+        sessionId,
+        message: loggableContent(body.message, config.log.content),
+        answer: loggableContent(result.content, config.log.content),
+        toolCalls: result.toolCalls.length,
+        usage: result.usage,
+      };
+      return responseOf(body, result);
+    };
+
+    if (!body.stream) {
+      const response = await finishTurn(await runTurn(messages, settings, deps, context));
+      if (cacheKey && deps.cache) {
+        // The answer is ready; a cache write failing must not cost the client its answer.
+        await deps.cache.set(cacheKey, JSON.stringify(response)).catch((error: Error) => {
+          request.log.warn({ err: { message: error.message } }, "response cache write failed");
+        });
+      }
+      return reply.header("x-agentry-cache", cacheKey ? "miss" : "bypass").send(response);
+    }
+
+    const sse = createSseWriter(reply);
+    try {
+      const result = await runTurn(messages, settings, deps, context, (event) => {
+        if (event.type === "delta") sse.send(JSON.stringify({ content: event.content }), "delta");
+        else sse.send(JSON.stringify({ name: event.name, ok: event.ok }), "tool");
+      });
+      sse.send(JSON.stringify(await finishTurn(result)), "done");
+      sse.end();
+    } catch (error) {
+      if (!sse.started) throw error;
+      const runtimeError =
+        error instanceof RuntimeError
+          ? error
+          : new RuntimeError("INTERNAL", "internal error", { cause: error });
+      request.log.warn({ code: runtimeError.code }, `stream ended with an error: ${runtimeError.message}`);
+      sse.send(JSON.stringify(errorBody(runtimeError, request.id)), "error");
+      sse.end();
+    }
+  });
+}

@@ -1,0 +1,341 @@
+/**
+ * npm run bench:runtime
+ *
+ * Measures what the agent runtime adds on top of the model call. Everything runs on loopback:
+ * redis-server, the stub model endpoint (answering instantly) and the runtime are separate
+ * processes; the load generator runs here. The floor is a minimal node:http pass-through proxy
+ * to the same stub, measured in the same run.
+ *
+ * Phases, each bounded in count and time:
+ *   1. throughput: closed loop, CONCURRENCY requests in flight, for THROUGHPUT_SECONDS
+ *   2. latency: open loop at RATE requests/s for LATENCY_SECONDS (latency counted from the
+ *      scheduled send time, so a stall is not hidden by coordinated omission)
+ * The runtime serves POST /v1/chat with a sessionId (Redis memory on: load history, save the turn,
+ * trim, refresh TTL), info-level logs to /dev/null, metrics on.
+ *
+ * Prints a table and writes bench/results/runtime.json.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { cpus, loadavg } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { type RuntimeProcess, startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
+import { findRedisServer, type RedisServerHandle, startRedisServer } from "../test/support/redis-server.ts";
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 6);
+const WARMUP_SECONDS = 1.5;
+const SESSIONS = 200;
+const MAX_REQUESTS_PER_PHASE = 200_000;
+const RESULTS = fileURLToPath(new URL("./results/runtime.json", import.meta.url));
+const STUB_CLI = fileURLToPath(new URL("../agent-runtime/testing/stub-model-cli.ts", import.meta.url));
+
+const FLOOR_PROXY = `
+const http = require("node:http");
+const [upstreamPort] = process.argv.slice(1).map(Number);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const server = http.createServer((req, res) => {
+  const upstream = http.request(
+    { host: "127.0.0.1", port: upstreamPort, path: "/v1/chat/completions", method: "POST", agent,
+      headers: { "content-type": "application/json", "content-length": req.headers["content-length"] } },
+    (answer) => {
+      res.writeHead(answer.statusCode, { "content-type": answer.headers["content-type"] });
+      answer.pipe(res);
+    },
+  );
+  upstream.on("error", () => { res.statusCode = 502; res.end(); });
+  req.pipe(upstream);
+});
+server.keepAliveTimeout = 65000;
+server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+type Target = { name: string; port: number; path: string; body: (i: number) => string };
+type PhaseResult = {
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+};
+
+function firstJsonLine(child: ChildProcess): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`process exited with ${code} before it was ready`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) =>
+      resolve(JSON.parse(line)),
+    );
+  });
+}
+
+function rssMB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : Number.NaN;
+}
+
+/** CPU time (user + system) a process has used, in ms; clock ticks are 10 ms on Linux. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+
+function send(target: Target, i: number): Promise<boolean> {
+  const body = target.body(i);
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        path: target.path,
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.once("end", () => resolve(res.statusCode === 200));
+      },
+    );
+    req.once("error", () => resolve(false));
+    req.end(body);
+  });
+}
+
+/** Where the runtime's own time went during the latency phase: event-loop stalls and GC. */
+async function runtimeMetrics(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sample = (prefix: string, label = "") => {
+    const line = text
+      .split("\n")
+      .find((candidate) => candidate.startsWith(prefix) && candidate.includes(label));
+    return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+  };
+  const ms = (seconds: number) => Math.round(seconds * 100_000) / 100;
+  return {
+    eventLoopDelayP99Ms: ms(sample("nodejs_eventloop_lag_p99_seconds")),
+    eventLoopDelayMaxMs: ms(sample("nodejs_eventloop_lag_max_seconds")),
+    majorGcCount: sample("nodejs_gc_duration_seconds_count{", 'kind="major"'),
+    majorGcTotalMs: ms(sample("nodejs_gc_duration_seconds_sum{", 'kind="major"')),
+  };
+}
+
+async function closedLoop(target: Target, seconds: number): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline && next < MAX_REQUESTS_PER_PHASE) {
+      const i = next++;
+      const sent = performance.now();
+      if (!(await send(target, i))) errors++;
+      latencies.push(performance.now() - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return summary(latencies, errors, elapsed);
+}
+
+async function openLoop(target: Target, rate: number, seconds: number): Promise<PhaseResult> {
+  const total = Math.min(MAX_REQUESTS_PER_PHASE, Math.round(rate * seconds));
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = started + (i * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      send(target, i).then((ok) => {
+        if (!ok) errors++;
+        latencies.push(performance.now() - scheduled);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return summary(latencies, errors, elapsed);
+}
+
+function summary(sorted: number[], errors: number, seconds: number): PhaseResult {
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    requests: sorted.length,
+    errors,
+    seconds: round(seconds),
+    rps: Math.round(sorted.length / seconds),
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+  };
+}
+
+const loadAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
+
+async function main() {
+  if (!findRedisServer()) throw new Error("redis-server not found: apt-get install redis-server");
+  const children: ChildProcess[] = [];
+  let redis: RedisServerHandle | undefined;
+  let runtime: RuntimeProcess | undefined;
+  try {
+    redis = await startRedisServer();
+    const stub = spawn(process.execPath, [STUB_CLI, "--record-limit", "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(stub);
+    const { port: stubPort, url: stubUrl } = (await firstJsonLine(stub)) as { port: number; url: string };
+    const floor = spawn(process.execPath, ["-e", FLOOR_PROXY, String(stubPort)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(floor);
+    const { port: floorPort } = (await firstJsonLine(floor)) as { port: number };
+    runtime = await startRuntimeProcess(
+      {
+        AGENTRY_MODEL: "bench-model",
+        AGENTRY_PROVIDER_BASE_URL: stubUrl,
+        AGENTRY_REDIS_URL: redis.url,
+        AGENTRY_SYSTEM_PROMPT: "You are a helpful assistant.",
+        AGENTRY_REVISION: "bench",
+      },
+      { stdout: "discard", nodeArgs: (process.env.BENCH_RUNTIME_NODE_ARGS ?? "").split(" ").filter(Boolean) },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const idleRssMB = rssMB(runtime.pid);
+    const floorIdleRssMB = rssMB(floor.pid ?? 0);
+
+    const message = "What is the status of my order 12345?";
+    const runtimeTarget: Target = {
+      name: "runtime",
+      port: runtime.port,
+      path: "/v1/chat",
+      body: (i) => JSON.stringify({ sessionId: `bench-${i % SESSIONS}`, message }),
+    };
+    const floorTarget: Target = {
+      name: "floor",
+      port: floorPort,
+      path: "/v1/chat/completions",
+      body: () =>
+        JSON.stringify({
+          model: "bench-model",
+          messages: [
+            { role: "system", content: "You are a helpful assistant." },
+            { role: "user", content: message },
+          ],
+        }),
+    };
+
+    process.stderr.write("warming up...\n");
+    await closedLoop(runtimeTarget, WARMUP_SECONDS);
+    await closedLoop(floorTarget, WARMUP_SECONDS);
+
+    process.stderr.write(`throughput: ${CONCURRENCY} concurrent, ${THROUGHPUT_SECONDS}s each...\n`);
+    const floorPid = floor.pid ?? 0;
+    let before = cpuMs(floorPid);
+    const floorMax = await closedLoop(floorTarget, THROUGHPUT_SECONDS);
+    const floorCpuMsPerRequest = (cpuMs(floorPid) - before) / floorMax.requests;
+    before = cpuMs(runtime.pid);
+    const runtimeMax = await closedLoop(runtimeTarget, THROUGHPUT_SECONDS);
+    const runtimeCpuMsPerRequest = (cpuMs(runtime.pid) - before) / runtimeMax.requests;
+    const loadedRssMB = rssMB(runtime.pid);
+
+    process.stderr.write(`latency: open loop at ${RATE} rps, ${LATENCY_SECONDS}s each...\n`);
+    const floorAtRate = await openLoop(floorTarget, RATE, LATENCY_SECONDS);
+    await runtimeMetrics(runtime.url); // resets the event-loop delay histogram
+    const runtimeAtRate = await openLoop(runtimeTarget, RATE, LATENCY_SECONDS);
+    const diagnostics = await runtimeMetrics(runtime.url);
+
+    const round = (value: number) => Math.round(value * 100) / 100;
+    const result = {
+      rps: runtimeMax.rps,
+      floorRps: floorMax.rps,
+      ratio: round(runtimeMax.rps / floorMax.rps),
+      p50AddedMs: round(runtimeAtRate.p50Ms - floorAtRate.p50Ms),
+      p99AddedMs: round(runtimeAtRate.p99Ms - floorAtRate.p99Ms),
+      idleRssMB,
+      loadedRssMB,
+      // CPU per request of the runtime process vs the floor proxy process alone: steadier than rps
+      // on a shared machine, because it does not depend on what else competes for the cores.
+      runtimeCpuMsPerRequest: Math.round(runtimeCpuMsPerRequest * 1000) / 1000,
+      floorCpuMsPerRequest: Math.round(floorCpuMsPerRequest * 1000) / 1000,
+      targets: { ratio: ">= 0.7", p99AddedMs: `<= 5 at ${RATE} rps`, idleRssMB: "<= 100" },
+      throughput: { concurrency: CONCURRENCY, runtime: runtimeMax, floor: floorMax },
+      latencyAtRate: { rate: RATE, runtime: runtimeAtRate, floor: floorAtRate },
+      runtimeDiagnosticsAtRate: diagnostics,
+      floorIdleRssMB,
+      setup: {
+        runtime:
+          "POST /v1/chat, sessionId from a pool of 200 (Redis memory on, up to 50 history messages), info logs to /dev/null",
+        floor: "node:http pass-through proxy to the same stub, POST /v1/chat/completions",
+        stub: "agent-runtime/testing/stub-model-cli.ts, answering instantly",
+        runtimeNodeArgs: process.env.BENCH_RUNTIME_NODE_ARGS ?? "",
+        machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadAtStart },
+      },
+      measuredAt: new Date().toISOString(),
+    };
+    writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+
+    const rows = [
+      ["", "runtime", "floor", "added / ratio", "target"],
+      ["max rps", String(runtimeMax.rps), String(floorMax.rps), `ratio ${result.ratio}`, ">= 0.7"],
+      [
+        `p50 ms @${RATE}rps`,
+        String(runtimeAtRate.p50Ms),
+        String(floorAtRate.p50Ms),
+        `+${result.p50AddedMs}`,
+        "",
+      ],
+      [
+        `p99 ms @${RATE}rps`,
+        String(runtimeAtRate.p99Ms),
+        String(floorAtRate.p99Ms),
+        `+${result.p99AddedMs}`,
+        "<= +5",
+      ],
+      [
+        "errors",
+        String(runtimeMax.errors + runtimeAtRate.errors),
+        String(floorMax.errors + floorAtRate.errors),
+        "",
+        "0",
+      ],
+      [
+        "CPU ms/request",
+        String(result.runtimeCpuMsPerRequest),
+        String(result.floorCpuMsPerRequest),
+        `+${Math.round((runtimeCpuMsPerRequest - floorCpuMsPerRequest) * 1000) / 1000}`,
+        "",
+      ],
+      ["idle RSS MB", String(idleRssMB), String(floorIdleRssMB), "", "<= 100"],
+      ["loaded RSS MB", String(loadedRssMB), "", "", ""],
+    ];
+    const widths =
+      rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+    for (const row of rows)
+      console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  "));
+    console.log(`\nwrote ${RESULTS}`);
+  } finally {
+    await runtime?.stop();
+    for (const child of children) child.kill("SIGTERM");
+    await redis?.stop();
+    agent.destroy();
+  }
+}
+
+await main();

@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  parseRuntimeConfig,
+  RUNTIME_ENV_VARS,
+  runtimeEnvSchema,
+} from "../../agent-runtime/config.ts";
+
+const minimal = { AGENTRY_MODEL: "gpt-4o-mini" };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseRuntimeConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseRuntimeConfig", () => {
+  it("applies the documented defaults to a minimal environment", () => {
+    const config = parseRuntimeConfig(minimal);
+    expect(config.model).toEqual({
+      name: "gpt-4o-mini",
+      temperature: undefined,
+      maxTokens: undefined,
+      systemPrompt: undefined,
+    });
+    expect(config.provider.baseURL).toBe("https://api.openai.com/v1");
+    expect(config.provider.timeoutMs).toBe(60_000);
+    expect(config.provider.maxRetries).toBe(2);
+    expect(config.server).toEqual({
+      host: "0.0.0.0",
+      port: 8080,
+      bodyLimitBytes: 1_048_576,
+      shutdownDeadlineMs: 25_000,
+    });
+    expect(config.auth).toEqual({ mode: "none" });
+    expect(config.rateLimit).toBeUndefined();
+    expect(config.redis).toEqual({ url: undefined, keyPrefix: "agentry:" });
+    expect(config.log).toEqual({ level: "info", content: false });
+    expect(config.revision).toBe("dev");
+  });
+
+  it("parses every kind of value from strings", () => {
+    const config = parseRuntimeConfig({
+      ...minimal,
+      AGENTRY_TEMPERATURE: "0",
+      AGENTRY_MAX_TOKENS: "256",
+      AGENTRY_SYSTEM_PROMPT: "You are terse.",
+      AGENTRY_PROVIDER_BASE_URL: "http://127.0.0.1:9999/v1/",
+      AGENTRY_PROVIDER_TIMEOUT_SECONDS: "1.5",
+      AGENTRY_REDIS_URL: "redis://127.0.0.1:6379/0",
+      AGENTRY_TOOLS: JSON.stringify([{ name: "search", url: "http://search.tools.svc/q" }]),
+      AGENTRY_AUTH_MODE: "apiKey",
+      AGENTRY_API_KEYS: "aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2\ncccccccccccccccc3",
+      AGENTRY_RATE_LIMIT_RPM: "120",
+      AGENTRY_LOG_CONTENT: "true",
+    });
+    expect(config.model.temperature).toBe(0);
+    expect(config.model.maxTokens).toBe(256);
+    expect(config.provider.baseURL).toBe("http://127.0.0.1:9999/v1");
+    expect(config.provider.timeoutMs).toBe(1500);
+    expect(config.tools.definitions).toEqual([
+      {
+        name: "search",
+        url: "http://search.tools.svc/q",
+        kind: "http",
+        parameters: { type: "object", properties: {} },
+      },
+    ]);
+    expect(config.auth).toEqual({
+      mode: "apiKey",
+      keys: ["aaaaaaaaaaaaaaaa1", "bbbbbbbbbbbbbbbb2", "cccccccccccccccc3"],
+    });
+    expect(config.rateLimit).toEqual({ requestsPerMinute: 120, burst: 120, key: "client" });
+    expect(config.log.content).toBe(true);
+  });
+
+  it("treats empty strings as unset, as optional Secret keys arrive", () => {
+    const config = parseRuntimeConfig({ ...minimal, AGENTRY_TEMPERATURE: "", AGENTRY_REDIS_URL: "" });
+    expect(config.model.temperature).toBeUndefined();
+    expect(config.redis.url).toBeUndefined();
+  });
+
+  it("ignores variables outside the contract", () => {
+    expect(() => parseRuntimeConfig({ ...minimal, AGENTRY_UNKNOWN: "x", HOME: "/root" })).not.toThrow();
+  });
+
+  it("lists every problem at once, each naming its variable", () => {
+    const problems = problemsOf({
+      AGENTRY_TEMPERATURE: "hot",
+      AGENTRY_PORT: "99999",
+      AGENTRY_TOOLS: "[{",
+      AGENTRY_AUTH_MODE: "magic",
+    });
+    expect(problems.length).toBeGreaterThanOrEqual(5);
+    for (const name of [
+      "AGENTRY_MODEL",
+      "AGENTRY_TEMPERATURE",
+      "AGENTRY_PORT",
+      "AGENTRY_TOOLS",
+      "AGENTRY_AUTH_MODE",
+    ]) {
+      expect(problems.some((problem) => problem.startsWith(name))).toBe(true);
+    }
+  });
+
+  it.each([
+    [{ AGENTRY_AUTH_MODE: "apiKey" }, "AGENTRY_API_KEYS"],
+    [{ AGENTRY_AUTH_MODE: "jwt" }, "AGENTRY_JWT_SECRET"],
+    [
+      {
+        AGENTRY_AUTH_MODE: "jwt",
+        AGENTRY_JWT_SECRET: "s".repeat(32),
+        AGENTRY_JWT_JWKS_URL: "https://idp/jwks",
+      },
+      "exactly one",
+    ],
+    [{ AGENTRY_RATE_LIMIT_RPM: "60" }, "AGENTRY_REDIS_URL"],
+    [{ AGENTRY_CACHE_TTL_SECONDS: "60" }, "AGENTRY_REDIS_URL"],
+    [{ AGENTRY_API_KEYS: "short" }, "at least 16"],
+    [{ AGENTRY_JWT_SECRET: "short" }, "AGENTRY_JWT_SECRET"],
+    [
+      {
+        AGENTRY_TOOLS: JSON.stringify([
+          { name: "a", url: "http://x/" },
+          { name: "a", url: "http://y/" },
+        ]),
+      },
+      "tool names must be unique",
+    ],
+    [{ AGENTRY_TOOLS: JSON.stringify([{ name: "has space", url: "http://x/" }]) }, "AGENTRY_TOOLS (0.name)"],
+    [{ AGENTRY_REDIS_URL: "http://not-redis" }, "AGENTRY_REDIS_URL"],
+  ])("rejects %j", (env, expected) => {
+    expect(problemsOf({ ...minimal, ...env }).join("\n")).toContain(expected);
+  });
+
+  it("exports the variable list the operator builds env from", () => {
+    expect(RUNTIME_ENV_VARS).toContain("AGENTRY_MODEL");
+    expect(RUNTIME_ENV_VARS.every((name) => name.startsWith("AGENTRY_"))).toBe(true);
+    for (const name of RUNTIME_ENV_VARS) {
+      expect(runtimeEnvSchema.shape[name].description, `${name} needs a description`).toBeTruthy();
+    }
+  });
+});

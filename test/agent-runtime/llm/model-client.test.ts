@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RuntimeError } from "../../../agent-runtime/errors.ts";
+import { createModelClient, type ModelClient } from "../../../agent-runtime/llm/model-client.ts";
+import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
+import {
+  type StubModelServer,
+  startStubModelServer,
+} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { metricValue } from "../test-runtime.ts";
+
+let stub: StubModelServer;
+let metrics: RuntimeMetrics;
+
+const request = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
+const context = () => ({ signal: new AbortController().signal, headers: { "x-request-id": "rid-1" } });
+
+function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelClient {
+  return createModelClient({
+    baseURL: stub.url,
+    apiKey: "sk-test",
+    timeoutMs: 2000,
+    maxRetries: 2,
+    breaker: { failureThreshold: 3, cooldownMs: 60_000 },
+    metrics,
+    retryPolicy: { baseMs: 10, maxMs: 2000 },
+    ...overrides,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(RuntimeError);
+  return error as RuntimeError;
+}
+
+async function outcome(name: string): Promise<number> {
+  return metricValue(await metrics.registry.metrics(), `agentry_llm_requests_total{outcome="${name}"`);
+}
+
+beforeAll(async () => {
+  stub = await startStubModelServer();
+});
+afterAll(() => stub.close());
+beforeEach(() => {
+  stub.reset();
+  metrics = createMetrics("r1", { processMetrics: false });
+});
+
+describe("model client", () => {
+  it("sends the request with the API key and propagated ids, and counts tokens", async () => {
+    const completion = await client().complete(request, context());
+    expect(completion.choices[0]?.message.content).toBe("echo: hi");
+    const seen = stub.requests.at(-1);
+    expect(seen?.headers.authorization).toBe("Bearer sk-test");
+    expect(seen?.headers["x-request-id"]).toBe("rid-1");
+    const text = await metrics.registry.metrics();
+    expect(metricValue(text, 'agentry_llm_tokens_total{kind="prompt"')).toBe(2);
+    expect(metricValue(text, 'agentry_llm_tokens_total{kind="completion"')).toBe(2);
+    expect(await outcome("success")).toBe(1);
+  });
+
+  it("retries 429 and 5xx, waiting as long as Retry-After says", async () => {
+    stub.enqueue({ type: "error", status: 429, retryAfter: "0.3" }, { type: "error", status: 503 });
+    const started = performance.now();
+    const completion = await client().complete(request, context());
+    expect(completion.choices[0]?.message.content).toBe("echo: hi");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(stub.stats.total).toBe(3);
+    expect(await outcome("rate_limited")).toBe(1);
+    expect(await outcome("server_error")).toBe(1);
+    expect(await outcome("success")).toBe(1);
+  });
+
+  it("gives up after maxRetries with a 503 carrying Retry-After", async () => {
+    stub.setDefault({ type: "error", status: 429, retryAfter: "0.2" });
+    const error = await rejection(
+      client({ maxRetries: 1, retryPolicy: { baseMs: 1, maxMs: 1500 } }).complete(request, context()),
+    );
+    expect(error.code).toBe("MODEL_UNAVAILABLE");
+    expect(error.status).toBe(503);
+    expect(error.retryAfterSeconds).toBe(1);
+    expect(stub.stats.total).toBe(2);
+  });
+
+  it("does not retry a Retry-After longer than it is worth waiting", async () => {
+    stub.enqueue({ type: "error", status: 429, retryAfter: "120" });
+    const error = await rejection(client().complete(request, context()));
+    expect(error.retryAfterSeconds).toBe(120);
+    expect(stub.stats.total).toBe(1);
+  });
+
+  it("does not retry a 400, and reports it as rejected", async () => {
+    stub.enqueue({ type: "error", status: 400, body: '{"error":{"message":"bad model"}}' });
+    const error = await rejection(client().complete(request, context()));
+    expect(error.code).toBe("MODEL_REQUEST_REJECTED");
+    expect(stub.stats.total).toBe(1);
+    expect(await outcome("client_error")).toBe(1);
+  });
+
+  it("turns a malformed body into MODEL_BAD_RESPONSE", async () => {
+    stub.enqueue({ type: "malformed" });
+    const error = await rejection(client().complete(request, context()));
+    expect(error.code).toBe("MODEL_BAD_RESPONSE");
+    expect(await outcome("bad_response")).toBe(1);
+  });
+
+  it("times out a slow endpoint without retrying it", async () => {
+    stub.enqueue({ type: "reply", delayMs: 1000 });
+    const started = performance.now();
+    const error = await rejection(client({ timeoutMs: 150 }).complete(request, context()));
+    expect(error.code).toBe("MODEL_TIMEOUT");
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(await outcome("timeout")).toBe(1);
+  });
+
+  it("opens the breaker after repeated failures and then fails fast without calling the endpoint", async () => {
+    stub.setDefault({ type: "error", status: 500 });
+    const model = client({ maxRetries: 0 });
+    for (let i = 0; i < 3; i++) await rejection(model.complete(request, context()));
+    expect(model.breaker().state).toBe("open");
+    const before = stub.stats.total;
+    const error = await rejection(model.complete(request, context()));
+    expect(error.code).toBe("MODEL_CIRCUIT_OPEN");
+    expect(error.retryAfterSeconds).toBe(60);
+    expect(stub.stats.total).toBe(before);
+    expect(await outcome("circuit_open")).toBe(1);
+  });
+
+  it("closes the breaker again when the trial call after the cooldown succeeds", async () => {
+    let now = 0;
+    stub.setDefault({ type: "error", status: 500 });
+    const model = client({
+      maxRetries: 0,
+      breaker: { failureThreshold: 1, cooldownMs: 1000 },
+      now: () => now,
+    });
+    await rejection(model.complete(request, context()));
+    expect(model.breaker().state).toBe("open");
+    stub.reset();
+    now = 1000;
+    await model.complete(request, context());
+    expect(model.breaker().state).toBe("closed");
+  });
+
+  it("aborts the HTTP call when the caller's signal fires", async () => {
+    stub.enqueue({ type: "hang" });
+    const controller = new AbortController();
+    const pending = client().complete(request, { signal: controller.signal, headers: {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    const error = await rejection(pending);
+    expect(error.code).toBe("CLIENT_CLOSED");
+    await expect.poll(() => stub.stats.aborted).toBe(1);
+    expect(await outcome("aborted")).toBe(1);
+  });
+
+  it("streams chunks, with usage, and counts the stream once it ends", async () => {
+    const stream = await client().stream(
+      { ...request, stream: true, stream_options: { include_usage: true } },
+      context(),
+    );
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("echo: hi");
+    expect(await outcome("success")).toBe(1);
+    expect(metricValue(await metrics.registry.metrics(), 'agentry_llm_tokens_total{kind="completion"')).toBe(
+      2,
+    );
+  });
+
+  it("reports a malformed stream as a bad response", async () => {
+    stub.enqueue({ type: "malformed" });
+    const stream = await client().stream({ ...request, stream: true }, context());
+    const consume = async () => {
+      for await (const _ of stream) {
+        // drain
+      }
+    };
+    const error = await rejection(consume());
+    expect(error.code).toBe("MODEL_BAD_RESPONSE");
+  });
+
+  it("probes the endpoint without a chat completion", async () => {
+    expect(await client().probe(1000)).toEqual({ ok: true, detail: "HTTP 200" });
+    expect(stub.stats.total).toBe(0);
+    const dead = createModelClient({
+      baseURL: "http://127.0.0.1:1/v1",
+      apiKey: undefined,
+      timeoutMs: 500,
+      maxRetries: 0,
+      breaker: { failureThreshold: 3, cooldownMs: 1000 },
+      metrics,
+    });
+    expect((await dead.probe(500)).ok).toBe(false);
+  });
+});

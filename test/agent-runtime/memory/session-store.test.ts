@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSessionStore } from "../../../agent-runtime/memory/session-store.ts";
+import { createRedisClient } from "../../../agent-runtime/redis/redis-client.ts";
+import {
+  type RedisServerHandle,
+  redisServerAvailable,
+  startRedisServer,
+} from "../../support/redis-server.ts";
+
+const available = redisServerAvailable("session store (memory/session-store)");
+
+describe.skipIf(!available)("session store on a real Redis", () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let inspector: Redis;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = createRedisClient(server.url, pino({ level: "silent" }));
+    inspector = new Redis(server.url);
+    await new Promise((resolve) => redis.once("ready", resolve));
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    inspector?.disconnect();
+    await server?.stop();
+  });
+
+  const store = (maxHistoryMessages = 50, ttlSeconds = 3600) =>
+    createSessionStore(redis, { keyPrefix: `t:${randomUUID()}:`, ttlSeconds, maxHistoryMessages });
+
+  it("returns turns in order", async () => {
+    const sessions = store();
+    await sessions.appendTurn("s", [
+      { role: "user", content: "q1" },
+      { role: "assistant", content: "a1" },
+    ]);
+    await sessions.appendTurn("s", [
+      { role: "user", content: "q2" },
+      { role: "assistant", content: "a2" },
+    ]);
+    expect((await sessions.load("s")).map((message) => message.content)).toEqual(["q1", "a1", "q2", "a2"]);
+    expect(await sessions.load("other")).toEqual([]);
+  });
+
+  it("trims to maxHistoryMessages, dropping the oldest", async () => {
+    const sessions = store(3);
+    for (let turn = 1; turn <= 3; turn++) {
+      await sessions.appendTurn("s", [
+        { role: "user", content: `q${turn}` },
+        { role: "assistant", content: `a${turn}` },
+      ]);
+    }
+    // The last 3 are a2, q3, a3; a2 lost its question, so it is not replayed.
+    expect((await sessions.load("s")).map((message) => message.content)).toEqual(["q3", "a3"]);
+  });
+
+  it("sets and refreshes the session TTL on every turn", async () => {
+    const keyPrefix = `t:${randomUUID()}:`;
+    const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
+    await sessions.appendTurn("s", [{ role: "user", content: "q" }]);
+    await inspector.expire(`${keyPrefix}session:s`, 5);
+    await sessions.appendTurn("s", [{ role: "assistant", content: "a" }]);
+    const ttl = await inspector.ttl(`${keyPrefix}session:s`);
+    expect(ttl).toBeGreaterThan(90);
+  });
+
+  it("loses no turn when 20 turns on one session are written concurrently", async () => {
+    const sessions = store(100);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, turn) =>
+        sessions.appendTurn("busy", [
+          { role: "user", content: `q${turn}` },
+          { role: "assistant", content: `a${turn}` },
+        ]),
+      ),
+    );
+    const history = await sessions.load("busy");
+    expect(history).toHaveLength(40);
+    for (let turn = 0; turn < 20; turn++) {
+      const index = history.findIndex((message) => message.content === `q${turn}`);
+      expect(history[index + 1]?.content, "each answer directly follows its question").toBe(`a${turn}`);
+    }
+  });
+});

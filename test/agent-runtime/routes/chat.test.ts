@@ -1,0 +1,388 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type StubModelServer,
+  startStubModelServer,
+} from "../../../agent-runtime/testing/stub-model-server.ts";
+import {
+  type RedisServerHandle,
+  redisServerAvailable,
+  startRedisServer,
+} from "../../support/redis-server.ts";
+import { metricValue, startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+
+const available = redisServerAvailable("POST /v1/chat (routes/chat)");
+
+type SseEvent = { event: string; data: unknown };
+function parseSse(payload: string): SseEvent[] {
+  return payload
+    .split("\n\n")
+    .filter((block) => block.trim() !== "")
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "";
+      return { event, data: JSON.parse(data) as unknown };
+    });
+}
+
+describe.skipIf(!available)("POST /v1/chat", () => {
+  let redis: RedisServerHandle;
+  let stub: StubModelServer;
+  let toolServer: Server;
+  let toolUrl: string;
+  const running: TestRuntime[] = [];
+
+  async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
+    const started = await startTestRuntime({
+      AGENTRY_PROVIDER_BASE_URL: stub.url,
+      AGENTRY_REDIS_URL: redis.url,
+      AGENTRY_PROVIDER_MAX_RETRIES: "0",
+      AGENTRY_SYSTEM_PROMPT: "You are a test agent.",
+      ...env,
+    });
+    running.push(started);
+    return started;
+  }
+
+  const chat = (app: TestRuntime, body: unknown) =>
+    app.app.inject({ method: "POST", url: "/v1/chat", payload: body as object });
+
+  beforeAll(async () => {
+    [redis, stub] = await Promise.all([startRedisServer(), startStubModelServer()]);
+    toolServer = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (req.url === "/broken") {
+        res.statusCode = 500;
+        return res.end("index offline");
+      }
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ found: JSON.parse(Buffer.concat(chunks).toString()) }));
+    });
+    await new Promise<void>((resolve) => toolServer.listen(0, "127.0.0.1", resolve));
+    toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    toolServer?.closeAllConnections();
+    toolServer?.close();
+    await stub?.close();
+    await redis?.stop();
+  });
+  beforeEach(() => stub.reset());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((entry) => entry.close()));
+  });
+
+  describe("memory", () => {
+    it("replays the session's history to the model on the next turn", async () => {
+      const agent = await runtime();
+      const first = await chat(agent, { sessionId: "s1", message: "My name is Ada." });
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({
+        sessionId: "s1",
+        message: { role: "assistant", content: "echo: My name is Ada." },
+        toolCalls: [],
+        cached: false,
+      });
+      expect(first.headers["x-request-id"]).toBeTruthy();
+
+      await chat(agent, { sessionId: "s1", message: "What is my name?" });
+      expect(stub.requests.at(-1)?.body.messages).toEqual([
+        { role: "system", content: "You are a test agent." },
+        { role: "user", content: "My name is Ada." },
+        { role: "assistant", content: "echo: My name is Ada." },
+        { role: "user", content: "What is my name?" },
+      ]);
+      expect(stub.requests.at(-1)?.body.model).toBe("test-model");
+    });
+
+    it("keeps requests without sessionId stateless", async () => {
+      const agent = await runtime();
+      await chat(agent, { message: "one" });
+      await chat(agent, { message: "two" });
+      expect(stub.requests.at(-1)?.body.messages).toHaveLength(2);
+    });
+
+    it("sends at most maxHistoryMessages of history", async () => {
+      const agent = await runtime({ AGENTRY_MEMORY_MAX_HISTORY_MESSAGES: "2" });
+      for (const message of ["one", "two", "three"]) await chat(agent, { sessionId: "s", message });
+      await chat(agent, { sessionId: "s", message: "four" });
+      const contents = stub.requests.at(-1)?.body.messages?.map((message) => message.content);
+      expect(contents).toEqual(["You are a test agent.", "three", "echo: three", "four"]);
+    });
+
+    it("loses no turn when 10 turns on one session run concurrently", async () => {
+      const agent = await runtime();
+      stub.setDefault({ type: "reply", delayMs: 30 });
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, turn) => chat(agent, { sessionId: "busy", message: `turn ${turn}` })),
+      );
+      expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
+      const history = (await agent.deps.sessions?.load("busy")) ?? [];
+      expect(history).toHaveLength(20);
+      for (let turn = 0; turn < 10; turn++) {
+        const index = history.findIndex((message) => message.content === `turn ${turn}`);
+        expect(index).toBeGreaterThanOrEqual(0);
+        expect(history[index + 1]).toEqual({ role: "assistant", content: `echo: turn ${turn}` });
+      }
+    });
+
+    it("refuses sessionId with 400 when no Redis is configured", async () => {
+      const agent = await runtime({ AGENTRY_REDIS_URL: "" });
+      const response = await chat(agent, { sessionId: "s", message: "hi" });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe("SESSIONS_DISABLED");
+      expect((await chat(agent, { message: "hi" })).statusCode).toBe(200);
+    });
+  });
+
+  describe("tools", () => {
+    const tools = (path = "/lookup") =>
+      JSON.stringify([
+        {
+          name: "lookup",
+          description: "Look things up",
+          url: `${toolUrl}${path}`,
+          parameters: { type: "object", properties: { q: { type: "string" } } },
+        },
+      ]);
+
+    it("executes a tool call over HTTP and feeds the result back to the model", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools() });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "pricing" } }] });
+      const response = await chat(agent, { message: "what does it cost?" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({
+        message: { content: 'tool said: {"found":{"q":"pricing"}}' },
+        toolCalls: [{ name: "lookup", ok: true }],
+      });
+      const [first, second] = stub.requests;
+      expect(first?.body.tools).toEqual([
+        {
+          type: "function",
+          function: {
+            name: "lookup",
+            description: "Look things up",
+            parameters: { type: "object", properties: { q: { type: "string" } } },
+          },
+        },
+      ]);
+      const messages = second?.body.messages ?? [];
+      const toolMessage = messages.at(-1);
+      expect(messages.at(-2)).toMatchObject({
+        role: "assistant",
+        tool_calls: [{ function: { name: "lookup" } }],
+      });
+      expect(toolMessage).toMatchObject({ role: "tool", content: '{"found":{"q":"pricing"}}' });
+      expect(toolMessage?.tool_call_id).toBe(
+        (messages.at(-2) as { tool_calls?: { id: string }[] }).tool_calls?.[0]?.id,
+      );
+    });
+
+    it("feeds a failing tool's error back instead of failing the request", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/broken") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "look it up" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({
+        message: { content: "tool said: error: the tool answered HTTP 500: index offline" },
+        toolCalls: [{ name: "lookup", ok: false }],
+      });
+    });
+
+    it("stops after maxToolRounds and makes the model answer without tools", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools(), AGENTRY_MAX_TOOL_ROUNDS: "2" });
+      stub.setDefault({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "again" } }] });
+      const response = await chat(agent, { message: "loop forever" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().toolCalls).toHaveLength(2);
+      expect(stub.requests.map((request) => request.body.tool_choice)).toEqual(["auto", "auto", "none"]);
+    });
+  });
+
+  describe("streaming", () => {
+    it("answers as server-sent events and saves the turn", async () => {
+      const agent = await runtime();
+      const response = await chat(agent, { sessionId: "st", message: "stream this please", stream: true });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["content-type"]).toContain("text/event-stream");
+      const events = parseSse(response.payload);
+      const deltas = events.filter((event) => event.event === "delta");
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.map((event) => (event.data as { content: string }).content).join("")).toBe(
+        "echo: stream this please",
+      );
+      expect(events.at(-1)).toMatchObject({
+        event: "done",
+        data: { sessionId: "st", message: { content: "echo: stream this please" } },
+      });
+      expect(await agent.deps.sessions?.load("st")).toHaveLength(2);
+    });
+
+    it("reports tool calls as events between the deltas", async () => {
+      const agent = await runtime({
+        AGENTRY_TOOLS: JSON.stringify([{ name: "lookup", url: `${toolUrl}/lookup` }]),
+      });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "streamed" } }] });
+      const events = parseSse((await chat(agent, { message: "go", stream: true })).payload);
+      expect(events.map((event) => event.event)).toContain("tool");
+      expect(events.find((event) => event.event === "tool")?.data).toEqual({ name: "lookup", ok: true });
+      expect(events.at(-1)?.data).toMatchObject({
+        message: { content: 'tool said: {"found":{"q":"streamed"}}' },
+      });
+    });
+
+    it("answers a plain HTTP error when the model fails before the first byte", async () => {
+      const agent = await runtime();
+      stub.enqueue({ type: "error", status: 500 });
+      const response = await chat(agent, { message: "x", stream: true });
+      expect(response.statusCode).toBe(502);
+      expect(response.json().error.code).toBe("MODEL_ERROR");
+    });
+
+    it("ends with an error event when the model dies mid-stream, and saves nothing", async () => {
+      const agent = await runtime();
+      stub.enqueue({ type: "reply", content: "one two three four", dropAfterChunks: 2, chunkDelayMs: 20 });
+      const response = await chat(agent, { sessionId: "broken", message: "x", stream: true });
+      const events = parseSse(response.payload);
+      expect(events.at(0)?.event).toBe("delta");
+      expect(events.at(-1)?.event).toBe("error");
+      expect(await agent.deps.sessions?.load("broken")).toEqual([]);
+    });
+  });
+
+  describe("client disconnect", () => {
+    function postAndHangUp(url: string, body: object, hangUpWhen: () => boolean): Promise<void> {
+      return new Promise((resolve) => {
+        const request = httpRequest(`${url}/v1/chat`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        });
+        request.on("error", () => resolve());
+        request.on("response", (response) => response.on("data", () => {}));
+        request.end(JSON.stringify(body));
+        const timer = setInterval(() => {
+          if (!hangUpWhen()) return;
+          clearInterval(timer);
+          request.destroy();
+          resolve();
+        }, 10);
+      });
+    }
+
+    it("aborts the model call when the client disconnects while waiting", async () => {
+      const agent = await runtime();
+      const url = await agent.listen();
+      stub.enqueue({ type: "hang" });
+      await postAndHangUp(url, { message: "slow one" }, () => stub.stats.inflight === 1);
+      await expect.poll(() => stub.stats.aborted, { timeout: 3000 }).toBe(1);
+      await expect
+        .poll(async () =>
+          metricValue(
+            await agent.deps.metrics.registry.metrics(),
+            'agentry_llm_requests_total{outcome="aborted"',
+          ),
+        )
+        .toBe(1);
+      const metrics = await agent.deps.metrics.registry.metrics();
+      expect(metricValue(metrics, 'agentry_requests_total{route="/v1/chat",status="499"')).toBe(1);
+    });
+
+    it("aborts a streaming model call when the client disconnects mid-stream", async () => {
+      const agent = await runtime();
+      const url = await agent.listen();
+      stub.enqueue({ type: "reply", content: "a b c d e f g h i j k l m n o p", chunkDelayMs: 100 });
+      await postAndHangUp(
+        url,
+        { sessionId: "gone", message: "stream", stream: true },
+        () => stub.stats.inflight === 1,
+      );
+      await expect.poll(() => stub.stats.aborted, { timeout: 3000 }).toBe(1);
+      expect(await agent.deps.sessions?.load("gone")).toEqual([]);
+    });
+  });
+
+  describe("validation", () => {
+    it("answers 400 with every field error", async () => {
+      const agent = await runtime();
+      const response = await chat(agent, { sessionId: "bad id!", message: 42, stream: "yes", extra: true });
+      expect(response.statusCode).toBe(400);
+      const { error } = response.json();
+      expect(error.code).toBe("INVALID_REQUEST");
+      expect(error.fields.map((field: { path: string }) => field.path).sort()).toEqual([
+        "(body)",
+        "message",
+        "sessionId",
+        "stream",
+      ]);
+      expect(stub.stats.total).toBe(0);
+    });
+
+    it("answers 400 for malformed JSON", async () => {
+      const agent = await runtime();
+      const response = await agent.app.inject({
+        method: "POST",
+        url: "/v1/chat",
+        headers: { "content-type": "application/json" },
+        payload: '{"message": ',
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe("INVALID_REQUEST");
+    });
+
+    it("answers 413 for a body over the limit, without calling the model", async () => {
+      const agent = await runtime({ AGENTRY_MAX_BODY_BYTES: "1024" });
+      const response = await chat(agent, { message: "x".repeat(2000) });
+      expect(response.statusCode).toBe(413);
+      expect(response.json().error.code).toBe("PAYLOAD_TOO_LARGE");
+      expect(stub.stats.total).toBe(0);
+    });
+
+    it("answers 415 for a body that is not JSON", async () => {
+      const agent = await runtime();
+      const response = await agent.app.inject({
+        method: "POST",
+        url: "/v1/chat",
+        headers: { "content-type": "text/plain" },
+        payload: "hello",
+      });
+      expect(response.statusCode).toBe(415);
+    });
+  });
+
+  describe("response cache", () => {
+    it("serves a repeated deterministic request from Redis", async () => {
+      const agent = await runtime({ AGENTRY_TEMPERATURE: "0", AGENTRY_CACHE_TTL_SECONDS: "60" });
+      const first = await chat(agent, { message: "capital of France?" });
+      const second = await chat(agent, { message: "capital of France?" });
+      expect(first.headers["x-agentry-cache"]).toBe("miss");
+      expect(second.headers["x-agentry-cache"]).toBe("hit");
+      expect(second.json()).toEqual({ ...first.json(), cached: true });
+      expect(stub.stats.total).toBe(1);
+      expect(stub.requests[0]?.body.temperature).toBe(0);
+    });
+
+    it("shares entries between replicas", async () => {
+      const env = {
+        AGENTRY_TEMPERATURE: "0",
+        AGENTRY_CACHE_TTL_SECONDS: "60",
+        AGENTRY_REDIS_KEY_PREFIX: "shared:",
+      };
+      const [a, b] = [await runtime(env), await runtime(env)];
+      await chat(a, { message: "same question" });
+      expect((await chat(b, { message: "same question" })).headers["x-agentry-cache"]).toBe("hit");
+    });
+
+    it("never caches session turns or non-zero temperature", async () => {
+      const cachedAgent = await runtime({ AGENTRY_TEMPERATURE: "0", AGENTRY_CACHE_TTL_SECONDS: "60" });
+      await chat(cachedAgent, { sessionId: "s", message: "q" });
+      await chat(cachedAgent, { sessionId: "s", message: "q" });
+      const warmAgent = await runtime({ AGENTRY_TEMPERATURE: "0.7", AGENTRY_CACHE_TTL_SECONDS: "60" });
+      await chat(warmAgent, { message: "q" });
+      const again = await chat(warmAgent, { message: "q" });
+      expect(again.headers["x-agentry-cache"]).toBe("bypass");
+      expect(stub.stats.total).toBe(4);
+    });
+  });
+});

@@ -1,0 +1,103 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type StubModelServer,
+  startStubModelServer,
+} from "../../../agent-runtime/testing/stub-model-server.ts";
+import {
+  type RedisServerHandle,
+  redisServerAvailable,
+  startRedisServer,
+} from "../../support/redis-server.ts";
+import { startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+
+let stub: StubModelServer;
+const running: TestRuntime[] = [];
+
+async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
+  const started = await startTestRuntime({
+    AGENTRY_PROVIDER_BASE_URL: stub.url,
+    AGENTRY_PROVIDER_MAX_RETRIES: "0",
+    ...env,
+  });
+  running.push(started);
+  return started;
+}
+
+beforeAll(async () => {
+  stub = await startStubModelServer();
+});
+afterAll(() => stub.close());
+beforeEach(() => stub.reset());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((entry) => entry.close()));
+});
+
+describe("/livez and /readyz", () => {
+  it("/livez answers without touching any dependency", async () => {
+    const agent = await runtime({ AGENTRY_PROVIDER_BASE_URL: "http://127.0.0.1:1/v1" });
+    const response = await agent.app.inject("/livez");
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: "ok" });
+  });
+
+  it("/readyz checks the model endpoint without spending tokens", async () => {
+    const agent = await runtime();
+    const response = await agent.app.inject("/readyz");
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      ready: true,
+      checks: { model: { ok: true, detail: "HTTP 200" }, circuitBreaker: { ok: true, detail: "closed" } },
+    });
+    expect(stub.stats.total).toBe(0);
+  });
+
+  it("/readyz is 503 when the model endpoint is unreachable", async () => {
+    const agent = await runtime({ AGENTRY_PROVIDER_BASE_URL: "http://127.0.0.1:1/v1" });
+    const response = await agent.app.inject("/readyz");
+    expect(response.statusCode).toBe(503);
+    expect(response.json().checks.model.ok).toBe(false);
+  });
+
+  it("an open breaker fails chats fast with 503 + Retry-After and shows in /readyz", async () => {
+    const agent = await runtime({
+      AGENTRY_BREAKER_FAILURE_THRESHOLD: "2",
+      AGENTRY_BREAKER_COOLDOWN_SECONDS: "30",
+    });
+    stub.setDefault({ type: "error", status: 500 });
+    const chat = () => agent.app.inject({ method: "POST", url: "/v1/chat", payload: { message: "hi" } });
+    expect((await chat()).statusCode).toBe(502);
+    expect((await chat()).statusCode).toBe(502);
+
+    const started = performance.now();
+    const refused = await chat();
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("30");
+    expect(refused.json().error.code).toBe("MODEL_CIRCUIT_OPEN");
+    expect(stub.stats.total).toBe(2);
+
+    const ready = await agent.app.inject("/readyz");
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.circuitBreaker).toEqual({
+      ok: false,
+      detail: "open; next trial call in 30 s",
+    });
+  });
+});
+
+const redisAvailable = redisServerAvailable("/readyz with Redis (routes/health)");
+
+describe.skipIf(!redisAvailable)("/readyz with Redis", () => {
+  let redis: RedisServerHandle;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(() => redis?.stop());
+
+  it("includes a Redis PING", async () => {
+    const agent = await runtime({ AGENTRY_REDIS_URL: redis.url });
+    const response = await agent.app.inject("/readyz");
+    expect(response.statusCode).toBe(200);
+    expect(response.json().checks.redis).toEqual({ ok: true, detail: "PONG" });
+  });
+});

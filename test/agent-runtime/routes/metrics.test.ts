@@ -1,0 +1,83 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { METRIC_NAMES } from "../../../agent-runtime/observability/metrics.ts";
+import {
+  type StubModelServer,
+  startStubModelServer,
+} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { metricValue, startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+
+let stub: StubModelServer;
+let agent: TestRuntime;
+
+beforeAll(async () => {
+  stub = await startStubModelServer();
+});
+afterAll(() => stub.close());
+beforeEach(async () => {
+  stub.reset();
+  agent = await startTestRuntime({
+    AGENTRY_PROVIDER_BASE_URL: stub.url,
+    AGENTRY_PROVIDER_MAX_RETRIES: "0",
+    AGENTRY_REVISION: "84b2e1",
+  });
+});
+afterEach(() => agent.close());
+
+const scrape = async () => (await agent.app.inject("/metrics")).payload;
+
+describe("/metrics", () => {
+  it("exposes the contract metrics, every agentry series labelled with the revision", async () => {
+    await agent.app.inject({ method: "POST", url: "/v1/chat", payload: { message: "one two three" } });
+    await agent.app.inject({ method: "POST", url: "/v1/chat", payload: {} });
+    stub.enqueue({ type: "error", status: 500 });
+    await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { messages: [{ role: "user" }] },
+    });
+
+    const response = await agent.app.inject("/metrics");
+    expect(response.headers["content-type"]).toContain("text/plain");
+    const text = response.payload;
+    expect(metricValue(text, 'agentry_requests_total{route="/v1/chat",status="200",revision="84b2e1"}')).toBe(
+      1,
+    );
+    expect(metricValue(text, 'agentry_requests_total{route="/v1/chat",status="400",revision="84b2e1"}')).toBe(
+      1,
+    );
+    expect(
+      metricValue(
+        text,
+        'agentry_requests_total{route="/v1/chat/completions",status="502",revision="84b2e1"}',
+      ),
+    ).toBe(1);
+    expect(
+      metricValue(text, 'agentry_request_duration_seconds_count{revision="84b2e1",route="/v1/chat"}'),
+    ).toBe(2);
+    expect(metricValue(text, 'agentry_llm_requests_total{outcome="success",revision="84b2e1"}')).toBe(1);
+    expect(metricValue(text, 'agentry_llm_requests_total{outcome="server_error",revision="84b2e1"}')).toBe(1);
+    expect(metricValue(text, 'agentry_llm_tokens_total{kind="prompt",revision="84b2e1"}')).toBe(4);
+    expect(metricValue(text, 'agentry_llm_tokens_total{kind="completion",revision="84b2e1"}')).toBe(4);
+    expect(text).toContain('agentry_inflight_requests{revision="84b2e1"} 0');
+
+    for (const name of Object.values(METRIC_NAMES)) expect(text).toContain(`# TYPE ${name} `);
+    const samples = text.split("\n").filter((line) => line.startsWith("agentry_"));
+    expect(samples.length).toBeGreaterThan(10);
+    for (const sample of samples) expect(sample).toContain('revision="84b2e1"');
+  });
+
+  it("does not count probes or scrapes as API requests", async () => {
+    await agent.app.inject("/livez");
+    await agent.app.inject("/readyz");
+    await agent.app.inject("/metrics");
+    expect(await scrape()).not.toContain("agentry_requests_total{");
+  });
+
+  it("counts requests in flight", async () => {
+    stub.enqueue({ type: "reply", delayMs: 300 });
+    const pending = agent.app.inject({ method: "POST", url: "/v1/chat", payload: { message: "slow" } });
+    await expect.poll(async () => metricValue(await scrape(), "agentry_inflight_requests{")).toBe(1);
+    await pending;
+    expect(metricValue(await scrape(), "agentry_inflight_requests{")).toBe(0);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Shared set-up for runtime suites: the real app (buildApp + createDeps) against the stub model
+ * endpoint and, when given, a real Redis; log lines are captured for assertions.
+ */
+import { randomUUID } from "node:crypto";
+import { type App, buildApp } from "../../agent-runtime/app.ts";
+import { parseRuntimeConfig } from "../../agent-runtime/config.ts";
+import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
+import type { AppDeps } from "../../agent-runtime/deps.ts";
+import { createLogger } from "../../agent-runtime/observability/logger.ts";
+
+export type TestRuntime = {
+  app: App;
+  deps: AppDeps;
+  runtime: Runtime;
+  logs: Record<string, unknown>[];
+  /** Listens on a free loopback port, for tests that need a real socket. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+};
+
+export async function startTestRuntime(env: Record<string, string>): Promise<TestRuntime> {
+  const config = parseRuntimeConfig({
+    AGENTRY_MODEL: "test-model",
+    AGENTRY_REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+    AGENTRY_REVISION: "rev-test",
+    ...env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger(
+    { level: config.log.level, revision: config.revision },
+    { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const runtime = createDeps(config, { logger, processMetrics: false });
+  const app = buildApp(runtime.deps);
+  await app.ready();
+  if (runtime.redis && runtime.redis.status !== "ready") {
+    const redis = runtime.redis;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("redis did not connect")), 5000);
+      redis.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  return {
+    app,
+    deps: runtime.deps,
+    runtime,
+    logs,
+    listen: async () => {
+      await app.listen({ host: "127.0.0.1", port: 0 });
+      const address = app.server.address();
+      return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    },
+    close: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Reads one metric sample from the Prometheus text, e.g. sample(text, 'agentry_requests_total{route="/v1/chat",status="200"'). */
+export function metricValue(text: string, prefix: string): number {
+  const line = text.split("\n").find((candidate) => candidate.startsWith(prefix));
+  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+}
