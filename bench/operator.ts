@@ -28,7 +28,8 @@ async function main() {
   const shared = loadClusterEnv();
   const env = loadClusterEnv({
     ...process.env,
-    AGENTRY_CLUSTER_STATE_DIR: process.env.AGENTRY_CLUSTER_STATE_DIR ?? path.join(shared.binariesDir, "bench-state"),
+    AGENTRY_CLUSTER_STATE_DIR:
+      process.env.AGENTRY_CLUSTER_STATE_DIR ?? path.join(shared.binariesDir, "bench-state"),
   });
   const log = (line: string) => console.log(`[cluster] ${line}`);
   const { state } = await upPlane(env, { startedBy: "cli", log });

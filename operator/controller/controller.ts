@@ -162,9 +162,9 @@ export class Controller {
     );
     this.agentReads.set(key, names);
     for (const name of names) {
-      let readers = this.dataReaders.get(name);
-      if (!readers) this.dataReaders.set(name, (readers = new Set()));
+      const readers = this.dataReaders.get(name) ?? new Set<string>();
       readers.add(key);
+      this.dataReaders.set(name, readers);
     }
   }
 

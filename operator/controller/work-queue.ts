@@ -55,7 +55,10 @@ export class WorkQueue {
   /** Adds the key after `delayMs`; an earlier pending delay for the key wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const pending = this.timers.get(key);
     if (pending) {
       const due = (pending as NodeJS.Timeout & { dueAt?: number }).dueAt ?? 0;
