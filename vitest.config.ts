@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // (test/cluster) and is skipped, loudly, when its binaries have not been built.
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {
