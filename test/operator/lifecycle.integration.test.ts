@@ -1,61 +1,24 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
-import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
-import {
-  type AgentObject,
-  agentManifest,
-  type DeploymentObject,
-  openaiKey,
-  redisMemory,
-  secretManifest,
-} from "./agent-manifests.ts";
+import { agentCluster, useOperator } from "./agent-cluster.ts";
+import { openaiKey, redisMemory } from "./agent-manifests.ts";
 
 describeWithCluster("operator: an agent's life on a real control plane", (cluster) => {
   const ns = useTestNamespace(cluster);
-  let operator: OperatorProcess;
+  const agents = agentCluster(cluster, ns);
+  useOperator(cluster, ns, "lifecycle");
   const spec = { replicas: 2, agent: { model: "gpt-4o-mini", provider: openaiKey, memory: redisMemory } };
-
-  const agent = () => cluster.kubectlJson<AgentObject>(["get", "agd", "bot", "-n", ns.name]);
-  const deployments = async () =>
-    (
-      await cluster.kubectlJson<{ items: DeploymentObject[] }>([
-        "get",
-        "deployments",
-        "-n",
-        ns.name,
-        "-l",
-        "agentry.dev/agent=bot",
-      ])
-    ).items;
-  const healthyAt = async (revision?: string) => {
-    const status = (await agent()).status;
-    return status?.phase === "Healthy" && (revision === undefined || status.updateRevision !== revision);
+  const healthyOnNewRevision = (previous: string | undefined) => async () => {
+    const status = (await agents.agent("bot")).status;
+    return status?.phase === "Healthy" && status.updateRevision !== previous;
   };
 
-  beforeAll(async () => {
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      secretManifest("openai", { "api-key": "sk-test-1" }),
-    );
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      secretManifest("redis", { url: "redis://redis:6379" }),
-    );
-    operator = await startOperator({
-      kubeconfig: cluster.kubeconfig,
-      namespace: ns.name,
-      identity: "lifecycle",
-      env: { AGENTRY_LEADER_ELECTION: "false" },
-    });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-  });
-
   it("creates the Deployment, Service and PodDisruptionBudget and reports Ready", async () => {
-    await cluster.kubectl(["apply", "-n", ns.name, "-f", "-"], agentManifest("bot", spec));
-    await cluster.kubectl(["wait", "agd/bot", "-n", ns.name, "--for=condition=Ready", "--timeout=90s"]);
-    const { status, metadata } = await agent();
+    await agents.applySecret("openai", { "api-key": "sk-test-1" });
+    await agents.applySecret("redis", { url: "redis://redis:6379" });
+    await agents.applyAgent("bot", spec);
+    await agents.waitReady("bot");
+    const { status, metadata } = await agents.agent("bot");
     expect(status).toMatchObject({
       phase: "Healthy",
       replicas: 2,
@@ -64,7 +27,7 @@ describeWithCluster("operator: an agent's life on a real control plane", (cluste
     });
     expect(status?.stableRevision).toBe(status?.updateRevision);
 
-    const [deployment, ...others] = await deployments();
+    const [deployment, ...others] = await agents.deployments("bot");
     expect(others).toEqual([]);
     expect(deployment?.metadata.name).toBe(`bot-${status?.updateRevision}`);
     expect(deployment?.spec.replicas).toBe(2);
@@ -93,7 +56,7 @@ describeWithCluster("operator: an agent's life on a real control plane", (cluste
   });
 
   it("rolls out an image change as a new revision and removes the old one", async () => {
-    const before = (await agent()).status?.updateRevision;
+    const before = (await agents.agent("bot")).status?.updateRevision;
     await cluster.kubectl([
       "patch",
       "agd",
@@ -104,28 +67,25 @@ describeWithCluster("operator: an agent's life on a real control plane", (cluste
       "-p",
       '{"spec":{"image":"ghcr.io/agentry/agent-runtime:0.2.0"}}',
     ]);
-    await eventually(() => healthyAt(before), 90_000);
-    const status = (await agent()).status;
-    await eventually(async () => (await deployments()).length === 1, 60_000);
-    expect((await deployments())[0]?.metadata.name).toBe(`bot-${status?.updateRevision}`);
+    await eventually(healthyOnNewRevision(before), 90_000);
+    const status = (await agents.agent("bot")).status;
+    await eventually(async () => (await agents.deployments("bot")).length === 1, 60_000);
+    expect((await agents.deployments("bot"))[0]?.metadata.name).toBe(`bot-${status?.updateRevision}`);
     expect(status?.history?.slice(0, 2).map((entry) => entry.outcome)).toEqual(["Promoted", "Promoted"]);
   });
 
   it("rolls out a rotated API key", async () => {
-    const before = (await agent()).status?.updateRevision;
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      secretManifest("openai", { "api-key": "sk-test-2" }),
-    );
-    await eventually(() => healthyAt(before), 90_000);
-    expect((await agent()).status?.updateRevision).not.toBe(before);
+    const before = (await agents.agent("bot")).status?.updateRevision;
+    await agents.applySecret("openai", { "api-key": "sk-test-2" });
+    await eventually(healthyOnNewRevision(before), 90_000);
   });
 
   it("follows kubectl scale and a scale-subresource write like the HPA's", async () => {
     await cluster.kubectl(["scale", "agd", "bot", "-n", ns.name, "--replicas=3"]);
     await eventually(
       async () =>
-        (await deployments())[0]?.spec.replicas === 3 && (await agent()).status?.readyReplicas === 3,
+        (await agents.deployments("bot"))[0]?.spec.replicas === 3 &&
+        (await agents.agent("bot")).status?.readyReplicas === 3,
       60_000,
     );
     await cluster.kubectl([
@@ -139,7 +99,7 @@ describeWithCluster("operator: an agent's life on a real control plane", (cluste
       "-p",
       '{"spec":{"replicas":2}}',
     ]);
-    await eventually(async () => (await deployments())[0]?.spec.replicas === 2, 60_000);
+    await eventually(async () => (await agents.deployments("bot"))[0]?.spec.replicas === 2, 60_000);
     const scale = await cluster.kubectlJson<{ status: { replicas: number; selector: string } }>([
       "get",
       "agd",

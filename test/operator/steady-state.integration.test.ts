@@ -1,28 +1,23 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { WRITE_VERBS } from "../../operator/controller/metrics.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
-import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
-import { agentManifest, openaiKey, redisMemory, secretManifest } from "./agent-manifests.ts";
+import { agentCluster, useOperator } from "./agent-cluster.ts";
+import { openaiKey, redisMemory } from "./agent-manifests.ts";
 
 const RESYNC_SECONDS = 10;
 
 describeWithCluster("operator: steady state", (cluster) => {
   const ns = useTestNamespace(cluster);
-  let operator: OperatorProcess;
+  const agents = agentCluster(cluster, ns);
+  const operator = useOperator(cluster, ns, "steady", { AGENTRY_RESYNC_SECONDS: String(RESYNC_SECONDS) });
   const writes = () =>
-    operator.sum("agentry_kube_requests_total", (labels) =>
+    operator.process.sum("agentry_kube_requests_total", (labels) =>
       (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
     );
 
-  beforeAll(async () => {
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      secretManifest("openai", { "api-key": "sk-1" }),
-    );
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      secretManifest("redis", { url: "redis://redis:6379" }),
-    );
+  it("makes zero write requests once converged, however often every object is resynced", async () => {
+    await agents.applySecret("openai", { "api-key": "sk-1" });
+    await agents.applySecret("redis", { url: "redis://redis:6379" });
     await cluster.kubectl([
       "create",
       "configmap",
@@ -31,20 +26,8 @@ describeWithCluster("operator: steady state", (cluster) => {
       ns.name,
       "--from-literal=main=You are helpful.",
     ]);
-    operator = await startOperator({
-      kubeconfig: cluster.kubeconfig,
-      namespace: ns.name,
-      identity: "steady",
-      env: { AGENTRY_LEADER_ELECTION: "false", AGENTRY_RESYNC_SECONDS: String(RESYNC_SECONDS) },
-    });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-  });
-
-  it("makes zero write requests once converged, however often every object is resynced", async () => {
     // Every kind of child: Deployment, Service, HPA, PDB, generated auth Secret, a prompt ConfigMap.
-    const agents = {
+    const specs = {
       plain: { agent: { model: "m", provider: openaiKey } },
       scaled: {
         agent: {
@@ -76,8 +59,8 @@ describeWithCluster("operator: steady state", (cluster) => {
         probes: { readiness: { periodSeconds: 3 } },
       },
     };
-    for (const [name, spec] of Object.entries(agents)) {
-      await cluster.kubectl(["apply", "-n", ns.name, "-f", "-"], agentManifest(name, spec));
+    for (const [name, spec] of Object.entries(specs)) {
+      await agents.applyAgent(name, spec);
     }
     // The HPA writes spec.replicas (minReplicas 2) through the scale subresource in a real
     // cluster; without a metrics server here, do what it would do.
@@ -92,8 +75,8 @@ describeWithCluster("operator: steady state", (cluster) => {
       "-p",
       '{"spec":{"replicas":2}}',
     ]);
-    for (const name of Object.keys(agents)) {
-      await cluster.kubectl(["wait", `agd/${name}`, "-n", ns.name, "--for=condition=Ready", "--timeout=90s"]);
+    for (const name of Object.keys(specs)) {
+      await agents.waitReady(name);
     }
     await cluster.kubectl(["get", "secret", "guarded-auth", "-n", ns.name]);
 
@@ -110,15 +93,16 @@ describeWithCluster("operator: steady state", (cluster) => {
       3000,
     );
 
-    const reconcilesBefore = await operator.sum("agentry_reconcile_total");
+    const reconcilesBefore = await operator.process.sum("agentry_reconcile_total");
     await eventually(
       async () =>
-        (await operator.sum("agentry_reconcile_total")) >= reconcilesBefore + 2 * Object.keys(agents).length,
+        (await operator.process.sum("agentry_reconcile_total")) >=
+        reconcilesBefore + 2 * Object.keys(specs).length,
       4 * RESYNC_SECONDS * 1000,
       1000,
     );
     expect(await writes()).toBe(settled);
-    const byVerb = await operator.metric("agentry_kube_requests_total");
+    const byVerb = await operator.process.metric("agentry_kube_requests_total");
     expect(byVerb.filter((sample) => sample.labels.code?.startsWith("5"))).toEqual([]);
   }, 180_000);
 });

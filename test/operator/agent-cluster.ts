@@ -1,0 +1,69 @@
+// What the operator's integration tests do over and over: run an operator for the test file's
+// namespace, apply agents and Secrets, read agents and their Deployments back.
+import { afterAll, beforeAll } from "vitest";
+import type { TestCluster, TestNamespace } from "../support/cluster.ts";
+import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
+import { type AgentObject, agentManifest, type DeploymentObject, secretManifest } from "./agent-manifests.ts";
+
+/** Starts an operator for the namespace in beforeAll and stops it in afterAll. */
+export function useOperator(
+  cluster: TestCluster,
+  ns: TestNamespace,
+  identity: string,
+  env: Record<string, string> = {},
+) {
+  let current: OperatorProcess | undefined;
+  const start = async () => {
+    current = await startOperator({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns.name,
+      identity,
+      env: { AGENTRY_LEADER_ELECTION: "false", ...env },
+    });
+    return current;
+  };
+  beforeAll(start);
+  afterAll(async () => {
+    await current?.stop();
+  });
+  return {
+    get process(): OperatorProcess {
+      if (!current) throw new Error("the operator runs only inside tests and hooks");
+      return current;
+    },
+    /** Starts a fresh operator process (after the test stopped the previous one). */
+    restart: start,
+  };
+}
+
+export function agentCluster(cluster: TestCluster, ns: TestNamespace) {
+  const apply = (manifest: string) => cluster.kubectl(["apply", "-n", ns.name, "-f", "-"], manifest);
+  const agent = (name: string) => cluster.kubectlJson<AgentObject>(["get", "agd", name, "-n", ns.name]);
+  return {
+    applyAgent: (name: string, spec: Record<string, unknown>) => apply(agentManifest(name, spec)),
+    applySecret: (name: string, data: Record<string, string>) => apply(secretManifest(name, data)),
+    agent,
+    condition: async (name: string, type: string) =>
+      (await agent(name)).status?.conditions?.find((candidate) => candidate.type === type),
+    deployments: async (name: string) =>
+      (
+        await cluster.kubectlJson<{ items: DeploymentObject[] }>([
+          "get",
+          "deployments",
+          "-n",
+          ns.name,
+          "-l",
+          `agentry.dev/agent=${name}`,
+        ])
+      ).items,
+    waitReady: (name: string, timeout = "90s") =>
+      cluster.kubectl([
+        "wait",
+        `agd/${name}`,
+        "-n",
+        ns.name,
+        "--for=condition=Ready",
+        `--timeout=${timeout}`,
+      ]),
+  };
+}
