@@ -1,27 +1,15 @@
 import { SignJWT } from "jose";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServerHandle, redisServerAvailable, startRedisServer } from "../support/redis-server.ts";
-import { startTestRuntime, type TestRuntime } from "./test-runtime.ts";
+import { type TestRuntime, useStubbedRuntimes } from "./test-runtime.ts";
 
 const KEY_A = "key-a-0123456789abcdef";
 const KEY_B = "key-b-0123456789abcdef";
 const JWT_SECRET = "jwt-secret-0123456789abcdef-0123456789";
 const PROVIDER_KEY = "sk-provider-secret-value";
 
-let stub: StubModelServer;
-const running: TestRuntime[] = [];
-
-async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
-  const started = await startTestRuntime({
-    AGENTRY_PROVIDER_BASE_URL: stub.url,
-    AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY,
-    AGENTRY_PROVIDER_MAX_RETRIES: "0",
-    ...env,
-  });
-  running.push(started);
-  return started;
-}
+const fixture = useStubbedRuntimes({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+const { runtime } = fixture;
 
 const chat = (agent: TestRuntime, headers: Record<string, string> = {}, message = "hello") =>
   agent.app.inject({ method: "POST", url: "/v1/chat", headers, payload: { message } });
@@ -32,15 +20,6 @@ function token(claims: Record<string, unknown>): Promise<string> {
     .setExpirationTime("5m")
     .sign(new TextEncoder().encode(JWT_SECRET));
 }
-
-beforeAll(async () => {
-  stub = await startStubModelServer();
-});
-afterAll(() => stub.close());
-beforeEach(() => stub.reset());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((entry) => entry.close()));
-});
 
 describe("API-key auth", () => {
   const env = { AGENTRY_AUTH_MODE: "apiKey", AGENTRY_API_KEYS: `${KEY_A},${KEY_B}` };
@@ -58,7 +37,7 @@ describe("API-key auth", () => {
       expect(response.json().error.code).toBe("UNAUTHENTICATED");
       expect(response.json().error.requestId).toBe(response.headers["x-request-id"]);
     }
-    expect(stub.stats.total).toBe(0);
+    expect(fixture.stub.stats.total).toBe(0);
   });
 
   it("accepts Authorization: Bearer and x-api-key", async () => {
@@ -124,8 +103,8 @@ describe("request ids", () => {
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const response = await chat(agent, { "x-request-id": "req-123", traceparent });
     expect(response.headers["x-request-id"]).toBe("req-123");
-    expect(stub.requests[0]?.headers["x-request-id"]).toBe("req-123");
-    expect(stub.requests[0]?.headers.traceparent).toBe(traceparent);
+    expect(fixture.stub.requests[0]?.headers["x-request-id"]).toBe("req-123");
+    expect(fixture.stub.requests[0]?.headers.traceparent).toBe(traceparent);
     expect(agent.logs.some((line) => line.requestId === "req-123")).toBe(true);
   });
 
@@ -190,7 +169,7 @@ describe.skipIf(!redisAvailable)("rate limiting", () => {
     expect(refused.json().error.code).toBe("RATE_LIMITED");
     expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(9);
     expect(refused.headers["ratelimit-remaining"]).toBe("0");
-    expect(stub.stats.total).toBe(2);
+    expect(fixture.stub.stats.total).toBe(2);
 
     // Another client has its own bucket.
     expect((await chat(agent, { authorization: `Bearer ${KEY_B}` })).statusCode).toBe(200);

@@ -3,11 +3,13 @@
  * endpoint and, when given, a real Redis; log lines are captured for assertions.
  */
 import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { type App, buildApp } from "../../agent-runtime/app.ts";
 import { parseRuntimeConfig } from "../../agent-runtime/config.ts";
 import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
 import { createLogger } from "../../agent-runtime/observability/logger.ts";
+import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
 
 export type TestRuntime = {
   app: App;
@@ -76,4 +78,40 @@ export async function waitUntil(
 export function metricValue(text: string, prefix: string): number {
   const line = text.split("\n").find((candidate) => candidate.startsWith(prefix));
   return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+}
+
+/**
+ * A stub model server for the test file and a `runtime(env)` factory pointed at it; runtimes are
+ * closed after each test and the stub is reset before each.
+ */
+export function useStubbedRuntimes(baseEnv: Record<string, string> = {}) {
+  let stub: StubModelServer | undefined;
+  const running: TestRuntime[] = [];
+  beforeAll(async () => {
+    stub = await startStubModelServer();
+  });
+  afterAll(() => stub?.close());
+  beforeEach(() => stub?.reset());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((entry) => entry.close()));
+  });
+  const current = () => {
+    if (!stub) throw new Error("the stub model server runs only inside tests and hooks");
+    return stub;
+  };
+  return {
+    get stub(): StubModelServer {
+      return current();
+    },
+    runtime: async (env: Record<string, string> = {}): Promise<TestRuntime> => {
+      const started = await startTestRuntime({
+        AGENTRY_PROVIDER_BASE_URL: current().url,
+        AGENTRY_PROVIDER_MAX_RETRIES: "0",
+        ...baseEnv,
+        ...env,
+      });
+      running.push(started);
+      return started;
+    },
+  };
 }

@@ -1,31 +1,17 @@
 import OpenAI from "openai";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RedisServerHandle,
   redisServerAvailable,
   startRedisServer,
 } from "../../support/redis-server.ts";
-import { startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+import { useStubbedRuntimes } from "../test-runtime.ts";
 
 const API_KEY = "agent-key-0123456789abcdef";
 const body = { model: "whatever-the-client-says", messages: [{ role: "user" as const, content: "hello" }] };
 
-let stub: StubModelServer;
-const running: TestRuntime[] = [];
-
-async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
-  const started = await startTestRuntime({
-    AGENTRY_PROVIDER_BASE_URL: stub.url,
-    AGENTRY_PROVIDER_MAX_RETRIES: "0",
-    ...env,
-  });
-  running.push(started);
-  return started;
-}
+const fixture = useStubbedRuntimes();
+const { runtime } = fixture;
 
 function dataLines(payload: string): string[] {
   return payload
@@ -33,15 +19,6 @@ function dataLines(payload: string): string[] {
     .filter((block) => block.startsWith("data: "))
     .map((block) => block.slice("data: ".length));
 }
-
-beforeAll(async () => {
-  stub = await startStubModelServer();
-});
-afterAll(() => stub.close());
-beforeEach(() => stub.reset());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((entry) => entry.close()));
-});
 
 describe("POST /v1/chat/completions", () => {
   it("passes the body through, with the agent's model", async () => {
@@ -57,7 +34,7 @@ describe("POST /v1/chat/completions", () => {
       model: "test-model",
       choices: [{ message: { role: "assistant", content: "echo: hello" } }],
     });
-    expect(stub.requests[0]?.body).toEqual({
+    expect(fixture.stub.requests[0]?.body).toEqual({
       ...body,
       model: "test-model",
       top_p: 0.5,
@@ -102,7 +79,7 @@ describe("POST /v1/chat/completions", () => {
       .slice(0, -1)
       .map((line) => JSON.parse(line) as { choices: unknown[]; usage?: unknown });
     expect(chunks.every((chunk) => chunk.choices.length === 1)).toBe(true);
-    expect(stub.requests[0]?.body.stream_options).toEqual({ include_usage: true });
+    expect(fixture.stub.requests[0]?.body.stream_options).toEqual({ include_usage: true });
   });
 
   it("relays the usage chunk when the client asked for it", async () => {
@@ -120,7 +97,7 @@ describe("POST /v1/chat/completions", () => {
 
   it("relays a provider's 4xx as the provider sent it", async () => {
     const agent = await runtime();
-    stub.enqueue({
+    fixture.stub.enqueue({
       type: "error",
       status: 400,
       body: JSON.stringify({
@@ -136,7 +113,7 @@ describe("POST /v1/chat/completions", () => {
 
   it("answers 503 with Retry-After when the provider keeps rate limiting", async () => {
     const agent = await runtime();
-    stub.enqueue({ type: "error", status: 429, retryAfter: "7" });
+    fixture.stub.enqueue({ type: "error", status: 429, retryAfter: "7" });
     const response = await agent.app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });
     expect(response.statusCode).toBe(503);
     expect(response.headers["retry-after"]).toBe("7");
@@ -175,7 +152,7 @@ describe.skipIf(!redisAvailable)("POST /v1/chat/completions response cache", () 
     const hit = await send(deterministic);
     expect(hit.headers["x-agentry-cache"]).toBe("hit");
     expect(hit.json().choices[0].message.content).toBe("echo: hello");
-    expect(stub.stats.total).toBe(1);
+    expect(fixture.stub.stats.total).toBe(1);
 
     expect((await send(body)).headers["x-agentry-cache"]).toBe("bypass");
     expect(
@@ -183,6 +160,6 @@ describe.skipIf(!redisAvailable)("POST /v1/chat/completions response cache", () 
         "x-agentry-cache"
       ],
     ).toBe("bypass");
-    expect(stub.stats.total).toBe(3);
+    expect(fixture.stub.stats.total).toBe(3);
   });
 });

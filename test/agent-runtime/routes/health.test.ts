@@ -1,36 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RedisServerHandle,
   redisServerAvailable,
   startRedisServer,
 } from "../../support/redis-server.ts";
-import { startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+import { useStubbedRuntimes } from "../test-runtime.ts";
 
-let stub: StubModelServer;
-const running: TestRuntime[] = [];
-
-async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
-  const started = await startTestRuntime({
-    AGENTRY_PROVIDER_BASE_URL: stub.url,
-    AGENTRY_PROVIDER_MAX_RETRIES: "0",
-    ...env,
-  });
-  running.push(started);
-  return started;
-}
-
-beforeAll(async () => {
-  stub = await startStubModelServer();
-});
-afterAll(() => stub.close());
-beforeEach(() => stub.reset());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((entry) => entry.close()));
-});
+const fixture = useStubbedRuntimes();
+const { runtime } = fixture;
 
 describe("/livez and /readyz", () => {
   it("/livez answers without touching any dependency", async () => {
@@ -48,7 +25,7 @@ describe("/livez and /readyz", () => {
       ready: true,
       checks: { model: { ok: true, detail: "HTTP 200" }, circuitBreaker: { ok: true, detail: "closed" } },
     });
-    expect(stub.stats.total).toBe(0);
+    expect(fixture.stub.stats.total).toBe(0);
   });
 
   it("/readyz is 503 when the model endpoint is unreachable", async () => {
@@ -63,7 +40,7 @@ describe("/livez and /readyz", () => {
       AGENTRY_BREAKER_FAILURE_THRESHOLD: "2",
       AGENTRY_BREAKER_COOLDOWN_SECONDS: "30",
     });
-    stub.setDefault({ type: "error", status: 500 });
+    fixture.stub.setDefault({ type: "error", status: 500 });
     const chat = () => agent.app.inject({ method: "POST", url: "/v1/chat", payload: { message: "hi" } });
     expect((await chat()).statusCode).toBe(502);
     expect((await chat()).statusCode).toBe(502);
@@ -74,7 +51,7 @@ describe("/livez and /readyz", () => {
     expect(refused.statusCode).toBe(503);
     expect(refused.headers["retry-after"]).toBe("30");
     expect(refused.json().error.code).toBe("MODEL_CIRCUIT_OPEN");
-    expect(stub.stats.total).toBe(2);
+    expect(fixture.stub.stats.total).toBe(2);
 
     const ready = await agent.app.inject("/readyz");
     expect(ready.statusCode).toBe(503);
