@@ -51,8 +51,12 @@ export class OperatorConfigError extends Error {
   readonly code = "OPERATOR_CONFIG_INVALID";
 }
 
+/** Empty variables count as unset, as a chart that renders `value: ""` for an unset option means. */
 export function parseOperatorConfig(env: Record<string, string | undefined>) {
-  const result = operatorEnvSchema.safeParse(env);
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = operatorEnvSchema.safeParse(set);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  - ${issue.path.join(".")}: ${issue.message}`);
     throw new OperatorConfigError(`invalid operator configuration:\n${problems.join("\n")}`);

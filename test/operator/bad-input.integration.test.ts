@@ -95,3 +95,23 @@ describeWithCluster("operator: specs the API server accepts but that cannot run"
     expect((await fetch(`http://127.0.0.1:${operator.process.port}/healthz`)).status).toBe(200);
   });
 });
+
+describeWithCluster("operator: no runtime image anywhere", (cluster) => {
+  const ns = useTestNamespace(cluster, "no-image");
+  const agents = agentCluster(cluster, ns);
+  useOperator(cluster, ns, "no-image", { AGENTRY_RUNTIME_IMAGE: "" });
+
+  it("stalls with NoImage and runs once spec.image is set", async () => {
+    await agents.applyAgent("imageless", { agent: { model: "m" } });
+    await eventually(
+      async () => (await agents.condition("imageless", "Stalled"))?.reason === "NoImage",
+      60_000,
+    );
+    expect((await agents.agent("imageless")).status?.message).toContain("spec.image is empty");
+    await agents.applyAgent("imageless", {
+      image: "ghcr.io/agentry/agent-runtime:0.1.0",
+      agent: { model: "m" },
+    });
+    await agents.waitReady("imageless", "60s");
+  });
+});
