@@ -2,6 +2,7 @@
 // plane, limited to one namespace, and reads its metrics: what the operator integration tests use.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { OPERATOR_NODE_FLAGS } from "../../operator/node-flags.ts";
 import { REPO_ROOT } from "./cluster-env.ts";
 
 export interface OperatorProcess {
@@ -27,22 +28,26 @@ export interface OperatorOptions {
 const NODE = process.execPath;
 
 export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {
-  const child: ChildProcess = spawn(NODE, [path.join(REPO_ROOT, "operator/main.ts")], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      KUBECONFIG: options.kubeconfig,
-      AGENTRY_WATCH_NAMESPACES: options.namespace,
-      AGENTRY_LEASE_NAMESPACE: options.namespace,
-      AGENTRY_RUNTIME_IMAGE: "ghcr.io/agentry/agent-runtime:test",
-      AGENTRY_HTTP_HOST: "127.0.0.1",
-      AGENTRY_HTTP_PORT: "0",
-      AGENTRY_LOG_LEVEL: "debug",
-      POD_NAME: options.identity,
-      ...options.env,
+  const child: ChildProcess = spawn(
+    NODE,
+    [...OPERATOR_NODE_FLAGS, path.join(REPO_ROOT, "operator/main.ts")],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        KUBECONFIG: options.kubeconfig,
+        AGENTRY_WATCH_NAMESPACES: options.namespace,
+        AGENTRY_LEASE_NAMESPACE: options.namespace,
+        AGENTRY_RUNTIME_IMAGE: "ghcr.io/agentry/agent-runtime:test",
+        AGENTRY_HTTP_HOST: "127.0.0.1",
+        AGENTRY_HTTP_PORT: "0",
+        AGENTRY_LOG_LEVEL: "debug",
+        POD_NAME: options.identity,
+        ...options.env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   const logs: string[] = [];
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>
