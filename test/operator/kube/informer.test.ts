@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { Informer, type InformerEventType } from "../../../operator/kube/informer.ts";
+import type { KubeApi } from "../../../operator/kube/kube-api.ts";
+import { KubeApiError } from "../../../operator/kube/kube-api-error.ts";
+import type { KubeObject } from "../../../operator/kube/objects.ts";
+
+const object = (name: string, resourceVersion: string): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns", resourceVersion },
+});
+
+type WatchScript = (emit: (event: { type: string; object: unknown }) => void) => Promise<void>;
+
+/** A stand-in for the API server: lists come from `lists`, each watch runs the next script. */
+function fakeApi(lists: KubeObject[][], watches: WatchScript[]) {
+  const calls = { list: 0, watch: 0, watchResourceVersions: [] as unknown[] };
+  const api = {
+    list: async () => {
+      const items = lists[Math.min(calls.list, lists.length - 1)] ?? [];
+      calls.list += 1;
+      return { items, resourceVersion: `list-${calls.list}` };
+    },
+    watch: async (
+      _path: string,
+      query: Record<string, unknown>,
+      onEvent: (event: { type: string; object: unknown }) => void,
+      signal: AbortSignal,
+    ) => {
+      calls.watchResourceVersions.push(query.resourceVersion);
+      const script = watches[calls.watch];
+      calls.watch += 1;
+      if (script) return script(onEvent);
+      // No more scripts: an idle watch that ends when the informer stops.
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    },
+  };
+  return { api: api as unknown as KubeApi, calls };
+}
+
+function recorder() {
+  const events: string[] = [];
+  return {
+    events,
+    onEvent: (type: InformerEventType, item: KubeObject) =>
+      events.push(`${type} ${item.metadata.name}@${item.metadata.resourceVersion}`),
+  };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(check()).toBe(true);
+};
+
+describe("Informer", () => {
+  it("lists, then watches from the list's resourceVersion, dropping replays that change nothing", async () => {
+    const { api, calls } = fakeApi(
+      [[object("a", "1"), object("b", "2")]],
+      [
+        async (emit) => {
+          emit({ type: "MODIFIED", object: object("a", "1") }); // a replay: same resourceVersion
+          emit({ type: "MODIFIED", object: object("a", "3") });
+          emit({ type: "DELETED", object: object("b", "4") });
+          emit({ type: "BOOKMARK", object: { metadata: { resourceVersion: "9" } } });
+        },
+      ],
+    );
+    const { events, onEvent } = recorder();
+    const informer = new Informer({ api, path: "/api/v1/configmaps", onEvent });
+    await informer.start();
+    await until(() => events.length === 4);
+    expect(events).toEqual(["ADDED a@1", "ADDED b@2", "MODIFIED a@3", "DELETED b@4"]);
+    expect(calls.watchResourceVersions.slice(0, 2)).toEqual(["list-1", "9"]);
+    expect(informer.list().map((item) => item.metadata.name)).toEqual(["a"]);
+    await informer.stop();
+  });
+
+  it("keeps going after a failed watch, and reports the error", async () => {
+    const { api, calls } = fakeApi(
+      [[object("a", "1")]],
+      [
+        async () => {
+          throw new Error("connection reset");
+        },
+        async (emit) => emit({ type: "ADDED", object: object("c", "5") }),
+      ],
+    );
+    const errors: unknown[] = [];
+    const { events, onEvent } = recorder();
+    const informer = new Informer({
+      api,
+      path: "/api/v1/configmaps",
+      onEvent,
+      onError: (error) => errors.push(error),
+    });
+    await informer.start();
+    await until(() => events.includes("ADDED c@5"));
+    expect((errors[0] as Error).message).toBe("connection reset");
+    expect(calls.watch).toBeGreaterThanOrEqual(2);
+    await informer.stop();
+  });
+
+  it("relists on 410 Gone and reports objects deleted while it was not watching", async () => {
+    const { api, calls } = fakeApi(
+      [[object("a", "1"), object("b", "2")], [object("a", "7")]],
+      [
+        async (emit) =>
+          emit({
+            type: "ERROR",
+            object: { code: 410, reason: "Expired", message: "too old resource version" },
+          }),
+      ],
+    );
+    const { events, onEvent } = recorder();
+    const informer = new Informer({ api, path: "/api/v1/configmaps", onEvent });
+    await informer.start();
+    await until(() => calls.list === 2 && events.length === 4);
+    expect(events).toEqual(["ADDED a@1", "ADDED b@2", "MODIFIED a@7", "DELETED b@2"]);
+    await informer.stop();
+  });
+
+  it("treats a 410 thrown by the watch request like the event", async () => {
+    const { api, calls } = fakeApi(
+      [[object("a", "1")]],
+      [
+        async () => {
+          throw new KubeApiError("watch", "/api/v1/configmaps", 410, "Gone", "expired");
+        },
+      ],
+    );
+    const informer = new Informer({ api, path: "/api/v1/configmaps", onEvent: () => {} });
+    await informer.start();
+    await until(() => calls.list === 2);
+    await informer.stop();
+  });
+});
