@@ -63,6 +63,15 @@ async function main() {
     show(["get", "deployments,services", "-n", NAMESPACE, "-l", "agentry.dev/agent=support-bot"]);
 
     step("3. A new model rolls out as a new revision");
+    const before = kubectl([
+      "get",
+      "agd",
+      "support-bot",
+      "-n",
+      NAMESPACE,
+      "-o",
+      "jsonpath={.status.updateRevision}",
+    ]);
     kubectl([
       "patch",
       "agd",
@@ -73,7 +82,7 @@ async function main() {
       "-p",
       '{"spec":{"agent":{"model":"gpt-4o"}}}',
     ]);
-    await follow(kubectl, "support-bot");
+    await follow(kubectl, "support-bot", before);
     show(["get", "agd", "support-bot", "-n", NAMESPACE, "-o", "wide"]);
     const history = JSON.parse(
       kubectl(["get", "agd", "support-bot", "-n", NAMESPACE, "-o", "jsonpath={.status.history}"]),
@@ -88,6 +97,7 @@ async function main() {
       NAMESPACE,
       "--field-selector",
       "involvedObject.name=support-bot",
+      "--sort-by=.metadata.creationTimestamp",
       "-o",
       "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message",
     ]);
@@ -157,8 +167,7 @@ async function main() {
 }
 
 /** Prints each new status message of the agent until it is Healthy on a new revision. */
-async function follow(kubectl: (args: string[]) => string, name: string) {
-  const start = kubectl(["get", "agd", name, "-n", NAMESPACE, "-o", "jsonpath={.status.updateRevision}"]);
+async function follow(kubectl: (args: string[]) => string, name: string, start: string) {
   let last = "";
   await waitFor(() => {
     const [phase, message, revision] = kubectl([

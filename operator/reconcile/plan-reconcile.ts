@@ -302,7 +302,7 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     message = plan.blocked.message;
   } else if (complete) {
     phase = "Healthy";
-    message = `revision ${revision}: ${availableReplicas}/${desired} available`;
+    message = `revision ${revision}: ${update?.status?.availableReplicas ?? 0}/${desired} available`;
   } else if (spec.paused) {
     phase = "Paused";
     message = `paused: revision ${revision} has ${updatedReplicas}/${desired} pods, ${availableReplicas} available in total`;
