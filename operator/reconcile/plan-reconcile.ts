@@ -205,7 +205,11 @@ export function planReconcile(
       object.kind === "Deployment"
         ? update
         : observed.children.get(childKey(object.kind, object.metadata.name));
-    if (!isUpToDate(stamped, current)) plan.apply.push(stamped);
+    // The stamp cannot see someone scaling the Deployment by hand; the replica count is checked too.
+    const replicasDrifted =
+      object.kind === "Deployment" &&
+      (current as Deployment | undefined)?.spec?.replicas !== (object.spec as { replicas: number }).replicas;
+    if (!isUpToDate(stamped, current) || replicasDrifted) plan.apply.push(stamped);
   }
 
   for (const { revision: old, deployment } of olds) {

@@ -354,3 +354,16 @@ describe("planReconcile", () => {
     expect(plan.apply.some((object) => object.kind === "Deployment")).toBe(false);
   });
 });
+
+describe("planReconcile drift", () => {
+  it("puts back a Deployment's replica count that someone changed by hand", () => {
+    const { observed } = converge(observedOf(agent(baseSpec)));
+    const [deployment] = observed.deployments;
+    if (!deployment) throw new Error("no deployment");
+    const scaledByHand = { ...deployment, spec: { ...deployment.spec, replicas: 5 } };
+    const plan = planReconcile({ ...observed, deployments: [scaledByHand] }, config, now, generateKey);
+    expect(
+      plan.apply.map((object) => [object.kind, (object.spec as { replicas?: number }).replicas]),
+    ).toEqual([["Deployment", 1]]);
+  });
+});
