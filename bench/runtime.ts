@@ -13,9 +13,11 @@
  * The runtime serves POST /v1/chat with a sessionId (Redis memory on: load history, save the turn,
  * trim, refresh TTL), info-level logs to /dev/null, metrics on.
  *
+ * The runtime runs as its image runs it: compiled to JavaScript by `npm run build` (done first).
+ *
  * Prints a table and writes bench/results/runtime.json.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus, loadavg } from "node:os";
@@ -214,7 +216,11 @@ async function main() {
         AGENTRY_SYSTEM_PROMPT: "You are a helpful assistant.",
         AGENTRY_REVISION: "bench",
       },
-      { stdout: "discard", nodeArgs: (process.env.BENCH_RUNTIME_NODE_ARGS ?? "").split(" ").filter(Boolean) },
+      {
+        stdout: "discard",
+        nodeArgs: (process.env.BENCH_RUNTIME_NODE_ARGS ?? "").split(" ").filter(Boolean),
+        entry: buildRuntime(),
+      },
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const idleRssMB = rssMB(runtime.pid);
@@ -339,3 +345,16 @@ async function main() {
 }
 
 await main();
+
+/** Compiles the sources as the image build does and returns the compiled server entry. */
+function buildRuntime(): string {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  execFileSync(
+    process.execPath,
+    [`${root}node_modules/typescript/bin/tsc`, "-p", `${root}tsconfig.build.json`],
+    {
+      stdio: "inherit",
+    },
+  );
+  return `${root}dist/agent-runtime/server.js`;
+}

@@ -57,11 +57,17 @@ async function waitForLivez(url: string, exited: Promise<unknown>, timeoutMs: nu
  */
 export async function startRuntimeProcess(
   env: Record<string, string>,
-  options: { startTimeoutMs?: number; stdout?: "parse" | "discard"; nodeArgs?: string[] } = {},
+  options: {
+    startTimeoutMs?: number;
+    stdout?: "parse" | "discard";
+    nodeArgs?: string[];
+    /** Entry script; default the TypeScript source, the benchmark passes the compiled one. */
+    entry?: string;
+  } = {},
 ): Promise<RuntimeProcess> {
   const discard = options.stdout === "discard";
   const fixedPort = discard ? String(await freeLoopbackPort()) : "0";
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_ENTRY], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? SERVER_ENTRY], {
     // Only what we pass: an AGENTRY_* variable of the calling shell must not leak into the test.
     env: { PATH: process.env.PATH ?? "", AGENTRY_HOST: "127.0.0.1", AGENTRY_PORT: fixedPort, ...env },
     stdio: ["ignore", discard ? "ignore" : "pipe", "pipe"],

@@ -9,7 +9,7 @@ describe("operator node flags", () => {
   it("are the same in the image, the npm script and the tests", () => {
     const dockerfile = readFileSync(path.join(root, "Dockerfile.operator"), "utf8");
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
-    expect(cmd).toEqual(["node", ...OPERATOR_NODE_FLAGS, "operator/main.ts"]);
+    expect(cmd).toEqual(["node", ...OPERATOR_NODE_FLAGS, "dist/operator/main.js"]);
     const scripts = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts as Record<
       string,
       string
