@@ -11,7 +11,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { WRITE_VERBS } from "../operator/controller/metrics.ts";
 import { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
@@ -119,10 +118,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
       AGENTRY_RESYNC_SECONDS: String(Math.max(10, Math.min(60, Math.floor(steadySeconds / 3)))),
     },
   });
-  const writes = () =>
-    operator.sum("agentry_kube_requests_total", (labels) =>
-      (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
-    );
+  const writes = () => operator.writes();
   try {
     const started = performance.now();
     await pool(n, (index) =>

@@ -127,7 +127,6 @@ export class Controller {
 
   private onAgentEvent(type: InformerEventType, object: KubeObject): void {
     const key = `${object.metadata.namespace}/${object.metadata.name}`;
-    this.indexReads(key, type === "DELETED" ? undefined : object);
     const shape = JSON.stringify([
       object.metadata.generation,
       object.metadata.labels,
@@ -136,8 +135,9 @@ export class Controller {
     const changed = this.agentShapes.get(key) !== shape;
     if (type === "DELETED") this.agentShapes.delete(key);
     else this.agentShapes.set(key, shape);
-    // A status-only update (the operator's own write) needs no reconcile.
+    // A status-only update (the operator's own write) needs no reconcile, nor a new read index.
     if (type === "MODIFIED" && !changed) return;
+    this.indexReads(key, type === "DELETED" ? undefined : object);
     this.enqueue(key);
     if (type !== "MODIFIED") {
       // Agents whose tools call this one learn its port, or that it is gone.

@@ -3,6 +3,7 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { isKnownKind, resourcePath } from "../kube/resources.ts";
+import { kubeTime } from "../reconcile/kube-time.ts";
 import type { ReconcilePlan, RolloutEvent } from "../reconcile/plan-reconcile.ts";
 
 /**
@@ -50,7 +51,7 @@ export async function recordEvent(
   now: Date,
 ): Promise<void> {
   const namespace = agent.metadata.namespace ?? "default";
-  const time = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const time = kubeTime(now);
   await api.create(
     resourcePath("Event", { namespace }),
     {

@@ -7,9 +7,10 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { resourcePath } from "../kube/resources.ts";
-import { mergeConditions, REASONS } from "../reconcile/conditions.ts";
+import { REASONS } from "../reconcile/conditions.ts";
 import { planReconcile, type ReconcileConfig, type RolloutEvent } from "../reconcile/plan-reconcile.ts";
 import { canonicalJson } from "../reconcile/revision.ts";
+import { isNewStall, stalledStatus } from "../reconcile/stalled-status.ts";
 import { executePlan, recordEvent } from "./execute-plan.ts";
 import { type Caches, observeAgent } from "./observe-agent.ts";
 
@@ -57,26 +58,10 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
     if (!(error instanceof KubeApiError) || error.status >= 500 || error.isConflict) throw error;
     // The API server refused what the spec asked for (e.g. an invalid affinity passed through):
     // say so on the agent and retry with backoff; what already runs stays.
-    plan.blocked = { reason: REASONS.applyFailed, message: error.message };
-    plan.status = {
-      ...plan.status,
-      phase: "Degraded",
-      message: error.message,
-      conditions: mergeConditions(
-        plan.status.conditions,
-        [
-          { type: "Ready", status: false, reason: REASONS.applyFailed, message: error.message },
-          { type: "Reconciling", status: false, reason: REASONS.applyFailed, message: "" },
-          { type: "Stalled", status: true, reason: REASONS.applyFailed, message: error.message },
-          ...(plan.status.conditions ?? [])
-            .filter((condition) => condition.type === "Available" || condition.type === "Paused")
-            .map((condition) => ({ ...condition, status: condition.status === "True" })),
-        ],
-        agent.metadata.generation,
-        now,
-      ),
-    };
-    plan.events = [{ type: "Warning", reason: REASONS.applyFailed, message: error.message }];
+    const blocked = { reason: REASONS.applyFailed, message: error.message };
+    plan.blocked = blocked;
+    plan.events = isNewStall(agent.status ?? {}, blocked) ? [{ type: "Warning", ...blocked }] : [];
+    plan.status = stalledStatus(plan.status, agent.status ?? {}, blocked, agent.metadata.generation, now);
   }
 
   await writeStatusIfChanged(deps, raw, agent.status, plan.status);
@@ -103,30 +88,15 @@ async function writeStatusIfChanged(
 }
 
 async function writeInvalidSpecStatus(deps: ReconcileDeps, raw: KubeObject, message: string, now: Date) {
-  const previous = ((raw as { status?: AgentDeploymentStatus }).status ?? {}) as AgentDeploymentStatus;
-  const generation = raw.metadata.generation;
-  const status: AgentDeploymentStatus = {
-    ...previous,
-    ...(generation === undefined ? {} : { observedGeneration: generation }),
-    phase: "Degraded",
-    message: `invalid spec: ${message}`,
-    conditions: mergeConditions(
-      previous.conditions,
-      [
-        { type: "Ready", status: false, reason: REASONS.invalidSpec, message },
-        { type: "Reconciling", status: false, reason: REASONS.invalidSpec, message: "" },
-        { type: "Stalled", status: true, reason: REASONS.invalidSpec, message },
-      ],
-      generation,
-      now,
-    ),
-  };
-  const before = JSON.stringify(previous.conditions?.find((condition) => condition.type === "Stalled"));
-  await writeStatusIfChanged(deps, raw, previous, status);
-  const after = JSON.stringify(status.conditions?.find((condition) => condition.type === "Stalled"));
-  if (before !== after) {
-    await emitEvents(deps, raw, [{ type: "Warning", reason: REASONS.invalidSpec, message }], now);
-  }
+  const previous = (raw as { status?: AgentDeploymentStatus }).status ?? {};
+  const blocked = { reason: REASONS.invalidSpec, message: `invalid spec: ${message}` };
+  await writeStatusIfChanged(
+    deps,
+    raw,
+    previous,
+    stalledStatus(previous, previous, blocked, raw.metadata.generation, now),
+  );
+  if (isNewStall(previous, blocked)) await emitEvents(deps, raw, [{ type: "Warning", ...blocked }], now);
 }
 
 async function emitEvents(deps: ReconcileDeps, raw: KubeObject, events: RolloutEvent[], now: Date) {

@@ -20,6 +20,7 @@ import { referencedData } from "./referenced-data.ts";
 import { computeRevision } from "./revision.ts";
 import { stepRollingUpdate } from "./rolling-update.ts";
 import { buildRuntimeEnv } from "./runtime-env.ts";
+import { isNewStall } from "./stalled-status.ts";
 
 export interface ReconcileConfig {
   /** Runtime image used when spec.image is empty. */
@@ -419,14 +420,7 @@ function transitionEvents(
     events.push({ type: "Normal", reason: REASONS.rolloutComplete, message: next.message ?? "" });
   }
   const wasStalled = findCondition(previous.conditions, "Stalled");
-  if (
-    blocked &&
-    !(
-      wasStalled?.status === "True" &&
-      wasStalled.reason === blocked.reason &&
-      wasStalled.message === blocked.message
-    )
-  ) {
+  if (blocked && isNewStall(previous, blocked)) {
     events.push({ type: "Warning", reason: blocked.reason, message: blocked.message });
   }
   if (!blocked && wasStalled?.status === "True") {

@@ -56,6 +56,19 @@ export function agentCluster(cluster: TestCluster, ns: TestNamespace) {
           `agentry.dev/agent=${name}`,
         ])
       ).items,
+    /** Writes spec.replicas through the scale subresource, as the HorizontalPodAutoscaler does. */
+    scaleTo: (name: string, replicas: number) =>
+      cluster.kubectl([
+        "patch",
+        "agd",
+        name,
+        "-n",
+        ns.name,
+        "--subresource=scale",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { replicas } }),
+      ]),
     waitReady: (name: string, timeout = "90s") =>
       cluster.kubectl([
         "wait",

@@ -88,17 +88,7 @@ describeWithCluster("operator: an agent's life on a real control plane", (cluste
         (await agents.agent("bot")).status?.readyReplicas === 3,
       60_000,
     );
-    await cluster.kubectl([
-      "patch",
-      "agd",
-      "bot",
-      "-n",
-      ns.name,
-      "--subresource=scale",
-      "--type=merge",
-      "-p",
-      '{"spec":{"replicas":2}}',
-    ]);
+    await agents.scaleTo("bot", 2);
     await eventually(async () => (await agents.deployments("bot"))[0]?.spec.replicas === 2, 60_000);
     const scale = await cluster.kubectlJson<{ status: { replicas: number; selector: string } }>([
       "get",

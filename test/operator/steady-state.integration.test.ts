@@ -1,5 +1,4 @@
 import { expect, it } from "vitest";
-import { WRITE_VERBS } from "../../operator/controller/metrics.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
 import { agentCluster, useOperator } from "./agent-cluster.ts";
 import { openaiKey, redisMemory } from "./agent-manifests.ts";
@@ -10,10 +9,7 @@ describeWithCluster("operator: steady state", (cluster) => {
   const ns = useTestNamespace(cluster);
   const agents = agentCluster(cluster, ns);
   const operator = useOperator(cluster, ns, "steady", { AGENTRY_RESYNC_SECONDS: String(RESYNC_SECONDS) });
-  const writes = () =>
-    operator.process.sum("agentry_kube_requests_total", (labels) =>
-      (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
-    );
+  const writes = () => operator.process.writes();
 
   it("makes zero write requests once converged, however often every object is resynced", async () => {
     await agents.applySecret("openai", { "api-key": "sk-1" });
@@ -64,17 +60,7 @@ describeWithCluster("operator: steady state", (cluster) => {
     }
     // The HPA writes spec.replicas (minReplicas 2) through the scale subresource in a real
     // cluster; without a metrics server here, do what it would do.
-    await cluster.kubectl([
-      "patch",
-      "agd",
-      "scaled",
-      "-n",
-      ns.name,
-      "--subresource=scale",
-      "--type=merge",
-      "-p",
-      '{"spec":{"replicas":2}}',
-    ]);
+    await agents.scaleTo("scaled", 2);
     for (const name of Object.keys(specs)) {
       await agents.waitReady(name);
     }

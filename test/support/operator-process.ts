@@ -2,6 +2,7 @@
 // plane, limited to one namespace, and reads its metrics: what the operator integration tests use.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { WRITE_VERBS } from "../../operator/controller/metrics.ts";
 import { OPERATOR_NODE_FLAGS } from "../../operator/node-flags.ts";
 import { REPO_ROOT } from "./cluster-env.ts";
 
@@ -15,6 +16,8 @@ export interface OperatorProcess {
   /** Sum of one metric's samples whose labels match `where`. */
   sum(name: string, where?: (labels: Record<string, string>) => boolean): Promise<number>;
   isLeader(): Promise<boolean>;
+  /** Write requests (apply, create, patch, update, delete) the operator has made so far. */
+  writes(): Promise<number>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -90,16 +93,21 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     }
     return samples;
   };
+  const sum = async (name: string, where: (labels: Record<string, string>) => boolean = () => true) =>
+    (await metric(name))
+      .filter((sample) => where(sample.labels))
+      .reduce((total, sample) => total + sample.value, 0);
   return {
     identity: options.identity,
     port,
     pid: child.pid ?? 0,
     logs,
     metric,
-    sum: async (name, where = () => true) =>
-      (await metric(name))
-        .filter((sample) => where(sample.labels))
-        .reduce((total, sample) => total + sample.value, 0),
+    sum,
+    writes: () =>
+      sum("agentry_kube_requests_total", (labels) =>
+        (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
+      ),
     isLeader: async () => (await metric("agentry_leader"))[0]?.value === 1,
     stop: async (signal = "SIGTERM") => {
       if (exitCode !== undefined) return exitCode;
