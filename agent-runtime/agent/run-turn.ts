@@ -4,11 +4,7 @@
  * `tool_choice: "none"` so the turn always ends in an answer.
  * With `onEvent` the model is streamed and text deltas are reported as they arrive.
  */
-import type {
-  ChatCompletionCreateParamsBase,
-  ChatCompletionMessageParam,
-  ChatCompletionTool,
-} from "openai/resources/chat/completions";
+import type { ChatCompletionTool } from "openai/resources/chat/completions";
 import type { CallContext, ModelClient } from "../llm/model-client.ts";
 import type { ToolExecutor } from "../tools/tool-executor.ts";
 import {
@@ -17,6 +13,7 @@ import {
   assistantMessageFromCompletion,
   EMPTY_ASSISTANT_MESSAGE,
 } from "./assistant-message.ts";
+import { type Conversation, chatRequestJson } from "./conversation.ts";
 
 export type TurnSettings = {
   model: string;
@@ -36,32 +33,13 @@ export type TurnResult = {
 
 export type TurnDeps = { model: ModelClient; tools: ToolExecutor };
 
-export function modelParams(
-  settings: TurnSettings,
-  messages: ChatCompletionMessageParam[],
-  toolsAllowed: boolean,
-): ChatCompletionCreateParamsBase {
-  return {
-    model: settings.model,
-    messages,
-    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-    ...(settings.maxTokens !== undefined ? { max_tokens: settings.maxTokens } : {}),
-    ...(settings.tools.length > 0
-      ? { tools: settings.tools, tool_choice: toolsAllowed ? "auto" : "none" }
-      : {}),
-  };
-}
-
 async function streamedReply(
   deps: TurnDeps,
-  params: ChatCompletionCreateParamsBase,
+  body: string,
   context: CallContext,
   onEvent: (event: TurnEvent) => void,
 ): Promise<AssistantMessage> {
-  const stream = await deps.model.stream(
-    { ...params, stream: true, stream_options: { include_usage: true } },
-    context,
-  );
+  const stream = await deps.model.stream(body, context);
   let message = EMPTY_ASSISTANT_MESSAGE;
   for await (const chunk of stream) {
     message = accumulateChunk(message, chunk);
@@ -72,26 +50,26 @@ async function streamedReply(
 }
 
 export async function runTurn(
-  messages: ChatCompletionMessageParam[],
+  start: Conversation,
   settings: TurnSettings,
   deps: TurnDeps,
   context: CallContext,
   onEvent?: (event: TurnEvent) => void,
 ): Promise<TurnResult> {
-  const conversation = [...messages];
+  const conversation: Conversation = { ...start, turn: [...start.turn] };
   const usage = { promptTokens: 0, completionTokens: 0 };
   const toolCalls: TurnResult["toolCalls"] = [];
   for (let round = 0; ; round++) {
     const toolsAllowed = settings.tools.length > 0 && round < settings.maxToolRounds;
-    const params = modelParams(settings, conversation, toolsAllowed);
+    const body = chatRequestJson(settings, conversation, { toolsAllowed, stream: onEvent !== undefined });
     const reply = onEvent
-      ? await streamedReply(deps, params, context, onEvent)
-      : assistantMessageFromCompletion(await deps.model.complete({ ...params, stream: false }, context));
+      ? await streamedReply(deps, body, context, onEvent)
+      : assistantMessageFromCompletion(await deps.model.complete(body, context));
     usage.promptTokens += reply.usage.promptTokens;
     usage.completionTokens += reply.usage.completionTokens;
     if (reply.toolCalls.length === 0 || !toolsAllowed) return { content: reply.content, usage, toolCalls };
 
-    conversation.push({
+    conversation.turn.push({
       role: "assistant",
       content: reply.content || null,
       tool_calls: reply.toolCalls.map((call) => ({
@@ -103,7 +81,7 @@ export async function runTurn(
     const results = await Promise.all(reply.toolCalls.map((call) => deps.tools.execute(call, context)));
     reply.toolCalls.forEach((call, index) => {
       const result = results[index] ?? { ok: false, content: "error: no result" };
-      conversation.push({ role: "tool", tool_call_id: call.id, content: result.content });
+      conversation.turn.push({ role: "tool", tool_call_id: call.id, content: result.content });
       toolCalls.push({ name: call.name, ok: result.ok });
       onEvent?.({ type: "tool", name: call.name, ok: result.ok });
     });

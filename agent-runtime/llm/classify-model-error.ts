@@ -1,6 +1,6 @@
-import { APIConnectionError, APIError } from "openai";
 import { RuntimeError } from "../errors.ts";
 import type { LlmOutcome } from "../observability/metrics.ts";
+import { ModelBadResponseError, ModelConnectionError, ModelHttpError } from "./model-http-errors.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";
 
 export type ClassifiedModelError = {
@@ -53,7 +53,7 @@ export function classifyModelError(
       ),
     };
   }
-  if (thrown instanceof APIConnectionError) {
+  if (thrown instanceof ModelConnectionError) {
     return {
       outcome: "connection_error",
       retryable: true,
@@ -65,11 +65,11 @@ export function classifyModelError(
       }),
     };
   }
-  if (thrown instanceof APIError && typeof thrown.status === "number") {
+  if (thrown instanceof ModelHttpError) {
     const status = thrown.status;
     const retryAfterMs = parseRetryAfterMs(
-      thrown.headers?.get("retry-after"),
-      thrown.headers?.get("retry-after-ms"),
+      thrown.header("retry-after"),
+      thrown.header("retry-after-ms"),
       context.nowMs,
     );
     if (status === 429) {
@@ -116,7 +116,9 @@ export function classifyModelError(
     retryAfterMs: undefined,
     error: new RuntimeError(
       "MODEL_BAD_RESPONSE",
-      "the model endpoint sent a response that could not be read",
+      thrown instanceof ModelBadResponseError
+        ? thrown.message
+        : "the model endpoint sent a response that could not be read",
       {
         cause: thrown,
       },

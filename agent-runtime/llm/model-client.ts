@@ -1,21 +1,17 @@
 /**
- * The only code that talks to the model endpoint. Wraps the `openai` package with per-attempt
- * timeouts, our own retries (backoff + jitter, honouring Retry-After), a circuit breaker and the
- * `agentry_llm_*` metrics. The SDK's own retries are off so every attempt is counted and timed.
+ * The only code that talks to the model endpoint: chat completions over `model-endpoint.ts` with
+ * per-attempt timeouts, retries (backoff + jitter, honouring Retry-After), a circuit breaker and
+ * the `agentry_llm_*` metrics. Every attempt is counted and timed.
  */
-import OpenAI from "openai";
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
-} from "openai/resources/chat/completions";
+import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import { RuntimeError } from "../errors.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
 import { type BreakerSnapshot, CircuitBreaker } from "./circuit-breaker.ts";
 import { type ClassifiedModelError, classifyModelError } from "./classify-model-error.ts";
-import { type CallSignalInit, createNodeHttpFetch } from "./node-http-fetch.ts";
+import { createModelEndpoint } from "./model-endpoint.ts";
+import { ModelBadResponseError } from "./model-http-errors.ts";
 import { computeRetryDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-delay.ts";
+import type { ServerSentEvent } from "./sse-data-parser.ts";
 
 export type CallContext = {
   /** Aborted when the client disconnects; aborts the HTTP call to the model. */
@@ -27,12 +23,13 @@ export type CallContext = {
 export type ProbeResult = { ok: boolean; detail: string };
 
 export type ModelClient = {
-  complete(params: ChatCompletionCreateParamsNonStreaming, context: CallContext): Promise<ChatCompletion>;
-  /** Resolves once the stream is open (retries happen before that); iterating yields the chunks. */
-  stream(
-    params: ChatCompletionCreateParamsStreaming,
-    context: CallContext,
-  ): Promise<AsyncIterable<ChatCompletionChunk>>;
+  /** `body` is the JSON of a chat completion request (without `stream: true`). */
+  complete(body: string, context: CallContext): Promise<ChatCompletion>;
+  /**
+   * `body` is the JSON of a streamed chat completion request. Resolves once the stream is open
+   * (retries happen before that); iterating yields the chunks.
+   */
+  stream(body: string, context: CallContext): Promise<AsyncIterable<ChatCompletionChunk>>;
   /** Checks the endpoint answers, without spending tokens (GET /models). */
   probe(timeoutMs: number): Promise<ProbeResult>;
   breaker(): BreakerSnapshot;
@@ -79,12 +76,6 @@ function attemptController(signal: AbortSignal, timeoutMs: number) {
   };
 }
 
-/** Per-call SDK options: the abort goes to our transport, see `CallSignalInit`. */
-function requestOptions(signal: AbortSignal, context: CallContext) {
-  const fetchOptions: CallSignalInit = { callSignal: signal };
-  return { headers: context.headers, fetchOptions: fetchOptions as Record<string, unknown> };
-}
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new RuntimeError("CLIENT_CLOSED", "the client closed the connection"));
@@ -103,7 +94,36 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function assertCompletionShape(value: unknown): asserts value is ChatCompletion {
   const choices = (value as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices) || choices.length === 0 || typeof choices[0]?.message !== "object") {
-    throw new RuntimeError("MODEL_BAD_RESPONSE", "the model endpoint answered without choices");
+    throw new ModelBadResponseError("the model endpoint answered without choices");
+  }
+}
+
+/** One streamed chunk: the JSON of an event's data, or the error the endpoint sent in its place. */
+function chunkOf(event: ServerSentEvent): ChatCompletionChunk {
+  let value: unknown;
+  try {
+    value = JSON.parse(event.data);
+  } catch (error) {
+    throw new ModelBadResponseError("the model endpoint streamed an event that is not JSON", {
+      cause: error,
+    });
+  }
+  const error = (value as { error?: { message?: unknown } } | null)?.error;
+  if (event.event === "error" || (typeof error === "object" && error !== null)) {
+    const message = typeof error?.message === "string" ? error.message : event.data.slice(0, 200);
+    throw new ModelBadResponseError(`the model endpoint ended the stream with an error: ${message}`);
+  }
+  if (!Array.isArray((value as { choices?: unknown } | null)?.choices)) {
+    throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");
+  }
+  return value as ChatCompletionChunk;
+}
+
+/** The chunks of a completion stream, up to `[DONE]`. */
+async function* chunksOf(events: AsyncGenerator<ServerSentEvent>): AsyncGenerator<ChatCompletionChunk> {
+  for await (const event of events) {
+    if (event.data === "[DONE]") return;
+    yield chunkOf(event);
   }
 }
 
@@ -113,14 +133,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const breaker = new CircuitBreaker(options.breaker, now);
   const { metrics } = options;
-  const openai = new OpenAI({
-    baseURL: options.baseURL,
-    // Local OpenAI-compatible servers often need no key, but the SDK insists on one.
-    apiKey: options.apiKey ?? "unused",
-    maxRetries: 0,
-    timeout: options.timeoutMs,
-    fetch: createNodeHttpFetch(),
-  });
+  const endpoint = createModelEndpoint({ baseURL: options.baseURL, apiKey: options.apiKey });
 
   function countTokens(usage: ChatCompletion["usage"] | null | undefined) {
     if (!usage) return;
@@ -204,7 +217,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         if (chunk.usage) countTokens(chunk.usage);
         yield chunk;
       }
-      // The SDK ends the iteration quietly when its request is aborted: that is not a finished answer.
+      // An abort that lands between the last event and the end is not a finished answer either.
       if (control.signal.aborted) throw control.signal.reason;
       finished = true;
       metrics.llmRequests.inc({ outcome: "success" });
@@ -233,14 +246,14 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   }
 
   return {
-    async complete(params, context) {
+    async complete(body, context) {
       const completion = await withResilience(
         context,
         async (control) => {
-          const result = await openai.chat.completions.create(
-            params,
-            requestOptions(control.signal, context),
-          );
+          const result = await endpoint.postJson("/chat/completions", body, {
+            headers: context.headers,
+            signal: control.signal,
+          });
           assertCompletionShape(result);
           return result;
         },
@@ -250,18 +263,18 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       return completion;
     },
 
-    async stream(params, context) {
+    async stream(body, context) {
       let opened: { control: ReturnType<typeof attemptController>; started: number } | undefined;
       const source = await withResilience(
         context,
         async (control) => {
           const started = performance.now();
-          const stream = await openai.chat.completions.create(
-            params,
-            requestOptions(control.signal, context),
-          );
+          const events = await endpoint.postEventStream("/chat/completions", body, {
+            headers: context.headers,
+            signal: control.signal,
+          });
           opened = { control, started };
-          return stream;
+          return events;
         },
         true,
       );
@@ -269,12 +282,12 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       const { control, started } = opened;
       return {
         [Symbol.asyncIterator]: () => {
-          const iterator = relay(source, control, context, started);
+          const iterator = relay(chunksOf(source), control, context, started);
           return {
             next: () => iterator.next(),
             return: async (value?: unknown) => {
               // Stopping early must close the upstream HTTP request, not just our generator.
-              source.controller?.abort();
+              await source.return(undefined);
               return iterator.return(value as never);
             },
           };
@@ -284,19 +297,15 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
 
     async probe(timeoutMs) {
       try {
-        const response = await fetch(`${options.baseURL}/models`, {
-          headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        await response.body?.cancel();
-        if (response.status === 401 || response.status === 403) {
-          return { ok: false, detail: `model endpoint rejected the API key (HTTP ${response.status})` };
+        const status = await endpoint.status("/models", timeoutMs);
+        if (status === 401 || status === 403) {
+          return { ok: false, detail: `model endpoint rejected the API key (HTTP ${status})` };
         }
-        if (response.status >= 500)
-          return { ok: false, detail: `model endpoint answered HTTP ${response.status}` };
-        return { ok: true, detail: `HTTP ${response.status}` };
+        if (status >= 500) return { ok: false, detail: `model endpoint answered HTTP ${status}` };
+        return { ok: true, detail: `HTTP ${status}` };
       } catch (error) {
-        return { ok: false, detail: `model endpoint unreachable: ${(error as Error).message}` };
+        const reason = ((error as Error).cause as Error | undefined) ?? (error as Error);
+        return { ok: false, detail: `model endpoint unreachable: ${reason.message}` };
       }
     },
 

@@ -13,6 +13,7 @@ export function createRedisClient(url: string, logger: Logger): Redis {
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 1000,
+    enableAutoPipelining: true,
     connectTimeout: 2000,
     // Back off to at most 1 s between reconnects, forever: the pod must recover on its own.
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),

@@ -5,11 +5,6 @@
  * rate limit, retries, breaker and metrics as /v1/chat; no memory, tools or system prompt.
  */
 import type { FastifyInstance } from "fastify";
-import { APIError } from "openai";
-import type {
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
-} from "openai/resources/chat/completions";
 import { isCacheableCompletion } from "../cache/cacheable.ts";
 import { cacheKeyOf } from "../cache/response-cache.ts";
 import { RUNTIME_ENDPOINTS } from "../config.ts";
@@ -18,6 +13,7 @@ import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";
 import { callContextFor } from "../http/request-context.ts";
 import { createSseWriter } from "../http/sse-writer.ts";
+import { ModelHttpError } from "../llm/model-http-errors.ts";
 import { completionRequestSchema } from "./chat-schema.ts";
 
 export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps): void {
@@ -41,10 +37,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
           deps.metrics.cache.inc({ result: hit ? "hit" : "miss" });
           if (hit) return reply.header("x-agentry-cache", "hit").type("application/json").send(hit);
         }
-        const completion = await deps.model.complete(
-          body as unknown as ChatCompletionCreateParamsNonStreaming,
-          context,
-        );
+        const completion = await deps.model.complete(JSON.stringify(body), context);
         const json = JSON.stringify(completion);
         if (cacheKey && deps.cache) {
           await deps.cache.set(cacheKey, json).catch((error: Error) => {
@@ -64,8 +57,8 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
         ...body,
         stream: true,
         stream_options: { ...(body.stream_options as object | undefined), include_usage: true },
-      } as unknown as ChatCompletionCreateParamsStreaming;
-      const stream = await deps.model.stream(params, context);
+      };
+      const stream = await deps.model.stream(JSON.stringify(params), context);
       const sse = createSseWriter(reply);
       try {
         for await (const chunk of stream) {
@@ -86,12 +79,12 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
       if (
         error instanceof RuntimeError &&
         error.code === "MODEL_REQUEST_REJECTED" &&
-        error.cause instanceof APIError
+        error.cause instanceof ModelHttpError
       ) {
         const upstream = error.cause;
-        return reply
-          .code(upstream.status ?? 502)
-          .send({ error: upstream.error ?? { message: upstream.message, type: "invalid_request_error" } });
+        return reply.code(upstream.status).send({
+          error: upstream.errorObject ?? { message: upstream.message, type: "invalid_request_error" },
+        });
       }
       throw error;
     }

@@ -5,7 +5,8 @@
  * or `error` {error}. Errors before the first event are ordinary HTTP errors.
  */
 import type { FastifyInstance } from "fastify";
-import { buildMessages, toOpenAiTools } from "../agent/build-messages.ts";
+import { startConversation } from "../agent/conversation.ts";
+import { toOpenAiTools } from "../agent/openai-tools.ts";
 import { runTurn, type TurnResult, type TurnSettings } from "../agent/run-turn.ts";
 import { isCacheableChat } from "../cache/cacheable.ts";
 import { cacheKeyOf } from "../cache/response-cache.ts";
@@ -79,7 +80,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
         return reply.header("x-agentry-cache", "hit").send({ ...(JSON.parse(hit) as object), cached: true });
     }
 
-    const messages = buildMessages(config.model.systemPrompt, history, body.message);
+    const conversation = startConversation(config.model.systemPrompt, history, body.message);
     const finishTurn = async (result: TurnResult) => {
       if (sessionId && deps.sessions) {
         await deps.sessions.appendTurn(sessionId, [
@@ -98,7 +99,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
     };
 
     if (!body.stream) {
-      const response = await finishTurn(await runTurn(messages, settings, deps, context));
+      const response = await finishTurn(await runTurn(conversation, settings, deps, context));
       if (cacheKey && deps.cache) {
         // The answer is ready; a cache write failing must not cost the client its answer.
         await deps.cache.set(cacheKey, JSON.stringify(response)).catch((error: Error) => {
@@ -110,7 +111,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
 
     const sse = createSseWriter(reply);
     try {
-      const result = await runTurn(messages, settings, deps, context, (event) => {
+      const result = await runTurn(conversation, settings, deps, context, (event) => {
         if (event.type === "delta") sse.send(JSON.stringify({ content: event.content }), "delta");
         else sse.send(JSON.stringify({ name: event.name, ok: event.ok }), "tool");
       });

@@ -69,6 +69,8 @@ function ping(port: number): Promise<boolean> {
 export type RedisServerHandle = {
   url: string;
   port: number;
+  /** The running server's process id (for CPU and memory readings). */
+  readonly pid: number | undefined;
   /** SIGKILL: an abrupt outage, like a crashed or evicted Redis pod. */
   kill(): Promise<void>;
   /** Starts again on the same port (after kill). */
@@ -111,6 +113,9 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.pid;
+    },
     kill: () => terminate("SIGKILL"),
     restart: launch,
     stop: () => terminate("SIGTERM"),

@@ -11,7 +11,8 @@ import { metricValue } from "../test-runtime.ts";
 let stub: StubModelServer;
 let metrics: RuntimeMetrics;
 
-const request = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
+const requestObject = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
+const request = JSON.stringify(requestObject);
 const context = () => ({ signal: new AbortController().signal, headers: { "x-request-id": "rid-1" } });
 
 function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelClient {
@@ -159,7 +160,7 @@ describe("model client", () => {
 
   it("streams chunks, with usage, and counts the stream once it ends", async () => {
     const stream = await client().stream(
-      { ...request, stream: true, stream_options: { include_usage: true } },
+      JSON.stringify({ ...requestObject, stream: true, stream_options: { include_usage: true } }),
       context(),
     );
     let text = "";
@@ -173,7 +174,7 @@ describe("model client", () => {
 
   it("reports a malformed stream as a bad response", async () => {
     stub.enqueue({ type: "malformed" });
-    const stream = await client().stream({ ...request, stream: true }, context());
+    const stream = await client().stream(JSON.stringify({ ...requestObject, stream: true }), context());
     const consume = async () => {
       for await (const _ of stream) {
         // drain

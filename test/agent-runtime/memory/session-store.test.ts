@@ -2,13 +2,21 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSessionStore } from "../../../agent-runtime/memory/session-store.ts";
+import {
+  createSessionStore,
+  type HistoryMessage,
+  type StoredMessage,
+} from "../../../agent-runtime/memory/session-store.ts";
 import { createRedisClient } from "../../../agent-runtime/redis/redis-client.ts";
 import {
   type RedisServerHandle,
   redisServerAvailable,
   startRedisServer,
 } from "../../support/redis-server.ts";
+
+const parsed = (history: HistoryMessage[]) =>
+  history.map((message) => JSON.parse(message.json) as StoredMessage);
+const contents = (history: HistoryMessage[]) => parsed(history).map((message) => message.content);
 
 const available = redisServerAvailable("session store (memory/session-store)");
 
@@ -42,7 +50,7 @@ describe.skipIf(!available)("session store on a real Redis", () => {
       { role: "user", content: "q2" },
       { role: "assistant", content: "a2" },
     ]);
-    expect((await sessions.load("s")).map((message) => message.content)).toEqual(["q1", "a1", "q2", "a2"]);
+    expect(contents(await sessions.load("s"))).toEqual(["q1", "a1", "q2", "a2"]);
     expect(await sessions.load("other")).toEqual([]);
   });
 
@@ -55,7 +63,7 @@ describe.skipIf(!available)("session store on a real Redis", () => {
       ]);
     }
     // The last 3 are a2, q3, a3; a2 lost its question, so it is not replayed.
-    expect((await sessions.load("s")).map((message) => message.content)).toEqual(["q3", "a3"]);
+    expect(contents(await sessions.load("s"))).toEqual(["q3", "a3"]);
   });
 
   it("sets and refreshes the session TTL on every turn", async () => {
@@ -78,7 +86,7 @@ describe.skipIf(!available)("session store on a real Redis", () => {
         ]),
       ),
     );
-    const history = await sessions.load("busy");
+    const history = parsed(await sessions.load("busy"));
     expect(history).toHaveLength(40);
     for (let turn = 0; turn < 20; turn++) {
       const index = history.findIndex((message) => message.content === `q${turn}`);

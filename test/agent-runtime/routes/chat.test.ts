@@ -119,7 +119,9 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         Array.from({ length: 10 }, (_, turn) => chat(agent, { sessionId: "busy", message: `turn ${turn}` })),
       );
       expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
-      const history = (await agent.deps.sessions?.load("busy")) ?? [];
+      const history = ((await agent.deps.sessions?.load("busy")) ?? []).map((message) =>
+        JSON.parse(message.json),
+      );
       expect(history).toHaveLength(20);
       for (let turn = 0; turn < 10; turn++) {
         const index = history.findIndex((message) => message.content === `turn ${turn}`);
