@@ -6,10 +6,18 @@
  * processes; the load generator runs here. The floor is a minimal node:http pass-through proxy
  * to the same stub, measured in the same run.
  *
+ * The floor carries the same model request the runtime sends (system prompt, the session's 50
+ * history messages, the new message), so both make the same model call and the difference is
+ * what the runtime adds: Redis memory, auth and limits, validation, logs and metrics.
+ *
  * Phases, each bounded in count and time:
- *   1. throughput: closed loop, CONCURRENCY requests in flight, for THROUGHPUT_SECONDS
- *   2. latency: open loop at RATE requests/s for LATENCY_SECONDS (latency counted from the
- *      scheduled send time, so a stall is not hidden by coordinated omission)
+ *   0. warm-up: every session filled to its 50 history messages, then both targets warmed
+ *   1. throughput: closed loop, CONCURRENCY requests in flight, ROUNDS rounds of
+ *      THROUGHPUT_SECONDS alternating floor and runtime (the medians are reported, so a slow
+ *      moment of the shared machine does not decide the ratio)
+ *   2. latency: open loop at RATE requests/s to each target for LATENCY_SECONDS, the floor's and
+ *      the runtime's requests sent at the same scheduled instants, so a stall of the machine hits
+ *      both; latency counted from the scheduled send time (no coordinated omission)
  * The runtime serves POST /v1/chat with a sessionId (Redis memory on: load history, save the turn,
  * trim, refresh TTL), info-level logs to /dev/null, metrics on.
  *
@@ -27,11 +35,14 @@ import { type RuntimeProcess, startRuntimeProcess } from "../agent-runtime/testi
 import { findRedisServer, type RedisServerHandle, startRedisServer } from "../test/support/redis-server.ts";
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 6);
 const WARMUP_SECONDS = 1.5;
 const SESSIONS = 200;
+/** The runtime's default AGENTRY_MEMORY_MAX_HISTORY_MESSAGES. */
+const HISTORY_MESSAGES = 50;
 const MAX_REQUESTS_PER_PHASE = 200_000;
 const RESULTS = fileURLToPath(new URL("./results/runtime.json", import.meta.url));
 const STUB_CLI = fileURLToPath(new URL("../agent-runtime/testing/stub-model-cli.ts", import.meta.url));
@@ -150,17 +161,25 @@ async function runtimeMetrics(url: string) {
     eventLoopDelayMaxMs: ms(sample("nodejs_eventloop_lag_max_seconds")),
     majorGcCount: sample("nodejs_gc_duration_seconds_count{", 'kind="major"'),
     majorGcTotalMs: ms(sample("nodejs_gc_duration_seconds_sum{", 'kind="major"')),
+    minorGcCount: sample("nodejs_gc_duration_seconds_count{", 'kind="minor"'),
+    minorGcTotalMs: ms(sample("nodejs_gc_duration_seconds_sum{", 'kind="minor"')),
+    heapUsedMB: Math.round(sample("nodejs_heap_size_used_bytes") / 1e5) / 10,
+    heapTotalMB: Math.round(sample("nodejs_heap_size_total_bytes") / 1e5) / 10,
   };
 }
 
-async function closedLoop(target: Target, seconds: number): Promise<PhaseResult> {
+async function closedLoop(
+  target: Target,
+  seconds: number,
+  maxRequests = MAX_REQUESTS_PER_PHASE,
+): Promise<PhaseResult> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
-    while (performance.now() < deadline && next < MAX_REQUESTS_PER_PHASE) {
+    while (performance.now() < deadline && next < maxRequests) {
       const i = next++;
       const sent = performance.now();
       if (!(await send(target, i))) errors++;
@@ -173,27 +192,34 @@ async function closedLoop(target: Target, seconds: number): Promise<PhaseResult>
   return summary(latencies, errors, elapsed);
 }
 
-async function openLoop(target: Target, rate: number, seconds: number): Promise<PhaseResult> {
+/** Sends to every target at the same scheduled instants, RATE per second each. */
+async function openLoopTogether(targets: Target[], rate: number, seconds: number): Promise<PhaseResult[]> {
   const total = Math.min(MAX_REQUESTS_PER_PHASE, Math.round(rate * seconds));
-  const latencies: number[] = [];
-  let errors = 0;
+  const latencies: number[][] = targets.map(() => []);
+  const errors = targets.map(() => 0);
   const started = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const scheduled = started + (i * 1000) / rate;
     const wait = scheduled - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(
-      send(target, i).then((ok) => {
-        if (!ok) errors++;
-        latencies.push(performance.now() - scheduled);
-      }),
-    );
+    // Alternate which goes first, so neither is always second in the same tick.
+    for (let k = 0; k < targets.length; k++) {
+      const index = (i + k) % targets.length;
+      pending.push(
+        send(targets[index] as Target, i).then((ok) => {
+          if (!ok) errors[index] = (errors[index] ?? 0) + 1;
+          latencies[index]?.push(performance.now() - scheduled);
+        }),
+      );
+    }
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return summary(latencies, errors, elapsed);
+  return latencies.map((values, index) => {
+    values.sort((a, b) => a - b);
+    return summary(values, errors[index] ?? 0, elapsed);
+  });
 }
 
 function summary(sorted: number[], errors: number, seconds: number): PhaseResult {
@@ -206,6 +232,20 @@ function summary(sorted: number[], errors: number, seconds: number): PhaseResult
     p50Ms: round(percentile(sorted, 50)),
     p99Ms: round(percentile(sorted, 99)),
   };
+}
+
+/** The round with the median rps (its latencies and errors come along). */
+function medianRound(rounds: PhaseResult[]): PhaseResult {
+  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as PhaseResult;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }
 
 const loadAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
@@ -252,53 +292,84 @@ async function main() {
       path: "/v1/chat",
       body: (i) => JSON.stringify({ sessionId: `bench-${i % SESSIONS}`, message }),
     };
+    // The model request the runtime makes for a session with full history (the stub echoes).
+    const history = Array.from({ length: HISTORY_MESSAGES / 2 }, () => [
+      { role: "user", content: message },
+      { role: "assistant", content: `echo: ${message}` },
+    ]).flat();
+    const floorBody = JSON.stringify({
+      messages: [
+        { role: "system", content: "You are a helpful assistant." },
+        ...history,
+        { role: "user", content: message },
+      ],
+      model: "bench-model",
+    });
     const floorTarget: Target = {
       name: "floor",
       port: floorPort,
       path: "/v1/chat/completions",
-      body: () =>
-        JSON.stringify({
-          model: "bench-model",
-          messages: [
-            { role: "system", content: "You are a helpful assistant." },
-            { role: "user", content: message },
-          ],
-        }),
+      body: () => floorBody,
     };
 
-    process.stderr.write("warming up...\n");
-    await closedLoop(runtimeTarget, WARMUP_SECONDS);
+    process.stderr.write("warming up: filling every session's history...\n");
+    const fill = SESSIONS * (HISTORY_MESSAGES / 2);
+    const filled = await closedLoop(runtimeTarget, 120, fill);
+    if (filled.requests < fill || filled.errors > 0) {
+      throw new Error(`warm-up sent ${filled.requests} of ${fill} turns, ${filled.errors} failed`);
+    }
     await closedLoop(floorTarget, WARMUP_SECONDS);
 
-    process.stderr.write(`throughput: ${CONCURRENCY} concurrent, ${THROUGHPUT_SECONDS}s each...\n`);
-    const floorPid = floor.pid ?? 0;
+    process.stderr.write(
+      `throughput: ${CONCURRENCY} concurrent, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS}s each...\n`,
+    );
     const processes = {
       stub: stub.pid ?? 0,
       redis: redis.pid ?? 0,
-      floor: floorPid,
+      floor: floor.pid ?? 0,
       runtime: runtime.pid,
     };
-    let before = cpuSnapshot(processes);
-    const floorMax = await closedLoop(floorTarget, THROUGHPUT_SECONDS);
-    const floorCpu = cpuPerRequest(before, cpuSnapshot(processes), floorMax.requests);
-    before = cpuSnapshot(processes);
-    const runtimeMax = await closedLoop(runtimeTarget, THROUGHPUT_SECONDS);
-    const runtimeCpu = cpuPerRequest(before, cpuSnapshot(processes), runtimeMax.requests);
+    const floorRounds: PhaseResult[] = [];
+    const runtimeRounds: PhaseResult[] = [];
+    const cpuTotals = { floor: {} as Record<string, number>, runtime: {} as Record<string, number> };
+    const addCpu = (into: Record<string, number>, before: Record<string, number>) => {
+      const after = cpuSnapshot(processes);
+      for (const [name, value] of Object.entries(after))
+        into[name] = (into[name] ?? 0) + value - (before[name] ?? 0);
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      let before = cpuSnapshot(processes);
+      floorRounds.push(await closedLoop(floorTarget, THROUGHPUT_SECONDS));
+      addCpu(cpuTotals.floor, before);
+      before = cpuSnapshot(processes);
+      runtimeRounds.push(await closedLoop(runtimeTarget, THROUGHPUT_SECONDS));
+      addCpu(cpuTotals.runtime, before);
+    }
+    const requestsOf = (rounds: PhaseResult[]) => rounds.reduce((sum, result) => sum + result.requests, 0);
+    const floorCpu = cpuPerRequest({}, cpuTotals.floor, requestsOf(floorRounds));
+    const runtimeCpu = cpuPerRequest({}, cpuTotals.runtime, requestsOf(runtimeRounds));
     const floorCpuMsPerRequest = floorCpu.floor ?? Number.NaN;
     const runtimeCpuMsPerRequest = runtimeCpu.runtime ?? Number.NaN;
+    const ratios = runtimeRounds.map((result, index) => result.rps / (floorRounds[index]?.rps ?? Number.NaN));
+    const runtimeMax = { ...medianRound(runtimeRounds), rounds: runtimeRounds.map((result) => result.rps) };
+    const floorMax = { ...medianRound(floorRounds), rounds: floorRounds.map((result) => result.rps) };
     const loadedRssMB = rssMB(runtime.pid);
+    const afterThroughput = await runtimeMetrics(runtime.url);
 
-    process.stderr.write(`latency: open loop at ${RATE} rps, ${LATENCY_SECONDS}s each...\n`);
-    const floorAtRate = await openLoop(floorTarget, RATE, LATENCY_SECONDS);
+    process.stderr.write(`latency: open loop at ${RATE} rps to each, together, for ${LATENCY_SECONDS}s...\n`);
     await runtimeMetrics(runtime.url); // resets the event-loop delay histogram
-    const runtimeAtRate = await openLoop(runtimeTarget, RATE, LATENCY_SECONDS);
+    const [floorAtRate, runtimeAtRate] = (await openLoopTogether(
+      [floorTarget, runtimeTarget],
+      RATE,
+      LATENCY_SECONDS,
+    )) as [PhaseResult, PhaseResult];
     const diagnostics = await runtimeMetrics(runtime.url);
 
     const round = (value: number) => Math.round(value * 100) / 100;
     const result = {
       rps: runtimeMax.rps,
       floorRps: floorMax.rps,
-      ratio: round(runtimeMax.rps / floorMax.rps),
+      ratio: round(median(ratios)),
       p50AddedMs: round(runtimeAtRate.p50Ms - floorAtRate.p50Ms),
       p99AddedMs: round(runtimeAtRate.p99Ms - floorAtRate.p99Ms),
       idleRssMB,
@@ -308,18 +379,26 @@ async function main() {
       runtimeCpuMsPerRequest: Math.round(runtimeCpuMsPerRequest * 1000) / 1000,
       floorCpuMsPerRequest: Math.round(floorCpuMsPerRequest * 1000) / 1000,
       targets: { ratio: ">= 0.7", p99AddedMs: `<= 5 at ${RATE} rps`, idleRssMB: "<= 100" },
-      throughput: { concurrency: CONCURRENCY, runtime: runtimeMax, floor: floorMax },
+      throughput: {
+        concurrency: CONCURRENCY,
+        secondsPerRound: THROUGHPUT_SECONDS,
+        ratioPerRound: ratios.map(round),
+        runtime: runtimeMax,
+        floor: floorMax,
+      },
       // Where the machine's CPU went per request in each throughput phase (ms, every process on
       // the machine that serves it, the load generator included): the cores are shared, so a
       // heavier stub or Redis leaves less for the runtime.
       cpuMsPerRequestByProcess: { runtimePhase: runtimeCpu, floorPhase: floorCpu },
       latencyAtRate: { rate: RATE, runtime: runtimeAtRate, floor: floorAtRate },
       runtimeDiagnosticsAtRate: diagnostics,
+      runtimeDiagnosticsAfterThroughput: afterThroughput,
       floorIdleRssMB,
       setup: {
         runtime:
-          "POST /v1/chat, sessionId from a pool of 200 (Redis memory on, up to 50 history messages), info logs to /dev/null",
-        floor: "node:http pass-through proxy to the same stub, POST /v1/chat/completions",
+          "POST /v1/chat, sessionId from a pool of 200, each with 50 history messages (Redis memory on), info logs to /dev/null",
+        floor:
+          "node:http pass-through proxy to the same stub, POST /v1/chat/completions with the model request the runtime makes (system + 50 history + new message)",
         stub: "agent-runtime/testing/stub-model-cli.ts, answering instantly",
         runtimeNodeArgs: process.env.BENCH_RUNTIME_NODE_ARGS ?? "",
         machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadAtStart },

@@ -3,16 +3,16 @@
  *
  * The session's history stays the JSON text it was stored as (see `memory/session-store.ts`) and
  * is spliced into the request body as is: a turn with 50 messages of history parses and
- * re-serializes none of them, which was a tenth of the runtime's CPU per request.
+ * re-serializes none of them.
  */
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import type { HistoryMessage } from "../memory/session-store.ts";
+import { parseHistory, type SessionHistory } from "../memory/session-store.ts";
 import type { TurnSettings } from "./run-turn.ts";
 
 export type Conversation = {
   /** The system prompt, when there is one. */
   readonly leading: readonly ChatCompletionMessageParam[];
-  readonly history: readonly HistoryMessage[];
+  readonly history: SessionHistory;
   /** The new user message, then the tool rounds of this turn. */
   readonly turn: ChatCompletionMessageParam[];
 };
@@ -20,7 +20,7 @@ export type Conversation = {
 /** The prompt of a turn: system prompt, then the session's history, then the new message. */
 export function startConversation(
   systemPrompt: string | undefined,
-  history: readonly HistoryMessage[],
+  history: SessionHistory,
   message: string,
 ): Conversation {
   return {
@@ -32,11 +32,7 @@ export function startConversation(
 
 /** Every message in order, as objects (for tests and logs; the model gets `chatRequestJson`). */
 export function messagesOf(conversation: Conversation): ChatCompletionMessageParam[] {
-  return [
-    ...conversation.leading,
-    ...conversation.history.map((message) => JSON.parse(message.json) as ChatCompletionMessageParam),
-    ...conversation.turn,
-  ];
+  return [...conversation.leading, ...parseHistory(conversation.history), ...conversation.turn];
 }
 
 /** The chat completion request body for the conversation so far. */
@@ -47,7 +43,7 @@ export function chatRequestJson(
 ): string {
   const parts: string[] = [];
   for (const message of conversation.leading) parts.push(JSON.stringify(message));
-  for (const message of conversation.history) parts.push(message.json);
+  if (conversation.history !== "") parts.push(conversation.history);
   for (const message of conversation.turn) parts.push(JSON.stringify(message));
   const rest = JSON.stringify({
     model: settings.model,

@@ -54,7 +54,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
       throw new RuntimeError("SESSIONS_DISABLED", "this agent has no memory configured; omit sessionId");
     }
     const context = callContextFor(request, reply);
-    const history = sessionId && deps.sessions ? await deps.sessions.load(sessionId) : [];
+    const history = sessionId && deps.sessions ? await deps.sessions.load(sessionId) : "";
 
     const cacheable =
       deps.cache !== undefined &&

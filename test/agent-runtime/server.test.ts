@@ -161,7 +161,10 @@ describe.skipIf(!available)("runtime process", () => {
     await waitUntil(async () => (await ready()) === 200, 10_000);
     expect((await post(runtime, { sessionId: "outage", message: "after" })).status).toBe(200);
     expect(runtime.child.exitCode).toBeNull();
-    expect(runtime.logs.some((line) => line.msg === "redis connection lost; reconnecting")).toBe(true);
-    expect(runtime.logs.some((line) => line.msg === "redis connection restored")).toBe(true);
+    // Logs are flushed in batches, at least every LOG_FLUSH_INTERVAL_MS.
+    await expect
+      .poll(() => runtime.logs.some((line) => line.msg === "redis connection lost; reconnecting"))
+      .toBe(true);
+    await expect.poll(() => runtime.logs.some((line) => line.msg === "redis connection restored")).toBe(true);
   }, 30_000);
 });

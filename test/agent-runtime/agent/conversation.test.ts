@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { chatRequestJson, messagesOf, startConversation } from "../../../agent-runtime/agent/conversation.ts";
 import type { TurnSettings } from "../../../agent-runtime/agent/run-turn.ts";
-import { historyMessageOf, storedJson } from "../../../agent-runtime/memory/session-store.ts";
+import { storedJson } from "../../../agent-runtime/memory/session-store.ts";
 
 const history = [
-  { role: "user" as const, json: storedJson({ role: "user", content: 'say "hi"\n' }) },
-  { role: "assistant" as const, json: storedJson({ role: "assistant", content: "hi ✓" }) },
-];
+  storedJson({ role: "user", content: 'say "hi"\n' }),
+  storedJson({ role: "assistant", content: "hi ✓" }),
+].join(",");
 
 const settings: TurnSettings = {
   model: "m",
@@ -27,7 +27,7 @@ describe("startConversation", () => {
   });
 
   it("omits an empty system prompt", () => {
-    expect(messagesOf(startConversation(undefined, [], "x"))).toEqual([{ role: "user", content: "x" }]);
+    expect(messagesOf(startConversation(undefined, "", "x"))).toEqual([{ role: "user", content: "x" }]);
   });
 });
 
@@ -36,13 +36,13 @@ describe("chatRequestJson", () => {
     const conversation = startConversation("sys", history, "next");
     const body = chatRequestJson(settings, conversation, { toolsAllowed: false, stream: false });
     expect(JSON.parse(body)).toEqual({ model: "m", messages: messagesOf(conversation) });
-    expect(body).toContain(history[0]?.json);
+    expect(body).toContain(history);
   });
 
   it("adds sampling settings, tools with the tool choice, and streaming with usage", () => {
     const tools = [{ type: "function" as const, function: { name: "t", parameters: { type: "object" } } }];
     const full = { ...settings, temperature: 0, maxTokens: 64, tools };
-    const conversation = startConversation(undefined, [], "q");
+    const conversation = startConversation(undefined, "", "q");
     expect(JSON.parse(chatRequestJson(full, conversation, { toolsAllowed: true, stream: true }))).toEqual({
       model: "m",
       messages: [{ role: "user", content: "q" }],
@@ -56,30 +56,5 @@ describe("chatRequestJson", () => {
     expect(
       JSON.parse(chatRequestJson(full, conversation, { toolsAllowed: false, stream: false })),
     ).toMatchObject({ tool_choice: "none" });
-  });
-});
-
-describe("historyMessageOf", () => {
-  it("takes what the store wrote as is, without re-serializing it", () => {
-    const json = storedJson({ role: "assistant", content: 'quote " and \\u2028' });
-    expect(historyMessageOf(json)).toEqual({ role: "assistant", json });
-    expect(historyMessageOf(json)?.json).toBe(json);
-  });
-
-  it("parses other writers' JSON into the stored shape, dropping extra fields", () => {
-    expect(historyMessageOf('{"content":"c","role":"user","name":"x"}')).toEqual({
-      role: "user",
-      json: '{"role":"user","content":"c"}',
-    });
-  });
-
-  it("skips what is not a user or assistant message", () => {
-    for (const raw of [
-      '{"role":"system","content":"x"}',
-      '{"role":"user","content":["a"]}',
-      "not json",
-      '{"role":"user"',
-    ])
-      expect(historyMessageOf(raw), raw).toBeUndefined();
   });
 });

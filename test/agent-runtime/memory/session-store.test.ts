@@ -4,8 +4,8 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createSessionStore,
-  type HistoryMessage,
-  type StoredMessage,
+  parseHistory,
+  type SessionHistory,
 } from "../../../agent-runtime/memory/session-store.ts";
 import { createRedisClient } from "../../../agent-runtime/redis/redis-client.ts";
 import {
@@ -14,9 +14,7 @@ import {
   startRedisServer,
 } from "../../support/redis-server.ts";
 
-const parsed = (history: HistoryMessage[]) =>
-  history.map((message) => JSON.parse(message.json) as StoredMessage);
-const contents = (history: HistoryMessage[]) => parsed(history).map((message) => message.content);
+const contents = (history: SessionHistory) => parseHistory(history).map((message) => message.content);
 
 const available = redisServerAvailable("session store (memory/session-store)");
 
@@ -51,7 +49,7 @@ describe.skipIf(!available)("session store on a real Redis", () => {
       { role: "assistant", content: "a2" },
     ]);
     expect(contents(await sessions.load("s"))).toEqual(["q1", "a1", "q2", "a2"]);
-    expect(await sessions.load("other")).toEqual([]);
+    expect(await sessions.load("other")).toBe("");
   });
 
   it("trims to maxHistoryMessages, dropping the oldest", async () => {
@@ -66,14 +64,57 @@ describe.skipIf(!available)("session store on a real Redis", () => {
     expect(contents(await sessions.load("s"))).toEqual(["q3", "a3"]);
   });
 
+  it("trims by message, whatever bytes the messages hold", async () => {
+    const sessions = store(4);
+    const texts = ['a, "quoted" },{ text', "naïve café ✓ 日本語", "\\ back\nslash", "🙂".repeat(40), "last"];
+    for (const text of texts) {
+      await sessions.appendTurn("s", [
+        { role: "user", content: text },
+        { role: "assistant", content: `re: ${text}` },
+      ]);
+    }
+    expect(contents(await sessions.load("s"))).toEqual([texts[3], `re: ${texts[3]}`, "last", "re: last"]);
+  });
+
+  it("drops a turn with only an answer rather than starting the history with it", async () => {
+    const sessions = store(10);
+    await sessions.appendTurn("s", [{ role: "assistant", content: "orphan" }]);
+    expect(await sessions.load("s")).toBe("");
+    await sessions.appendTurn("s", [
+      { role: "user", content: "q" },
+      { role: "assistant", content: "a" },
+    ]);
+    expect(contents(await sessions.load("s"))).toEqual(["q", "a"]);
+  });
+
+  it("starts afresh when one of the two keys was lost, and ignores what it did not write", async () => {
+    const keyPrefix = `t:${randomUUID()}:`;
+    const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
+    const turn = (n: number) =>
+      sessions.appendTurn("s", [
+        { role: "user", content: `q${n}` },
+        { role: "assistant", content: `a${n}` },
+      ]);
+    await turn(1);
+    await inspector.del(`${keyPrefix}history:s:index`);
+    await turn(2);
+    expect(contents(await sessions.load("s"))).toEqual(["q2", "a2"]);
+    await inspector.del(`${keyPrefix}history:s`);
+    await turn(3);
+    expect(contents(await sessions.load("s"))).toEqual(["q3", "a3"]);
+    await inspector.set(`${keyPrefix}history:s`, "not a history");
+    expect(await sessions.load("s")).toBe("");
+  });
+
   it("sets and refreshes the session TTL on every turn", async () => {
     const keyPrefix = `t:${randomUUID()}:`;
     const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
     await sessions.appendTurn("s", [{ role: "user", content: "q" }]);
-    await inspector.expire(`${keyPrefix}session:s`, 5);
+    await inspector.expire(`${keyPrefix}history:s`, 5);
+    await inspector.expire(`${keyPrefix}history:s:index`, 5);
     await sessions.appendTurn("s", [{ role: "assistant", content: "a" }]);
-    const ttl = await inspector.ttl(`${keyPrefix}session:s`);
-    expect(ttl).toBeGreaterThan(90);
+    expect(await inspector.ttl(`${keyPrefix}history:s`)).toBeGreaterThan(90);
+    expect(await inspector.ttl(`${keyPrefix}history:s:index`)).toBeGreaterThan(90);
   });
 
   it("loses no turn when 20 turns on one session are written concurrently", async () => {
@@ -86,7 +127,7 @@ describe.skipIf(!available)("session store on a real Redis", () => {
         ]),
       ),
     );
-    const history = parsed(await sessions.load("busy"));
+    const history = parseHistory(await sessions.load("busy"));
     expect(history).toHaveLength(40);
     for (let turn = 0; turn < 20; turn++) {
       const index = history.findIndex((message) => message.content === `q${turn}`);
