@@ -19,7 +19,7 @@ try {
 
 const logger = createLogger({ level: config.log.level, revision: config.revision });
 
-/** Logs are written asynchronously; pino's destination flushes them synchronously on exit. */
+/** The log destination flushes its last batch on exit (see createLogDestination). */
 function exit(code: number): never {
   process.exit(code);
 }

@@ -21,19 +21,28 @@ export const LOG_BUFFER_BYTES = 4096;
 export const LOG_FLUSH_INTERVAL_MS = 250;
 
 /**
- * Stdout through an asynchronous, buffering writer: lines are written in batches of about 4 KiB
- * and at least every 250 ms, so a busy process makes one write syscall per dozen lines instead of
- * one per line (a write per request cost about as much CPU as pino formatting the line). pino
- * flushes it synchronously when the process exits, so only a SIGKILL can lose the last 250 ms.
+ * Stdout through a buffering writer: lines are written in batches of about 4 KiB, and at least
+ * every 250 ms, so a busy process makes one write syscall per dozen lines instead of one per line
+ * (a write per request cost about as much CPU as pino formatting the line). The batches are
+ * written synchronously, as pino does by default: no thread-pool hand-off per write, and if the
+ * reader of stdout falls behind, the process slows down instead of buffering without bound.
+ * The buffer is flushed when the process exits, so only a SIGKILL can lose the last 250 ms.
  */
 export function createLogDestination(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  setInterval(() => {
-    // flush() throws while sonic-boom is still opening or already closed; nothing to write then.
+  const destination = pino.destination({
+    dest: 1,
+    sync: true,
+    minLength: LOG_BUFFER_BYTES,
+    periodicFlush: LOG_FLUSH_INTERVAL_MS,
+  });
+  // pino flushes only its asynchronous destinations on exit; this one holds a batch too.
+  process.once("exit", () => {
     try {
-      destination.flush();
-    } catch {}
-  }, LOG_FLUSH_INTERVAL_MS).unref();
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing left to write to.
+    }
+  });
   return destination;
 }
 
