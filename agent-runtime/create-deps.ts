@@ -1,5 +1,4 @@
 /** Wires the real IO (Redis, model endpoint, tools) from the parsed config. */
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import { createResponseCache } from "./cache/response-cache.ts";
@@ -10,12 +9,12 @@ import { createModelClient } from "./llm/model-client.ts";
 import { createSessionStore } from "./memory/session-store.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createRateLimiter } from "./ratelimit/rate-limiter.ts";
-import { createRedisClient } from "./redis/redis-client.ts";
+import { createRedisClient, type RedisConnection } from "./redis/redis-client.ts";
 import { createToolExecutor } from "./tools/tool-executor.ts";
 
 export type Runtime = {
   deps: AppDeps;
-  redis: Redis | undefined;
+  redis: RedisConnection | undefined;
   /** Closes the backing connections; call after the HTTP server has drained. */
   close(): Promise<void>;
 };

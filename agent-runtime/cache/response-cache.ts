@@ -3,8 +3,7 @@
  * SHA-256 of the canonical request, so equal requests from any replica share an entry.
  */
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
-import { withRedis } from "../redis/redis-client.ts";
+import { type RedisConnection, withRedis } from "../redis/redis-client.ts";
 
 export type ResponseCache = {
   get(key: string): Promise<string | undefined>;
@@ -27,12 +26,13 @@ export function cacheKeyOf(keyPrefix: string, request: unknown): string {
   return `${keyPrefix}cache:${createHash("sha256").update(canonicalJson(request)).digest("hex")}`;
 }
 
-export function createResponseCache(redis: Redis, options: { ttlSeconds: number }): ResponseCache {
+export function createResponseCache(redis: RedisConnection, options: { ttlSeconds: number }): ResponseCache {
   return {
-    get: (key) => withRedis(redis, async () => (await redis.get(key)) ?? undefined),
+    get: (key) =>
+      withRedis(redis, async () => ((await redis.call("GET", key)) as string | null) ?? undefined),
     set: (key, value) =>
       withRedis(redis, async () => {
-        await redis.set(key, value, "EX", options.ttlSeconds);
+        await redis.call("SET", key, value, "EX", options.ttlSeconds);
       }),
   };
 }

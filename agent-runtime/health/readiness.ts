@@ -3,14 +3,15 @@
  * tokens, at most every few seconds so probes don't hammer the provider), the circuit breaker is
  * not open, and the process is not draining.
  */
-import type { Redis } from "ioredis";
+
 import type { ModelClient, ProbeResult } from "../llm/model-client.ts";
+import type { RedisConnection } from "../redis/redis-client.ts";
 
 export type CheckResult = { ok: boolean; detail: string };
 export type ReadinessReport = { ready: boolean; checks: Record<string, CheckResult> };
 
 export type ReadinessOptions = {
-  redis: Redis | undefined;
+  redis: RedisConnection | undefined;
   model: ModelClient;
   checkModel: boolean;
   isDraining: () => boolean;
@@ -22,14 +23,14 @@ export function summarize(checks: Record<string, CheckResult>): ReadinessReport 
   return { ready: Object.values(checks).every((check) => check.ok), checks };
 }
 
-async function pingRedis(redis: Redis, timeoutMs: number): Promise<CheckResult> {
+async function pingRedis(redis: RedisConnection, timeoutMs: number): Promise<CheckResult> {
   if (redis.status !== "ready") return { ok: false, detail: `redis is ${redis.status}` };
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no PONG within ${timeoutMs} ms`)), timeoutMs);
     });
-    await Promise.race([redis.ping(), timeout]);
+    await Promise.race([redis.call("PING"), timeout]);
     return { ok: true, detail: "PONG" };
   } catch (error) {
     return { ok: false, detail: `redis ping failed: ${(error as Error).message}` };

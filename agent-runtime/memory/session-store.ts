@@ -17,8 +17,7 @@
  * was lost without the other (eviction), the script starts the session afresh rather than
  * serving a history whose index no longer matches.
  */
-import type { Redis } from "ioredis";
-import { withRedis } from "../redis/redis-client.ts";
+import { type RedisConnection, withRedis } from "../redis/redis-client.ts";
 
 export type StoredMessage = { role: "user" | "assistant"; content: string };
 
@@ -92,35 +91,26 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 return count - dropped
 `;
 
-type AppendTurnCommand = (
-  messagesKey: string,
-  indexKey: string,
-  max: number,
-  ttl: number,
-  ...roleAndJson: string[]
-) => Promise<number>;
-
-export function createSessionStore(redis: Redis, options: SessionStoreOptions): SessionStore {
+export function createSessionStore(redis: RedisConnection, options: SessionStoreOptions): SessionStore {
   const keyOf = (sessionId: string) => `${options.keyPrefix}history:${sessionId}`;
-  redis.defineCommand("agentryAppendTurn", { numberOfKeys: 2, lua: APPEND_TURN });
-  const appendTurn = (redis as unknown as { agentryAppendTurn: AppendTurnCommand }).agentryAppendTurn;
+  const appendTurn = redis.script(APPEND_TURN);
   return {
     load: (sessionId) =>
       withRedis(redis, async () => {
-        const history = await redis.get(keyOf(sessionId));
+        const history = (await redis.call("GET", keyOf(sessionId))) as string | null;
         // Only what the script wrote is spliced into a model request.
         return history?.startsWith(HISTORY_START) ? history : "";
       }),
     appendTurn: (sessionId, messages) =>
       withRedis(redis, async () => {
         const key = keyOf(sessionId);
-        await appendTurn.call(
-          redis,
-          key,
-          `${key}:index`,
-          options.maxHistoryMessages,
-          options.ttlSeconds,
-          ...messages.flatMap((message) => [message.role === "user" ? "u" : "a", storedJson(message)]),
+        await appendTurn.run(
+          [key, `${key}:index`],
+          [
+            options.maxHistoryMessages,
+            options.ttlSeconds,
+            ...messages.flatMap((message) => [message.role === "user" ? "u" : "a", storedJson(message)]),
+          ],
         );
       }),
   };

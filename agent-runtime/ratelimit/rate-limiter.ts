@@ -2,9 +2,8 @@
  * Token-bucket rate limit shared by every replica: the bucket lives in Redis and one Lua script
  * reads, refills and takes from it atomically, using Redis's clock so replicas' clocks don't matter.
  */
-import type { Redis } from "ioredis";
 import type { RateLimitConfig } from "../config.ts";
-import { withRedis } from "../redis/redis-client.ts";
+import { type RedisConnection, withRedis } from "../redis/redis-client.ts";
 
 export type RateLimitDecision = {
   allowed: boolean;
@@ -74,21 +73,20 @@ export function rateLimitHeaders(
 
 type TakeTokenReply = [number, number, number, number];
 
-export function createRateLimiter(redis: Redis, config: RateLimitConfig, keyPrefix: string): RateLimiter {
-  redis.defineCommand("agentryTakeToken", { numberOfKeys: 1, lua: TAKE_TOKEN });
+export function createRateLimiter(
+  redis: RedisConnection,
+  config: RateLimitConfig,
+  keyPrefix: string,
+): RateLimiter {
+  const takeToken = redis.script(TAKE_TOKEN);
   const tokensPerMs = config.requestsPerMinute / 60_000;
-  const take = (
-    redis as unknown as { agentryTakeToken(...args: (string | number)[]): Promise<TakeTokenReply> }
-  ).agentryTakeToken;
   return {
     take: (key) =>
       withRedis(redis, async () => {
-        const [allowed, remaining, retryAfterMs, resetMs] = await take.call(
-          redis,
-          `${keyPrefix}ratelimit:${key}`,
-          config.burst,
-          tokensPerMs,
-        );
+        const [allowed, remaining, retryAfterMs, resetMs] = (await takeToken.run(
+          [`${keyPrefix}ratelimit:${key}`],
+          [config.burst, tokensPerMs],
+        )) as TakeTokenReply;
         return { allowed: allowed === 1, limit: config.burst, remaining, retryAfterMs, resetMs };
       }),
   };

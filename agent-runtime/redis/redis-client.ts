@@ -1,42 +1,34 @@
 /**
- * The Redis connection. Tuned to fail fast instead of queueing: while Redis is away, commands
- * reject at once (no offline queue, no replay of in-flight commands) and a hung server costs at
- * most `commandTimeout`. Reconnection is automatic and endless; errors are logged, never thrown.
+ * The runtime's Redis connection (see `redis-connection.ts`). Tuned to fail fast instead of
+ * queueing: while Redis is away, commands reject at once and a hung server costs at most the
+ * command timeout. Reconnection is automatic and endless; an outage is logged once when it
+ * starts and once when it ends, never thrown.
  */
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { RuntimeError } from "../errors.ts";
+import { createRedisConnection, type RedisConnection } from "./redis-connection.ts";
 
-export function createRedisClient(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 1000,
-    enableAutoPipelining: true,
-    connectTimeout: 2000,
-    // Back off to at most 1 s between reconnects, forever: the pod must recover on its own.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
-  });
+export type { RedisConnection } from "./redis-connection.ts";
+
+export function createRedisClient(url: string, logger: Logger): RedisConnection {
   let healthy = true;
-  let lastError: string | undefined;
-  redis.on("ready", () => {
-    if (!healthy) logger.info("redis connection restored");
-    healthy = true;
+  return createRedisConnection(url, {
+    connectTimeoutMs: 2000,
+    commandTimeoutMs: 1000,
+    onStatus: (status, lastError) => {
+      if (status === "ready") {
+        if (!healthy) logger.info("redis connection restored");
+        healthy = true;
+      } else if (status === "reconnecting") {
+        // One line per outage, not one per reconnection attempt.
+        if (healthy) logger.warn({ lastError }, "redis connection lost; reconnecting");
+        healthy = false;
+      }
+    },
   });
-  // Without an "error" listener ioredis would crash the process; the outage is reported below.
-  redis.on("error", (error: Error) => {
-    lastError = error.message;
-  });
-  // "reconnecting" fires only for a lost connection (not for our own quit): one line per outage.
-  redis.on("reconnecting", () => {
-    if (healthy) logger.warn({ lastError }, "redis connection lost; reconnecting");
-    healthy = false;
-  });
-  return redis;
 }
 
-export function isRedisReady(redis: Redis): boolean {
+export function isRedisReady(redis: RedisConnection): boolean {
   return redis.status === "ready";
 }
 
@@ -50,7 +42,7 @@ export function redisUnavailable(cause: unknown): RuntimeError {
 }
 
 /** Runs a Redis operation, refusing at once when the connection is down. */
-export async function withRedis<T>(redis: Redis, operation: () => Promise<T>): Promise<T> {
+export async function withRedis<T>(redis: RedisConnection, operation: () => Promise<T>): Promise<T> {
   if (!isRedisReady(redis)) throw redisUnavailable(new Error(`redis status is ${redis.status}`));
   try {
     return await operation();

@@ -36,15 +36,14 @@ export async function startTestRuntime(env: Record<string, string>): Promise<Tes
   const runtime = createDeps(config, { logger, processMetrics: false });
   const app = buildApp(runtime.deps);
   await app.ready();
-  if (runtime.redis && runtime.redis.status !== "ready") {
-    const redis = runtime.redis;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("redis did not connect")), 5000);
-      redis.once("ready", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  if (runtime.redis) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      runtime.redis.ready(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("redis did not connect")), 5000);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
   return {
     app,

@@ -62,7 +62,8 @@ function ping(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.once("error", () => done(false));
     socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    // A server started with --requirepass answers NOAUTH: it is up all the same.
+    socket.once("data", (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
   });
 }
 
@@ -78,14 +79,25 @@ export type RedisServerHandle = {
   stop(): Promise<void>;
 };
 
-export async function startRedisServer(): Promise<RedisServerHandle> {
+/** `extraArgs`: more redis-server options, e.g. ["--requirepass", "secret"]. */
+export async function startRedisServer(options: { extraArgs?: string[] } = {}): Promise<RedisServerHandle> {
   const binary = findRedisServer();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const args = [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      ...(options.extraArgs ?? []),
+    ];
     const spawned = spawn(binary, [...args, "--daemonize", "no", "--loglevel", "warning"], {
       stdio: ["ignore", "ignore", "inherit"],
     });

@@ -7,7 +7,7 @@ import {
   parseHistory,
   type SessionHistory,
 } from "../../../agent-runtime/memory/session-store.ts";
-import { createRedisClient } from "../../../agent-runtime/redis/redis-client.ts";
+import { createRedisClient, type RedisConnection } from "../../../agent-runtime/redis/redis-client.ts";
 import {
   type RedisServerHandle,
   redisServerAvailable,
@@ -20,14 +20,14 @@ const available = redisServerAvailable("session store (memory/session-store)");
 
 describe.skipIf(!available)("session store on a real Redis", () => {
   let server: RedisServerHandle;
-  let redis: Redis;
+  let redis: RedisConnection;
   let inspector: Redis;
 
   beforeAll(async () => {
     server = await startRedisServer();
     redis = createRedisClient(server.url, pino({ level: "silent" }));
     inspector = new Redis(server.url);
-    await new Promise((resolve) => redis.once("ready", resolve));
+    await redis.ready();
   });
   afterAll(async () => {
     redis?.disconnect();

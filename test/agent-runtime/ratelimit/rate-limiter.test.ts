@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRateLimiter } from "../../../agent-runtime/ratelimit/rate-limiter.ts";
-import { createRedisClient } from "../../../agent-runtime/redis/redis-client.ts";
+import { createRedisClient, type RedisConnection } from "../../../agent-runtime/redis/redis-client.ts";
 import {
   type RedisServerHandle,
   redisServerAvailable,
@@ -14,12 +13,12 @@ const available = redisServerAvailable("rate limiter (ratelimit/rate-limiter)");
 
 describe.skipIf(!available)("rate limiter on a real Redis", () => {
   let server: RedisServerHandle;
-  const clients: Redis[] = [];
+  const clients: RedisConnection[] = [];
 
-  async function client(): Promise<Redis> {
+  async function client(): Promise<RedisConnection> {
     const redis = createRedisClient(server.url, pino({ level: "silent" }));
     clients.push(redis);
-    await new Promise((resolve) => redis.once("ready", resolve));
+    await redis.ready();
     return redis;
   }
 
