@@ -124,6 +124,29 @@ function percentile(sorted: number[], p: number): number {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
 
+/**
+ * CPU placement. The services measured (runtime and floor) get the last CPU; the load generator,
+ * the stub model and Redis share the others, as clients and backends would live on other machines
+ * in production. Without it, on a small machine the runtime competes for CPU with the processes
+ * that load it, which penalises whichever needs more CPU per request and puts every scheduling
+ * delay of five processes on two cores into the tail latency. BENCH_PIN=0 turns it off.
+ */
+function cpuPlacement(): { service: string; clients: string } | undefined {
+  const count = cpus().length;
+  if (process.env.BENCH_PIN === "0" || count < 2) return undefined;
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+  return { service: String(count - 1), clients: count === 2 ? "0" : `0-${count - 2}` };
+}
+
+/** Pins every thread of a running process to the CPU list. */
+function pin(pid: number | undefined, cpuList: string): void {
+  if (pid) execFileSync("taskset", ["-a", "-c", "-p", cpuList, String(pid)], { stdio: "ignore" });
+}
+
 function send(target: Target, i: number): Promise<boolean> {
   const body = target.body(i);
   return new Promise((resolve) => {
@@ -282,6 +305,11 @@ async function main() {
       },
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    const placement = cpuPlacement();
+    if (placement) {
+      for (const pid of [process.pid, stub.pid, redis.pid]) pin(pid, placement.clients);
+      for (const pid of [floor.pid, runtime.pid]) pin(pid, placement.service);
+    }
     const idleRssMB = rssMB(runtime.pid);
     const floorIdleRssMB = rssMB(floor.pid ?? 0);
 
@@ -357,15 +385,23 @@ async function main() {
     const afterThroughput = await runtimeMetrics(runtime.url);
 
     process.stderr.write(`latency: open loop at ${RATE} rps to each, together, for ${LATENCY_SECONDS}s...\n`);
-    await runtimeMetrics(runtime.url); // resets the event-loop delay histogram
+    const round = (value: number) => Math.round(value * 100) / 100;
+    const beforeRate = await runtimeMetrics(runtime.url); // also resets the event-loop delay histogram
     const [floorAtRate, runtimeAtRate] = (await openLoopTogether(
       [floorTarget, runtimeTarget],
       RATE,
       LATENCY_SECONDS,
     )) as [PhaseResult, PhaseResult];
-    const diagnostics = await runtimeMetrics(runtime.url);
+    const afterRate = await runtimeMetrics(runtime.url);
+    // GC figures are totals since start: keep what happened during this phase.
+    const diagnostics = {
+      ...afterRate,
+      majorGcCount: afterRate.majorGcCount - beforeRate.majorGcCount,
+      majorGcTotalMs: round(afterRate.majorGcTotalMs - beforeRate.majorGcTotalMs),
+      minorGcCount: afterRate.minorGcCount - beforeRate.minorGcCount,
+      minorGcTotalMs: round(afterRate.minorGcTotalMs - beforeRate.minorGcTotalMs),
+    };
 
-    const round = (value: number) => Math.round(value * 100) / 100;
     const result = {
       rps: runtimeMax.rps,
       floorRps: floorMax.rps,
@@ -402,6 +438,12 @@ async function main() {
         stub: "agent-runtime/testing/stub-model-cli.ts, answering instantly",
         runtimeNodeArgs: process.env.BENCH_RUNTIME_NODE_ARGS ?? "",
         machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadAtStart },
+        cpuPlacement: placement
+          ? {
+              "runtime and floor": `CPU ${placement.service}`,
+              "load generator, stub, redis": `CPU ${placement.clients}`,
+            }
+          : "none: every process on every CPU",
       },
       measuredAt: new Date().toISOString(),
     };
