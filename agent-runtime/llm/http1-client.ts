@@ -36,7 +36,14 @@ export type Http1Client = {
   close(): void;
 };
 
-export type Http1ClientOptions = { host: string; port: number; tls: boolean; idleTimeoutMs?: number };
+export type Http1ClientOptions = {
+  host: string;
+  port: number;
+  tls: boolean;
+  idleTimeoutMs?: number;
+  /** PEM certificates to trust instead of the system's (NODE_EXTRA_CA_CERTS adds to those). */
+  ca?: string;
+};
 
 /** The error a request rejects with when its signal fires, carrying the signal's reason. */
 export function abortError(signal: AbortSignal): Error {
@@ -62,6 +69,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
           port: options.port,
           servername: isIP(options.host) ? undefined : options.host,
           ALPNProtocols: ["http/1.1"],
+          ...(options.ca ? { ca: options.ca } : {}),
         })
       : connectTcp({ host: options.host, port: options.port });
     socket.setNoDelay(true);
