@@ -77,7 +77,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   };
 
   const onIdleEvent = function (this: Socket) {
-    // Data while idle is not an answer to anything; a close or timeout ends the connection.
+    // Data while idle is not an answer to anything; a reset, close or timeout ends the connection.
     const index = idle.indexOf(this);
     if (index !== -1) idle.splice(index, 1);
     this.destroy();
@@ -86,6 +86,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   const park = (socket: Socket) => {
     if (socket.destroyed) return;
     socket.on("data", onIdleEvent);
+    socket.on("error", onIdleEvent);
     socket.once("close", onIdleEvent);
     socket.setTimeout(idleTimeoutMs, onIdleEvent);
     idle.push(socket);
@@ -94,6 +95,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   const take = (): Socket => {
     for (let socket = idle.pop(); socket; socket = idle.pop()) {
       socket.off("data", onIdleEvent);
+      socket.off("error", onIdleEvent);
       socket.off("close", onIdleEvent);
       socket.setTimeout(0);
       if (!socket.destroyed) return socket;

@@ -102,6 +102,17 @@ describe("HTTP/1.1 client", () => {
     http.close();
   });
 
+  it("survives the server resetting an idle connection, and uses a new one next", async () => {
+    const http = client();
+    await (await http.request({ method: "GET", path: "/json", headers: {}, signal: signal() })).text();
+    for (const socket of connections) socket.resetAndDestroy();
+    await expect.poll(() => connections.size).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await http.request({ method: "GET", path: "/json", headers: {}, signal: signal() });
+    expect(await again.text()).toBe('{"ok":true}');
+    http.close();
+  });
+
   it("closes connections idle longer than the idle timeout", async () => {
     const http = client(50);
     await (await http.request({ method: "GET", path: "/json", headers: {}, signal: signal() })).text();
