@@ -11,7 +11,7 @@
  * - scripts run by EVALSHA, loaded by EVAL when the server does not know them (NOSCRIPT).
  */
 import { createHash } from "node:crypto";
-import { connect as connectTcp, type Socket } from "node:net";
+import { connect as connectTcp, isIP, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { encodeCommand, RedisReplyError, RespParser, type RespValue } from "./resp-parser.ts";
 
@@ -38,6 +38,8 @@ export type RedisConnectionOptions = {
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
   retryDelayMs?: (attempt: number) => number;
+  /** For rediss://: PEM certificates to trust instead of the system's (NODE_EXTRA_CA_CERTS adds to those). */
+  ca?: string;
   /** Told about each change of status, with the error that caused a lost connection. */
   onStatus?: (status: RedisStatus, lastError: string | undefined) => void;
 };
@@ -150,7 +152,10 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
         return;
       }
       pending[head++] = undefined as unknown as Pending;
-      if (head > 1024 && head * 2 > pending.length) {
+      if (head === pending.length) {
+        pending = [];
+        head = 0;
+      } else if (head > 1024 && head * 2 > pending.length) {
         pending = pending.slice(head);
         head = 0;
       }
@@ -171,7 +176,12 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
     if (stopped) return;
     const parser = new RespParser();
     const opened = target.tls
-      ? connectTls({ host: target.host, port: target.port, servername: target.host })
+      ? connectTls({
+          host: target.host,
+          port: target.port,
+          servername: isIP(target.host) ? undefined : target.host,
+          ...(options.ca ? { ca: options.ca } : {}),
+        })
       : connectTcp({ host: target.host, port: target.port });
     socket = opened;
     opened.setNoDelay(true);

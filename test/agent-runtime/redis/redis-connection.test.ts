@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,6 +11,7 @@ import {
   type RedisStatus,
 } from "../../../agent-runtime/redis/redis-connection.ts";
 import { RedisReplyError } from "../../../agent-runtime/redis/resp-parser.ts";
+import { generatePki } from "../../support/cluster-pki.ts";
 import {
   freePort,
   type RedisServerHandle,
@@ -131,6 +135,41 @@ describe.skipIf(!available)("redis connection on a real Redis", () => {
       redis.disconnect();
     } finally {
       await guarded.stop();
+    }
+  });
+
+  it("speaks TLS for rediss:// and checks the server's certificate", async () => {
+    const pki = await generatePki(path.join(tmpdir(), `agentry-redis-tls-${process.pid}`));
+    const tlsPort = await freePort();
+    const secured = await startRedisServer({
+      extraArgs: [
+        "--tls-port",
+        String(tlsPort),
+        "--tls-cert-file",
+        pki.apiserver.cert,
+        "--tls-key-file",
+        pki.apiserver.key,
+        "--tls-ca-cert-file",
+        pki.ca.cert,
+        "--tls-auth-clients",
+        "no",
+      ],
+    });
+    try {
+      const url = `rediss://localhost:${tlsPort}`;
+      const redis = await open(url, { ca: await readFile(pki.ca.cert, "utf8") });
+      expect(await redis.call("PING")).toBe("PONG");
+      redis.disconnect();
+      const errors: (string | undefined)[] = [];
+      const untrusted = createRedisConnection(url, {
+        retryDelayMs: () => 60_000,
+        onStatus: (_status: RedisStatus, lastError: string | undefined) => errors.push(lastError),
+      });
+      await expect.poll(() => untrusted.status).toBe("reconnecting");
+      expect(errors).toEqual([expect.stringMatching(/certificate/)]);
+      untrusted.disconnect();
+    } finally {
+      await secured.stop();
     }
   });
 
