@@ -58,6 +58,7 @@ export function buildApp(deps: AppDeps) {
   });
   app.decorateRequest("principal", null);
   app.decorateRequest("logFields", null);
+  app.decorateRequest("upstream", null);
   // The API speaks JSON only; anything else is a 415, not a string the schema then rejects.
   app.removeContentTypeParser("text/plain");
 
@@ -99,6 +100,7 @@ export function buildApp(deps: AppDeps) {
         const seconds = (performance.now() - started) / 1000;
         metrics.requests.inc({ route, status: String(status) });
         metrics.requestDuration.observe({ route }, seconds);
+        metrics.requestOverhead.observe({ route }, Math.max(0, seconds - (request.upstream?.ms ?? 0) / 1000));
         request.log.info(
           {
             method: request.method,

@@ -193,6 +193,45 @@ async function runtimeMetrics(url: string) {
   };
 }
 
+/** Cumulative counts of agentry_request_overhead_seconds for /v1/chat, by bucket bound (s). */
+async function overheadBuckets(url: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("agentry_request_overhead_seconds_bucket{") || !line.includes('route="/v1/chat"'))
+      continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le)
+      buckets.set(
+        le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le),
+        Number(line.slice(line.lastIndexOf(" ") + 1)),
+      );
+  }
+  return buckets;
+}
+
+/**
+ * What the runtime itself added during a phase, from its own histogram: the bucket bounds under
+ * which half and 99% of the requests fell, and the share within 5 ms.
+ */
+function overheadDuring(before: Map<number, number>, after: Map<number, number>) {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((bound) => (after.get(bound) ?? 0) - (before.get(bound) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  const upTo = (share: number) => {
+    const index = counts.findIndex((count) => count >= share * total);
+    const bound = bounds[index] ?? Number.POSITIVE_INFINITY;
+    return Number.isFinite(bound) ? bound * 1000 : "above the largest bucket";
+  };
+  const within5 = counts[bounds.indexOf(0.005)] ?? 0;
+  return {
+    requests: total,
+    p50AtMostMs: upTo(0.5),
+    p99AtMostMs: upTo(0.99),
+    shareWithin5Ms: total > 0 ? Math.round((within5 / total) * 10_000) / 10_000 : Number.NaN,
+  };
+}
+
 async function closedLoop(
   target: Target,
   seconds: number,
@@ -391,6 +430,7 @@ async function main() {
     );
     const round = (value: number) => Math.round(value * 100) / 100;
     const beforeRate = await runtimeMetrics(runtime.url); // also resets the event-loop delay histogram
+    const overheadBefore = await overheadBuckets(runtime.url);
     const latencyRounds: {
       floor: PhaseResult;
       runtime: PhaseResult;
@@ -415,6 +455,7 @@ async function main() {
     ] as (typeof latencyRounds)[number];
     const { floor: floorAtRate, runtime: runtimeAtRate } = medianLatency;
     const afterRate = await runtimeMetrics(runtime.url);
+    const overheadAtRate = overheadDuring(overheadBefore, await overheadBuckets(runtime.url));
     // GC figures are totals since start: keep what happened during this phase.
     const diagnostics = {
       ...afterRate,
@@ -457,6 +498,9 @@ async function main() {
       },
       runtimeDiagnosticsAtRate: diagnostics,
       runtimeDiagnosticsAfterThroughput: afterThroughput,
+      // The runtime's own histogram of what it added (duration minus waiting for the model), over
+      // every latency round: what happens inside the process, without the trip to and from it.
+      runtimeOverheadAtRate: overheadAtRate,
       floorIdleRssMB,
       setup: {
         runtime:

@@ -5,7 +5,7 @@
  * With `onEvent` the model is streamed and text deltas are reported as they arrive.
  */
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
-import type { CallContext, ModelClient } from "../llm/model-client.ts";
+import { type CallContext, type ModelClient, timedUpstream } from "../llm/model-client.ts";
 import type { ToolExecutor } from "../tools/tool-executor.ts";
 import {
   type AssistantMessage,
@@ -78,7 +78,10 @@ export async function runTurn(
         function: { name: call.name, arguments: call.arguments },
       })),
     });
-    const results = await Promise.all(reply.toolCalls.map((call) => deps.tools.execute(call, context)));
+    // The tools run in parallel: their wall time, not their sum, is what the request waited.
+    const results = await timedUpstream(context, () =>
+      Promise.all(reply.toolCalls.map((call) => deps.tools.execute(call, context))),
+    );
     reply.toolCalls.forEach((call, index) => {
       const result = results[index] ?? { ok: false, content: "error: no result" };
       conversation.turn.push({ role: "tool", tool_call_id: call.id, content: result.content });

@@ -1,7 +1,7 @@
 /** Per-request state shared by the hooks and the handlers. */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../auth/principal.ts";
-import type { CallContext } from "../llm/model-client.ts";
+import type { CallContext, UpstreamTime } from "../llm/model-client.ts";
 import { propagationHeaders } from "./request-id.ts";
 
 declare module "fastify" {
@@ -9,6 +9,8 @@ declare module "fastify" {
     principal: Principal | null;
     /** Extra fields for the one log line written when the request finishes. */
     logFields: Record<string, unknown> | null;
+    /** Time this request waited for the model and tools, set by `callContextFor`. */
+    upstream: UpstreamTime | null;
   }
 }
 
@@ -21,5 +23,7 @@ export function callContextFor(request: FastifyRequest, reply: FastifyReply): Ca
   reply.raw.once("close", () => {
     if (!reply.raw.writableEnded) controller.abort(new Error("client closed the connection"));
   });
-  return { signal: controller.signal, headers: propagationHeaders(request.id, request.headers) };
+  const upstream: UpstreamTime = { ms: 0 };
+  request.upstream = upstream;
+  return { signal: controller.signal, headers: propagationHeaders(request.id, request.headers), upstream };
 }

@@ -18,7 +18,12 @@ export type CallContext = {
   signal: AbortSignal;
   /** Propagated to the provider (x-request-id, traceparent). */
   headers: Record<string, string>;
+  /** Where calls add the time they waited for the model or a tool (agentry_request_overhead_seconds). */
+  upstream?: UpstreamTime;
 };
+
+/** Milliseconds a request spent waiting for the model and its tools. */
+export type UpstreamTime = { ms: number };
 
 export type ProbeResult = { ok: boolean; detail: string };
 
@@ -95,6 +100,16 @@ function assertCompletionShape(value: unknown): asserts value is ChatCompletion 
   const choices = (value as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices) || choices.length === 0 || typeof choices[0]?.message !== "object") {
     throw new ModelBadResponseError("the model endpoint answered without choices");
+  }
+}
+
+/** Runs `work`, adding the time it waited to the request's upstream time. */
+export async function timedUpstream<T>(context: CallContext, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    if (context.upstream) context.upstream.ms += performance.now() - started;
   }
 }
 
@@ -247,17 +262,19 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
 
   return {
     async complete(body, context) {
-      const completion = await withResilience(
-        context,
-        async (control) => {
-          const result = await endpoint.postJson("/chat/completions", body, {
-            headers: context.headers,
-            signal: control.signal,
-          });
-          assertCompletionShape(result);
-          return result;
-        },
-        false,
+      const completion = await timedUpstream(context, () =>
+        withResilience(
+          context,
+          async (control) => {
+            const result = await endpoint.postJson("/chat/completions", body, {
+              headers: context.headers,
+              signal: control.signal,
+            });
+            assertCompletionShape(result);
+            return result;
+          },
+          false,
+        ),
       );
       countTokens(completion.usage);
       return completion;
@@ -265,18 +282,20 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
 
     async stream(body, context) {
       let opened: { control: ReturnType<typeof attemptController>; started: number } | undefined;
-      const source = await withResilience(
-        context,
-        async (control) => {
-          const started = performance.now();
-          const events = await endpoint.postEventStream("/chat/completions", body, {
-            headers: context.headers,
-            signal: control.signal,
-          });
-          opened = { control, started };
-          return events;
-        },
-        true,
+      const source = await timedUpstream(context, () =>
+        withResilience(
+          context,
+          async (control) => {
+            const started = performance.now();
+            const events = await endpoint.postEventStream("/chat/completions", body, {
+              headers: context.headers,
+              signal: control.signal,
+            });
+            opened = { control, started };
+            return events;
+          },
+          true,
+        ),
       );
       if (!opened) throw new RuntimeError("INTERNAL", "stream opened without a controller");
       const { control, started } = opened;
@@ -284,7 +303,8 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         [Symbol.asyncIterator]: () => {
           const iterator = relay(chunksOf(source), control, context, started);
           return {
-            next: () => iterator.next(),
+            // Waiting for the next chunk is upstream time; what we do with it is not.
+            next: () => timedUpstream(context, () => iterator.next()),
             return: async (value?: unknown) => {
               // Stopping early must close the upstream HTTP request, not just our generator.
               await source.return(undefined);

@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   llmDuration: "agentry_llm_request_duration_seconds",
   toolCalls: "agentry_tool_calls_total",
   cache: "agentry_cache_requests_total",
+  requestOverhead: "agentry_request_overhead_seconds",
 } as const;
 
 /** Outcomes of one model call attempt, the `outcome` label of agentry_llm_requests_total. */
@@ -38,6 +39,7 @@ export type RuntimeMetrics = {
   llmDuration: Histogram<"outcome">;
   toolCalls: Counter<"tool" | "outcome">;
   cache: Counter<"result">;
+  requestOverhead: Histogram<"route">;
 };
 
 export function createMetrics(revision: string, options: { processMetrics?: boolean } = {}): RuntimeMetrics {
@@ -94,6 +96,13 @@ export function createMetrics(revision: string, options: { processMetrics?: bool
       name: METRIC_NAMES.cache,
       help: "Response cache look-ups, by result (hit | miss | error).",
       labelNames: ["result"],
+      registers,
+    }),
+    requestOverhead: new Histogram({
+      name: METRIC_NAMES.requestOverhead,
+      help: "Time the runtime added to a request: its duration minus the time spent waiting for model and tool calls (so its own work, Redis and queueing), in seconds.",
+      labelNames: ["route"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
   };

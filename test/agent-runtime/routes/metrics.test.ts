@@ -80,4 +80,18 @@ describe("/metrics", () => {
     await pending;
     expect(metricValue(await scrape(), "agentry_inflight_requests{")).toBe(0);
   });
+
+  it("separates the time the runtime added from the time it waited for the model", async () => {
+    stub.enqueue({ type: "reply", delayMs: 300 });
+    await agent.app.inject({ method: "POST", url: "/v1/chat", payload: { message: "slow model" } });
+    const text = await scrape();
+    const bucket = (name: string, le: string) =>
+      metricValue(text, `${name}_bucket{le="${le}",revision="84b2e1",route="/v1/chat"}`);
+    // The request took at least the model's 300 ms; what the runtime added was far less.
+    expect(bucket("agentry_request_duration_seconds", "0.25")).toBe(0);
+    expect(bucket("agentry_request_overhead_seconds", "0.25")).toBe(1);
+    expect(
+      metricValue(text, 'agentry_request_overhead_seconds_count{revision="84b2e1",route="/v1/chat"}'),
+    ).toBe(1);
+  });
 });
