@@ -171,9 +171,16 @@ function send(target: Target, i: number): Promise<boolean> {
   });
 }
 
-/** Where the runtime's own time went during the latency phase: event-loop stalls and GC. */
+/**
+ * One scrape of the runtime's /metrics: where its own time went (event-loop stalls, GC, heap) and
+ * the overhead histogram's buckets. Each scrape also resets the event-loop delay histogram.
+ */
 async function runtimeMetrics(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
+  return { diagnostics: diagnosticsOf(text), overhead: overheadBucketsOf(text) };
+}
+
+function diagnosticsOf(text: string) {
   const sample = (prefix: string, label = "") => {
     const line = text
       .split("\n")
@@ -194,8 +201,7 @@ async function runtimeMetrics(url: string) {
 }
 
 /** Cumulative counts of agentry_request_overhead_seconds for /v1/chat, by bucket bound (s). */
-async function overheadBuckets(url: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+function overheadBucketsOf(text: string): Map<number, number> {
   const buckets = new Map<number, number>();
   for (const line of text.split("\n")) {
     if (!line.startsWith("agentry_request_overhead_seconds_bucket{") || !line.includes('route="/v1/chat"'))
@@ -423,14 +429,13 @@ async function main() {
     const runtimeMax = { ...medianRound(runtimeRounds), rounds: runtimeRounds.map((result) => result.rps) };
     const floorMax = { ...medianRound(floorRounds), rounds: floorRounds.map((result) => result.rps) };
     const loadedRssMB = rssMB(runtime.pid);
-    const afterThroughput = await runtimeMetrics(runtime.url);
+    const afterThroughput = (await runtimeMetrics(runtime.url)).diagnostics;
 
     process.stderr.write(
       `latency: open loop at ${RATE} rps to each, together, ${LATENCY_ROUNDS} rounds of ${LATENCY_SECONDS}s...\n`,
     );
     const round = (value: number) => Math.round(value * 100) / 100;
-    const beforeRate = await runtimeMetrics(runtime.url); // also resets the event-loop delay histogram
-    const overheadBefore = await overheadBuckets(runtime.url);
+    const { diagnostics: beforeRate, overhead: overheadBefore } = await runtimeMetrics(runtime.url);
     const latencyRounds: {
       floor: PhaseResult;
       runtime: PhaseResult;
@@ -454,8 +459,8 @@ async function main() {
       Math.floor((latencyRounds.length - 1) / 2)
     ] as (typeof latencyRounds)[number];
     const { floor: floorAtRate, runtime: runtimeAtRate } = medianLatency;
-    const afterRate = await runtimeMetrics(runtime.url);
-    const overheadAtRate = overheadDuring(overheadBefore, await overheadBuckets(runtime.url));
+    const { diagnostics: afterRate, overhead: overheadAfter } = await runtimeMetrics(runtime.url);
+    const overheadAtRate = overheadDuring(overheadBefore, overheadAfter);
     // GC figures are totals since start: keep what happened during this phase.
     const diagnostics = {
       ...afterRate,

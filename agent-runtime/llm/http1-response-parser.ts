@@ -51,10 +51,6 @@ export class Http1ResponseParser {
     this.bodyless = options.bodyless ?? false;
   }
 
-  get done(): boolean {
-    return this.state.kind === "done";
-  }
-
   feed(chunk: Buffer): void {
     if (this.state.kind === "done") throw new HttpProtocolError("bytes after the end of the response");
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);

@@ -1,14 +1,14 @@
 /** What the transport to the model endpoint throws; `classify-model-error.ts` maps them. */
-import type { IncomingHttpHeaders } from "node:http";
 
 /** The endpoint answered with a status outside 2xx. */
 export class ModelHttpError extends Error {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
+  /** Lower-case names, as the HTTP client parses them. */
+  readonly headers: Readonly<Record<string, string>>;
   /** The body, parsed as JSON when it is JSON, else its text. */
   readonly body: unknown;
 
-  constructor(status: number, headers: IncomingHttpHeaders, body: unknown) {
+  constructor(status: number, headers: Readonly<Record<string, string>>, body: unknown) {
     super(`the model endpoint answered HTTP ${status}${detailOf(body)}`);
     this.name = "ModelHttpError";
     this.status = status;
@@ -23,8 +23,7 @@ export class ModelHttpError extends Error {
   }
 
   header(name: string): string | undefined {
-    const value = this.headers[name];
-    return Array.isArray(value) ? value[0] : value;
+    return this.headers[name];
   }
 }
 

@@ -3,9 +3,10 @@
  * port, for process-level tests (signals, several replicas) and the benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+
+import { freeLoopbackPort } from "./free-ports.ts";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../server.ts", import.meta.url));
 
@@ -21,17 +22,6 @@ export type RuntimeProcess = {
   /** Sends SIGTERM and waits for the exit. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 };
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitForLivez(url: string, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
   let gone = false;

@@ -1,11 +1,12 @@
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { freeLoopbackPorts } from "../../agent-runtime/testing/free-ports.ts";
 import type { Binaries } from "./cluster-components.ts";
 import { requireBinaries } from "./cluster-components.ts";
 import type { ClusterEnv } from "./cluster-env.ts";
 import { REPO_ROOT } from "./cluster-env.ts";
-import { freePorts, isHealthy, waitFor } from "./cluster-http.ts";
+import { isHealthy, waitFor } from "./cluster-http.ts";
 import type { ProjectCrds } from "./cluster-install.ts";
 import { applyProjectCrds, installFakeNodes, installThirdPartyCrds, kubectl } from "./cluster-install.ts";
 import { writeKubeconfig } from "./cluster-kubeconfig.ts";
@@ -146,7 +147,7 @@ async function startFresh(env: ClusterEnv, binaries: Binaries, options: UpOption
   await rm(paths.logs, { recursive: true, force: true });
   for (const dir of [paths.logs, paths.kubeconfigs, paths.certDirs]) await mkdir(dir, { recursive: true });
 
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = await freePorts(6);
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = await freeLoopbackPorts(6);
   const ports: Ports = {
     etcdClient: etcdClient ?? 0,
     etcdPeer: etcdPeer ?? 0,

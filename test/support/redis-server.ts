@@ -4,8 +4,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
+import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
 import { requireRealPart } from "./require-real-part.ts";
 
 /** AGENTRY_REDIS_SERVER, when set, is the only candidate (point it elsewhere to test the skip). */
@@ -40,18 +41,6 @@ export function redisServerAvailable(suite: string): boolean {
   );
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
@@ -83,7 +72,7 @@ export type RedisServerHandle = {
 export async function startRedisServer(options: { extraArgs?: string[] } = {}): Promise<RedisServerHandle> {
   const binary = findRedisServer();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   let child: ChildProcess | undefined;
 
   const launch = async () => {

@@ -7,7 +7,7 @@ import {
   ModelConnectionError,
   ModelHttpError,
 } from "../../../agent-runtime/llm/model-http-errors.ts";
-import { freePort } from "../../support/redis-server.ts";
+import { freeLoopbackPort } from "../../../agent-runtime/testing/free-ports.ts";
 
 let server: Server;
 let base: string;
@@ -118,7 +118,7 @@ describe("model endpoint transport", () => {
 
   it("reports a refused connection as ModelConnectionError", async () => {
     const closed = createModelEndpoint({
-      baseURL: `http://127.0.0.1:${await freePort()}/v1`,
+      baseURL: `http://127.0.0.1:${await freeLoopbackPort()}/v1`,
       apiKey: undefined,
     });
     const error = await thrown(closed.postJson("/json", "{}", call()));

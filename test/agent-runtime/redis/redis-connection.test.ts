@@ -11,9 +11,9 @@ import {
   type RedisStatus,
 } from "../../../agent-runtime/redis/redis-connection.ts";
 import { RedisReplyError } from "../../../agent-runtime/redis/resp-parser.ts";
+import { freeLoopbackPort } from "../../../agent-runtime/testing/free-ports.ts";
 import { generatePki } from "../../support/cluster-pki.ts";
 import {
-  freePort,
   type RedisServerHandle,
   redisServerAvailable,
   startRedisServer,
@@ -140,7 +140,7 @@ describe.skipIf(!available)("redis connection on a real Redis", () => {
 
   it("speaks TLS for rediss:// and checks the server's certificate", async () => {
     const pki = await generatePki(path.join(tmpdir(), `agentry-redis-tls-${process.pid}`));
-    const tlsPort = await freePort();
+    const tlsPort = await freeLoopbackPort();
     const secured = await startRedisServer({
       extraArgs: [
         "--tls-port",
@@ -189,7 +189,7 @@ describe("redis connection to a server that stops answering", () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    port = await freePort();
+    port = await freeLoopbackPort();
     // Says it is Redis (answers the first PING of the test), then answers nothing.
     hung = createServer((socket) => {
       sockets.push(socket);
