@@ -18,6 +18,7 @@ import { parseAllDocuments } from "yaml";
 import { startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
 import { startStubModelServer } from "../agent-runtime/testing/stub-model-server.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
+import { kubectlFlags } from "../test/support/cluster-install.ts";
 import { upPlane } from "../test/support/cluster-plane.ts";
 import { startOperator } from "../test/support/operator-process.ts";
 
@@ -35,7 +36,7 @@ async function main() {
   const { state } = await upPlane(env, { startedBy: "cli", log: (line) => console.log(`   ${line}`) });
   const kubectlBinary = state.binaries.kubectl;
   const kubectl = (args: string[], input?: string) =>
-    execFileSync(kubectlBinary, ["--kubeconfig", state.kubeconfig, ...args], {
+    execFileSync(kubectlBinary, [...kubectlFlags(state.kubeconfig), ...args], {
       encoding: "utf8",
       input,
       stdio: ["pipe", "pipe", "pipe"],

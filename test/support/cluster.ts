@@ -1,6 +1,6 @@
 // What integration tests use: the real control plane that the `integration` project's
-// globalSetup (cluster-global-setup.ts) started, a namespace per test file, kubectl, helm and a
-// client-node KubeConfig for it, and the readiness-failure helper.
+// globalSetup (cluster-global-setup.ts) started, a namespace per test file, kubectl and helm for
+// it, and the readiness-failure helper.
 //
 //   describeWithCluster("rollouts", (cluster) => {
 //     const ns = useTestNamespace(cluster);
@@ -11,12 +11,10 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 import type { Binaries } from "./cluster-components.ts";
 import { runChecked } from "./cluster-exec.ts";
-import type { ProjectCrds } from "./cluster-install.ts";
-import { kubectlFlags } from "./cluster-install.ts";
+import { type ProjectCrds, kubectl as runKubectl } from "./cluster-install.ts";
 import type { Kubectl, ReadinessFailure, ReadinessTarget } from "./cluster-readiness.ts";
 import { failReadiness, UNREADY_STAGE_LABEL } from "./cluster-readiness.ts";
 
@@ -54,8 +52,6 @@ export interface TestCluster {
   kubectlJson<T = unknown>(args: string[]): Promise<T>;
   /** The built helm with this cluster's kubeconfig. */
   helm(args: string[]): Promise<string>;
-  /** A fresh @kubernetes/client-node KubeConfig for this cluster. */
-  kubeConfig(): KubeConfig;
   /** Makes matching pods fail readiness (see cluster-readiness.ts). */
   failReadiness(target: ReadinessTarget): Promise<ReadinessFailure>;
 }
@@ -82,17 +78,11 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
       kubectl: fail,
       kubectlJson: fail,
       helm: fail,
-      kubeConfig: fail,
       failReadiness: fail,
     };
   }
   const kubectl: Kubectl = async (args, input) =>
-    (
-      await runChecked(info.binaries.kubectl, [...kubectlFlags(info.kubeconfig), ...args], {
-        input,
-        timeoutMs: 120_000,
-      })
-    ).stdout;
+    (await runKubectl(info.binaries.kubectl, info.kubeconfig, args, input)).stdout;
   return {
     kubeconfig: info.kubeconfig,
     server: info.server,
@@ -101,17 +91,13 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
     keepNamespaces: info.keepNamespaces,
     kubectl,
     kubectlJson: async <T>(args: string[]) => JSON.parse(await kubectl([...args, "-o", "json"])) as T,
+    // helm takes --kubeconfig but not kubectl's --cache-dir.
     helm: async (args) =>
       (
-        await runChecked(info.binaries.helm, [...kubectlFlags(info.kubeconfig), ...args], {
+        await runChecked(info.binaries.helm, ["--kubeconfig", info.kubeconfig, ...args], {
           timeoutMs: 120_000,
         })
       ).stdout,
-    kubeConfig: () => {
-      const config = new KubeConfig();
-      config.loadFromFile(info.kubeconfig);
-      return config;
-    },
     failReadiness: (target) => failReadiness(kubectl, target),
   };
 }
