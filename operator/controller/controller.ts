@@ -38,7 +38,7 @@ export class Controller {
   private readonly groups: InformerGroup<KubeObject>[];
   /** generation + labels + annotations of each agent, to skip status-only updates. */
   private readonly agentShapes = new Map<string, string>();
-  /** namespace/name of a Secret or ConfigMap -> agents that read it. */
+  /** namespace/name of a Secret or ConfigMap, or agentReadKey of an agent called as a tool -> agents that read it. */
   private readonly dataReaders = new Map<string, Set<string>>();
   private readonly agentReads = new Map<string, string[]>();
   private workers: Promise<void>[] = [];
@@ -139,16 +139,8 @@ export class Controller {
     if (type === "MODIFIED" && !changed) return;
     this.indexReads(key, type === "DELETED" ? undefined : object);
     this.enqueue(key);
-    if (type !== "MODIFIED") {
-      // Agents whose tools call this one learn its port, or that it is gone.
-      for (const other of this.caches.agents.list(object.metadata.namespace)) {
-        const tools = (other as { spec?: { agent?: { tools?: Array<{ agentRef?: { name: string } }> } } })
-          .spec?.agent?.tools;
-        if (tools?.some((tool) => tool.agentRef?.name === object.metadata.name)) {
-          this.enqueue(`${other.metadata.namespace}/${other.metadata.name}`);
-        }
-      }
-    }
+    // Agents whose tools call this one learn its port, or that it is gone.
+    for (const reader of this.dataReaders.get(agentReadKey(key)) ?? []) this.enqueue(reader);
   }
 
   private indexReads(key: string, object: KubeObject | undefined): void {
@@ -157,9 +149,14 @@ export class Controller {
     if (!object) return;
     const parsed = parseAgentDeployment(object);
     if (!parsed.ok) return;
-    const names = referencedData(object.metadata.name, parsed.value.spec).map(
-      (reference) => `${object.metadata.namespace}/${reference.name}`,
-    );
+    const names = [
+      ...referencedData(object.metadata.name, parsed.value.spec).map(
+        (reference) => `${object.metadata.namespace}/${reference.name}`,
+      ),
+      ...(parsed.value.spec.agent.tools ?? []).flatMap((tool) =>
+        tool.agentRef ? [agentReadKey(`${object.metadata.namespace}/${tool.agentRef.name}`)] : [],
+      ),
+    ];
     this.agentReads.set(key, names);
     for (const name of names) {
       const readers = this.dataReaders.get(name) ?? new Set<string>();
@@ -210,4 +207,9 @@ export class Controller {
     for (const [resource, informers] of names)
       this.options.metrics.cachedObjects.set({ resource }, informers.size);
   }
+}
+
+/** The read-index entry of an agent that others call as a tool (Secrets and ConfigMaps use ns/name). */
+function agentReadKey(key: string): string {
+  return `agent:${key}`;
 }

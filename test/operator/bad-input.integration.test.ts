@@ -65,6 +65,12 @@ describeWithCluster("operator: specs the API server accepts but that cannot run"
     expect((await agents.agent("caller")).status?.message).toContain("helper");
     await agents.applyAgent("helper", { agent: { model: "m" } });
     await agents.waitReady("caller", "60s");
+    // The caller follows a change of the called agent's port, without waiting for a resync.
+    await agents.applyAgent("helper", { agent: { model: "m" }, service: { port: 9090 } });
+    await eventually(
+      async () => JSON.stringify(await agents.deployments("caller")).includes("svc.cluster.local:9090"),
+      30_000,
+    );
   });
 
   it("keeps a running revision untouched when an update refers to something missing", async () => {
