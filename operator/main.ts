@@ -21,7 +21,7 @@ export async function runOperator(env: Record<string, string | undefined>) {
   const metrics = createOperatorMetrics();
   const api = KubeApi.fromDefault((verb, resource, code, seconds) => {
     metrics.kubeRequests.inc({ verb, resource, code: String(code) });
-    if (verb !== "watch" && verb !== "watch-closed") metrics.kubeRequestDuration.observe({ verb }, seconds);
+    if (verb !== "watch") metrics.kubeRequestDuration.observe({ verb }, seconds);
   });
   const controller = new Controller({
     api,

@@ -49,10 +49,6 @@ export class LeaderElector {
     this.options = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2, ...options };
   }
 
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
   start(): void {
     void this.tick();
   }

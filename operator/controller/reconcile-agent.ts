@@ -76,9 +76,9 @@ async function writeStatusIfChanged(
   current: AgentDeploymentStatus | undefined,
   next: AgentDeploymentStatus,
 ): Promise<void> {
-  // Normalise through the schema so defaults the API server would add compare equal.
+  // `current` comes parsed by the schema; normalise `next` the same way so defaults compare equal.
   const normalized = agentDeploymentStatus.parse(next);
-  if (current && canonicalJson(agentDeploymentStatus.parse(current)) === canonicalJson(normalized)) return;
+  if (current && canonicalJson(current) === canonicalJson(normalized)) return;
   const path = resourcePath("AgentDeployment", {
     namespace: raw.metadata.namespace,
     name: raw.metadata.name,
@@ -88,7 +88,9 @@ async function writeStatusIfChanged(
 }
 
 async function writeInvalidSpecStatus(deps: ReconcileDeps, raw: KubeObject, message: string, now: Date) {
-  const previous = (raw as { status?: AgentDeploymentStatus }).status ?? {};
+  // The spec failed to parse, so the status arrives raw: parse it alone (a broken one counts as none).
+  const parsedStatus = agentDeploymentStatus.safeParse((raw as { status?: unknown }).status);
+  const previous: AgentDeploymentStatus = parsedStatus.success ? parsedStatus.data : {};
   const blocked = { reason: REASONS.invalidSpec, message: `invalid spec: ${message}` };
   await writeStatusIfChanged(
     deps,

@@ -118,10 +118,6 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  get processingCount(): number {
-    return this.processing.size;
-  }
-
   /** max(per-key exponential backoff, overall token bucket). */
   private backoffFor(key: string): number {
     const failures = this.failures.get(key) ?? 0;

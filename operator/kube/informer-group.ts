@@ -39,8 +39,4 @@ export class InformerGroup<T extends KubeObject> {
   get size(): number {
     return this.informers.reduce((total, informer) => total + informer.size, 0);
   }
-
-  requestRelist(): void {
-    for (const informer of this.informers) informer.requestRelist();
-  }
 }

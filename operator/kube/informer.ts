@@ -73,11 +73,6 @@ export class Informer<T extends KubeObject> {
     return this.cache.size;
   }
 
-  /** Forces a relist on the next turn of the loop (used by tests and after long pauses). */
-  requestRelist(): void {
-    this.resourceVersion = undefined;
-  }
-
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.abort.signal.aborted) {
@@ -107,14 +102,14 @@ export class Informer<T extends KubeObject> {
     });
     const seen = new Set<string>();
     for (const raw of items) {
-      const object = this.options.transform(raw);
-      const key = keyOf(object.metadata.namespace, object.metadata.name);
+      const key = keyOf(raw.metadata.namespace, raw.metadata.name);
       seen.add(key);
       const before = this.cache.get(key);
+      // Unchanged objects keep their cached copy: no transform (hashing Secrets) on every relist.
+      if (before?.metadata.resourceVersion === raw.metadata.resourceVersion) continue;
+      const object = this.options.transform(raw);
       this.cache.set(key, object);
-      if (!before) this.options.onEvent("ADDED", object);
-      else if (before.metadata.resourceVersion !== object.metadata.resourceVersion)
-        this.options.onEvent("MODIFIED", object);
+      this.options.onEvent(before ? "MODIFIED" : "ADDED", object);
     }
     for (const [key, object] of this.cache) {
       if (!seen.has(key)) {
@@ -155,15 +150,15 @@ export class Informer<T extends KubeObject> {
     const raw = event.object as KubeObject;
     if (raw.metadata?.resourceVersion) this.resourceVersion = raw.metadata.resourceVersion;
     if (event.type === "BOOKMARK") return;
-    const object = this.options.transform(raw);
-    const key = keyOf(object.metadata.namespace, object.metadata.name);
+    const key = keyOf(raw.metadata.namespace, raw.metadata.name);
     if (event.type === "DELETED") {
       this.cache.delete(key);
-      this.options.onEvent("DELETED", object);
+      this.options.onEvent("DELETED", this.options.transform(raw));
       return;
     }
     const before = this.cache.get(key);
-    if (before?.metadata.resourceVersion === object.metadata.resourceVersion) return;
+    if (before?.metadata.resourceVersion === raw.metadata.resourceVersion) return;
+    const object = this.options.transform(raw);
     this.cache.set(key, object);
     this.options.onEvent(before ? "MODIFIED" : "ADDED", object);
   }

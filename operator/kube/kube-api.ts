@@ -125,7 +125,6 @@ export class KubeApi {
     onEvent: (event: { type: string; object: unknown }) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const started = performance.now();
     const response = await this.open("GET", path, { query: { ...query, watch: true }, signal });
     const resource = resourceOf(path);
     this.observe("watch", resource, response.statusCode ?? 0, 0);
@@ -149,8 +148,6 @@ export class KubeApi {
     } catch (error) {
       if (signal.aborted) return;
       throw error;
-    } finally {
-      this.observe("watch-closed", resource, 0, (performance.now() - started) / 1000);
     }
   }
 

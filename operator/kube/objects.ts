@@ -70,16 +70,3 @@ export interface ObjectRef {
   namespace: string;
   name: string;
 }
-
-export function refOf(object: KubeObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    namespace: object.metadata.namespace ?? "",
-    name: object.metadata.name,
-  };
-}
-
-export function formatRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace}/${ref.name}`;
-}
