@@ -33,7 +33,7 @@ import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type RuntimeProcess, startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
-import { findRedisServer, type RedisServerHandle, startRedisServer } from "../test/support/redis-server.ts";
+import { type RedisServerHandle, startRedisServer } from "../test/support/redis-server.ts";
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -107,14 +107,11 @@ function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
   return snapshot;
 }
 
-function cpuPerRequest(
-  before: Record<string, number>,
-  after: Record<string, number>,
-  requests: number,
-): Record<string, number> {
+/** CPU ms per request of each process, from the CPU ms each used over `requests` requests. */
+function cpuPerRequest(cpuMsUsed: Record<string, number>, requests: number): Record<string, number> {
   const perRequest: Record<string, number> = {};
-  for (const [name, value] of Object.entries(after)) {
-    perRequest[name] = Math.round(((value - (before[name] ?? 0)) / requests) * 1000) / 1000;
+  for (const [name, value] of Object.entries(cpuMsUsed)) {
+    perRequest[name] = Math.round((value / requests) * 1000) / 1000;
   }
   return perRequest;
 }
@@ -321,7 +318,8 @@ function median(values: number[]): number {
 const loadAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
 
 async function main() {
-  if (!findRedisServer()) throw new Error("redis-server not found: apt-get install redis-server");
+  // Compile first: nothing is running yet that the build would compete with or leave behind.
+  const runtimeEntry = buildRuntime();
   const children: ChildProcess[] = [];
   let redis: RedisServerHandle | undefined;
   let runtime: RuntimeProcess | undefined;
@@ -348,7 +346,7 @@ async function main() {
       {
         stdout: "discard",
         nodeArgs: (process.env.BENCH_RUNTIME_NODE_ARGS ?? "").split(" ").filter(Boolean),
-        entry: buildRuntime(),
+        entry: runtimeEntry,
       },
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -421,8 +419,8 @@ async function main() {
       addCpu(cpuTotals.runtime, before);
     }
     const requestsOf = (rounds: PhaseResult[]) => rounds.reduce((sum, result) => sum + result.requests, 0);
-    const floorCpu = cpuPerRequest({}, cpuTotals.floor, requestsOf(floorRounds));
-    const runtimeCpu = cpuPerRequest({}, cpuTotals.runtime, requestsOf(runtimeRounds));
+    const floorCpu = cpuPerRequest(cpuTotals.floor, requestsOf(floorRounds));
+    const runtimeCpu = cpuPerRequest(cpuTotals.runtime, requestsOf(runtimeRounds));
     const floorCpuMsPerRequest = floorCpu.floor ?? Number.NaN;
     const runtimeCpuMsPerRequest = runtimeCpu.runtime ?? Number.NaN;
     const ratios = runtimeRounds.map((result, index) => result.rps / (floorRounds[index]?.rps ?? Number.NaN));

@@ -24,6 +24,9 @@ export const rollingUpdateSpec = withRules(
   ],
 );
 
+/** What a RollingUpdate strategy without a rollingUpdate block means. */
+export const DEFAULT_ROLLING_UPDATE = rollingUpdateSpec.parse({});
+
 function isZero(value: number | string): boolean {
   return value === 0 || value === "0%";
 }

@@ -14,6 +14,11 @@ export const childNames = {
   disruptionBudget: (agent: string) => agent,
 };
 
+/** The in-cluster DNS name of an agent's Service. */
+export function serviceHost(agent: string, namespace: string, clusterDomain: string): string {
+  return `${childNames.service(agent)}.${namespace}.svc.${clusterDomain}`;
+}
+
 /** Key of the generated API keys in Secret NAME-auth. */
 export const AUTH_SECRET_KEY = "api-keys";
 

@@ -1,5 +1,6 @@
 import type { AgentDeployment, AgentDeploymentStatus } from "../api/agent-deployment.ts";
 import { HISTORY_LIMIT, LABELS } from "../api/constants.ts";
+import { DEFAULT_ROLLING_UPDATE } from "../api/strategy-spec.ts";
 import type { Deployment, KubeObject, ObjectRef } from "../kube/objects.ts";
 import { isUpToDate, withAppliedHash } from "./applied-hash.ts";
 import {
@@ -14,7 +15,7 @@ import { type ConditionInput, findCondition, mergeConditions, REASONS } from "./
 import { type ObservedData, resolveReferencedData } from "./data-hashes.ts";
 import { resolveIntOrPercent } from "./int-or-percent.ts";
 import { kubeTime } from "./kube-time.ts";
-import { agentSelector, childNames, formatSelector } from "./names.ts";
+import { agentSelector, childNames, formatSelector, serviceHost } from "./names.ts";
 import { buildPodTemplate, withRevision } from "./pod-template.ts";
 import { referencedData } from "./referenced-data.ts";
 import { computeRevision } from "./revision.ts";
@@ -167,7 +168,7 @@ export function planReconcile(
     targets.set(revision, desired);
     complete = availableOf(update) >= desired && (update?.spec?.replicas ?? -1) === desired;
   } else {
-    const rollingUpdate = spec.strategy.rollingUpdate ?? { maxSurge: "25%", maxUnavailable: 0 };
+    const rollingUpdate = spec.strategy.rollingUpdate ?? DEFAULT_ROLLING_UPDATE;
     const step = stepRollingUpdate({
       desired,
       maxSurge: rollingUpdate.maxSurge,
@@ -292,7 +293,7 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
   const updatedReplicas = update?.status?.replicas ?? 0;
   const desired = spec.replicas;
   const maxUnavailable = resolveIntOrPercent(
-    spec.strategy.rollingUpdate?.maxUnavailable ?? 0,
+    (spec.strategy.rollingUpdate ?? DEFAULT_ROLLING_UPDATE).maxUnavailable,
     desired,
     "down",
   );
@@ -353,7 +354,7 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     { type: "Paused", status: spec.paused, reason: spec.paused ? REASONS.paused : "NotPaused", message: "" },
   ];
 
-  const url = `http://${childNames.service(name)}.${namespace}.svc.${input.clusterDomain}${spec.service.port === 80 ? "" : `:${spec.service.port}`}`;
+  const url = `http://${serviceHost(name, namespace, input.clusterDomain)}${spec.service.port === 80 ? "" : `:${spec.service.port}`}`;
   const status: AgentDeploymentStatus = {
     ...previous,
     observedGeneration: agent.metadata.generation,

@@ -1,7 +1,7 @@
 import type { RuntimeEnvName } from "../../agent-runtime/config.ts";
 import type { AgentDeployment } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
-import { AUTH_SECRET_KEY, childNames } from "./names.ts";
+import { AUTH_SECRET_KEY, childNames, serviceHost } from "./names.ts";
 
 /** core/v1 EnvVar. */
 export interface EnvVar {
@@ -87,7 +87,7 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
       const target = tool.agentRef?.name ?? "";
       const port = context.agentPorts.get(target);
       if (port === undefined) missingAgents.push(target);
-      const host = `${childNames.service(target)}.${namespace}.svc.${context.clusterDomain}`;
+      const host = serviceHost(target, namespace, context.clusterDomain);
       return { ...base, url: `http://${host}:${port ?? 80}/v1/chat`, kind: "agent" };
     });
     set("AGENTRY_TOOLS", JSON.stringify(tools));
