@@ -21,7 +21,7 @@ import { referencedData } from "./referenced-data.ts";
 import { computeRevision } from "./revision.ts";
 import { stepRollingUpdate } from "./rolling-update.ts";
 import { buildRuntimeEnv } from "./runtime-env.ts";
-import { isNewStall } from "./stalled-status.ts";
+import { isNewStall, stalledStatus } from "./stalled-status.ts";
 
 export interface ReconcileConfig {
   /** Runtime image used when spec.image is empty. */
@@ -298,15 +298,11 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     "down",
   );
   const available = availableReplicas >= Math.max(desired > 0 ? 1 : 0, desired - maxUnavailable);
-  const stalled = plan.blocked !== undefined;
-  const reconciling = !complete && !stalled;
+  const reconciling = !complete;
 
   let phase: NonNullable<AgentDeploymentStatus["phase"]>;
   let message: string;
-  if (plan.blocked) {
-    phase = "Degraded";
-    message = plan.blocked.message;
-  } else if (complete) {
+  if (complete) {
     phase = "Healthy";
     message = `revision ${revision}: ${update?.status?.availableReplicas ?? 0}/${desired} available`;
   } else if (spec.paused) {
@@ -325,12 +321,8 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
   const conditions: ConditionInput[] = [
     {
       type: "Ready",
-      status: complete && !stalled && available,
-      reason: stalled
-        ? (plan.blocked?.reason ?? "")
-        : complete
-          ? REASONS.rolloutComplete
-          : REASONS.rollingOut,
+      status: complete && available,
+      reason: complete ? REASONS.rolloutComplete : REASONS.rollingOut,
       message,
     },
     {
@@ -339,12 +331,7 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
       reason: reconciling ? (spec.paused ? REASONS.paused : REASONS.rollingOut) : REASONS.rolloutComplete,
       message: reconciling ? message : "",
     },
-    {
-      type: "Stalled",
-      status: stalled,
-      reason: plan.blocked?.reason ?? REASONS.recovered,
-      message: plan.blocked?.message ?? "",
-    },
+    { type: "Stalled", status: false, reason: REASONS.recovered, message: "" },
     {
       type: "Available",
       status: available,
@@ -372,7 +359,10 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     url,
   };
   if (status.observedGeneration === undefined) delete status.observedGeneration;
-  return status;
+  // A stall is laid over the status of what runs, the same way wherever it is found.
+  return plan.blocked
+    ? stalledStatus(status, previous, plan.blocked, agent.metadata.generation, now)
+    : status;
 }
 
 function nextHistory(
