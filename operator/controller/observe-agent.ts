@@ -27,13 +27,13 @@ export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedSt
     );
 
   const children = new Map<string, KubeObject>();
-  for (const [kind, informer] of [
-    ["Service", caches.services],
-    ["HorizontalPodAutoscaler", caches.autoscalers],
-    ["PodDisruptionBudget", caches.disruptionBudgets],
+  for (const [kind, informer, childName] of [
+    ["Service", caches.services, childNames.service(name)],
+    ["HorizontalPodAutoscaler", caches.autoscalers, childNames.autoscaler(name)],
+    ["PodDisruptionBudget", caches.disruptionBudgets, childNames.disruptionBudget(name)],
   ] as const) {
-    for (const object of informer.list(namespace))
-      if (owned(object)) children.set(childKey(kind, object.metadata.name), object);
+    const object = informer.get(namespace, childName);
+    if (object && owned(object)) children.set(childKey(kind, childName), object);
   }
   // The auth Secret counts whoever made it: a Secret of that name is never overwritten.
   const authSecret = caches.secrets.get(namespace, childNames.authSecret(name));

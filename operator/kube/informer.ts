@@ -30,6 +30,8 @@ const MAX_BACKOFF_MS = 30_000;
 export class Informer<T extends KubeObject> {
   private readonly options: Required<Omit<InformerOptions<T>, "labelSelector">> & { labelSelector?: string };
   private readonly cache = new Map<string, T>();
+  /** The same objects by namespace, so a reconcile lists one namespace without copying all. */
+  private readonly byNamespace = new Map<string, Map<string, T>>();
   private readonly abort = new AbortController();
   private resourceVersion: string | undefined;
   private lastListAt = 0;
@@ -65,12 +67,27 @@ export class Informer<T extends KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((object) => object.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.cache.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
   get size(): number {
     return this.cache.size;
+  }
+
+  private store(key: string, object: T): void {
+    this.cache.set(key, object);
+    const namespace = object.metadata.namespace ?? "";
+    const inNamespace = this.byNamespace.get(namespace) ?? new Map<string, T>();
+    inNamespace.set(key, object);
+    this.byNamespace.set(namespace, inNamespace);
+  }
+
+  private remove(key: string, namespace: string | undefined): void {
+    this.cache.delete(key);
+    const inNamespace = this.byNamespace.get(namespace ?? "");
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.byNamespace.delete(namespace ?? "");
   }
 
   private async run(): Promise<void> {
@@ -108,12 +125,12 @@ export class Informer<T extends KubeObject> {
       // Unchanged objects keep their cached copy: no transform (hashing Secrets) on every relist.
       if (before?.metadata.resourceVersion === raw.metadata.resourceVersion) continue;
       const object = this.options.transform(raw);
-      this.cache.set(key, object);
+      this.store(key, object);
       this.options.onEvent(before ? "MODIFIED" : "ADDED", object);
     }
     for (const [key, object] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.remove(key, object.metadata.namespace);
         this.options.onEvent("DELETED", object);
       }
     }
@@ -152,14 +169,14 @@ export class Informer<T extends KubeObject> {
     if (event.type === "BOOKMARK") return;
     const key = keyOf(raw.metadata.namespace, raw.metadata.name);
     if (event.type === "DELETED") {
-      this.cache.delete(key);
+      this.remove(key, raw.metadata.namespace);
       this.options.onEvent("DELETED", this.options.transform(raw));
       return;
     }
     const before = this.cache.get(key);
     if (before?.metadata.resourceVersion === raw.metadata.resourceVersion) return;
     const object = this.options.transform(raw);
-    this.cache.set(key, object);
+    this.store(key, object);
     this.options.onEvent(before ? "MODIFIED" : "ADDED", object);
   }
 }

@@ -72,6 +72,10 @@ describe("Informer", () => {
     expect(events).toEqual(["ADDED a@1", "ADDED b@2", "MODIFIED a@3", "DELETED b@4"]);
     expect(calls.watchResourceVersions.slice(0, 2)).toEqual(["list-1", "9"]);
     expect(informer.list().map((item) => item.metadata.name)).toEqual(["a"]);
+    expect(
+      informer.list("ns").map((item) => `${item.metadata.name}@${item.metadata.resourceVersion}`),
+    ).toEqual(["a@3"]);
+    expect(informer.list("other")).toEqual([]);
     await informer.stop();
   });
 
