@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 import { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
@@ -21,6 +22,8 @@ const sizes = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
 const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 300);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const IMAGE = "ghcr.io/agentry/agent-runtime:bench";
+/** How long one wait of the benchmark may take before it fails. */
+const BENCH_TIMEOUT_MS = 900_000;
 
 async function main() {
   // A plane of its own, so tests or a `cluster:down` elsewhere cannot pull it away mid-run.
@@ -94,12 +97,18 @@ async function runFloor(api: KubeApi, n: number): Promise<number> {
       "bench",
     );
   });
-  await waitFor(async () => {
-    const { items } = await api.list<{ status?: { availableReplicas?: number } }>(
-      resourcePath("Deployment", { namespace: ns }),
-    );
-    return items.filter((item) => item.status?.availableReplicas === 1).length === n;
-  });
+  await waitFor(
+    `the floor's ${n} Deployments to be available`,
+    async () => {
+      const { items } = await api.list<{ status?: { availableReplicas?: number } }>(
+        resourcePath("Deployment", { namespace: ns }),
+      );
+      return items.filter((item) => item.status?.availableReplicas === 1).length === n;
+    },
+    BENCH_TIMEOUT_MS,
+    undefined,
+    500,
+  );
   const seconds = (performance.now() - started) / 1000;
   await deleteNamespace(api, ns);
   return seconds;
@@ -133,16 +142,22 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
         "bench",
       ),
     );
-    await waitFor(async () => {
-      const { items } = await api.list<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-        resourcePath("AgentDeployment", { namespace: ns }),
-      );
-      return (
-        items.filter((item) =>
-          item.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        ).length === n
-      );
-    });
+    await waitFor(
+      `${n} agents to be Ready`,
+      async () => {
+        const { items } = await api.list<{
+          status?: { conditions?: Array<{ type: string; status: string }> };
+        }>(resourcePath("AgentDeployment", { namespace: ns }));
+        return (
+          items.filter((item) =>
+            item.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+          ).length === n
+        );
+      },
+      BENCH_TIMEOUT_MS,
+      undefined,
+      500,
+    );
     const seconds = (performance.now() - started) / 1000;
     // Let the last status writes and watch echoes land, then watch a quiet system.
     let settled = await writes();
@@ -180,16 +195,25 @@ async function freshNamespace(api: KubeApi, name: string): Promise<string> {
     "bench",
   );
   await waitFor(
+    `the default ServiceAccount of ${name}`,
     async () =>
       (await api.get(resourcePath("ServiceAccount", { namespace: name, name: "default" }))) !== undefined,
     60_000,
+    undefined,
+    500,
   );
   return name;
 }
 
 async function deleteNamespace(api: KubeApi, name: string): Promise<void> {
   await api.delete(resourcePath("Namespace", { name }));
-  await waitFor(async () => (await api.get(resourcePath("Namespace", { name }))) === undefined, 300_000);
+  await waitFor(
+    `namespace ${name} to be gone`,
+    async () => (await api.get(resourcePath("Namespace", { name }))) === undefined,
+    300_000,
+    undefined,
+    500,
+  );
 }
 
 async function pool(n: number, task: (index: number) => Promise<unknown>): Promise<void> {
@@ -199,14 +223,6 @@ async function pool(n: number, task: (index: number) => Promise<unknown>): Promi
       while (next < n) await task(next++);
     }),
   );
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 900_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("benchmark timed out");
-    await sleep(500);
-  }
 }
 
 function round(value: number): number {

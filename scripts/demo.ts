@@ -13,10 +13,10 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseAllDocuments } from "yaml";
 import { startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
 import { startStubModelServer } from "../agent-runtime/testing/stub-model-server.ts";
+import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
 import { kubectlFlags } from "../test/support/cluster-install.ts";
 import { upPlane } from "../test/support/cluster-plane.ts";
@@ -24,6 +24,7 @@ import { startOperator } from "../test/support/operator-process.ts";
 
 const NAMESPACE = "agentry-demo";
 const node = process.execPath;
+const DEMO_TIMEOUT_MS = 120_000;
 
 function step(title: string) {
   console.log(`\n\x1b[1m== ${title}\x1b[0m`);
@@ -120,9 +121,11 @@ async function main() {
     broken.spec.agent.provider.apiKeySecretRef.name = "anthropic";
     kubectl(["apply", "-n", NAMESPACE, "-f", "-"], JSON.stringify(broken));
     await waitFor(
+      "no-key-bot to report Degraded",
       () =>
         kubectl(["get", "agd", "no-key-bot", "-n", NAMESPACE, "-o", "jsonpath={.status.phase}"]) ===
         "Degraded",
+      DEMO_TIMEOUT_MS,
     );
     show(["get", "agd", "no-key-bot", "-n", NAMESPACE, "-o", "wide"]);
   } finally {
@@ -170,29 +173,27 @@ async function main() {
 /** Prints each new status message of the agent until it is Healthy on a new revision. */
 async function follow(kubectl: (args: string[]) => string, name: string, start: string) {
   let last = "";
-  await waitFor(() => {
-    const [phase, message, revision] = kubectl([
-      "get",
-      "agd",
-      name,
-      "-n",
-      NAMESPACE,
-      "-o",
-      "jsonpath={.status.phase}|{.status.message}|{.status.updateRevision}",
-    ]).split("|");
-    const line = `${phase}: ${message}`;
-    if (line !== last) console.log(`   ${line}`);
-    last = line;
-    return phase === "Healthy" && revision !== start;
-  });
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("the demo timed out waiting");
-    await sleep(200);
-  }
+  await waitFor(
+    `${name} to be Healthy on a new revision`,
+    () => {
+      const [phase, message, revision] = kubectl([
+        "get",
+        "agd",
+        name,
+        "-n",
+        NAMESPACE,
+        "-o",
+        "jsonpath={.status.phase}|{.status.message}|{.status.updateRevision}",
+      ]).split("|");
+      const line = `${phase}: ${message}`;
+      if (line !== last) console.log(`   ${line}`);
+      last = line;
+      return phase === "Healthy" && revision !== start;
+    },
+    DEMO_TIMEOUT_MS,
+    undefined,
+    200,
+  );
 }
 
 function indent(text: string): string {

@@ -10,6 +10,7 @@ import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
 import { createLogger } from "../../agent-runtime/observability/logger.ts";
 import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
+import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 
 export type TestRuntime = {
   app: App;
@@ -62,15 +63,8 @@ export async function startTestRuntime(env: Record<string, string>): Promise<Tes
   };
 }
 
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  return waitFor("a condition", condition, timeoutMs, undefined, 20);
 }
 
 /** Reads one metric sample from the Prometheus text, e.g. sample(text, 'agentry_requests_total{route="/v1/chat",status="200"'). */

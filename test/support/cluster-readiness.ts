@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 
 /** A Kubernetes label selector (as in a Deployment's spec.selector). */
 export interface LabelSelector {
@@ -181,19 +182,19 @@ interface PodList {
 const isReady = (status: PodStatusLike | undefined) =>
   status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
-async function pollUntil(
+/** Polls `check`, running `onRetry` between tries (each unsuccessful check triggers one). */
+function pollUntil(
   what: string,
   check: () => Promise<boolean>,
   onRetry: () => Promise<void>,
   timeoutMs = 30_000,
 ) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+  const checkOrRetry = async () => {
+    if (await check()) return true;
     await onRetry();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+    return false;
+  };
+  return waitFor(what, checkOrRetry, timeoutMs, undefined, 500);
 }
 
 /**
