@@ -2,10 +2,13 @@ import { z } from "zod";
 import { withRules } from "./cross-field-rule.ts";
 import { secretKeyRef } from "./primitives.ts";
 
+/** The Service port when spec.service.port is not set (HTTP's own, so URLs can leave it out). */
+export const DEFAULT_SERVICE_PORT = 80;
+
 export const serviceSpec = z
   .strictObject({
     type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("Service type."),
-    port: z.int().min(1).max(65_535).default(80).describe("Port the Service listens on."),
+    port: z.int().min(1).max(65_535).default(DEFAULT_SERVICE_PORT).describe("Port the Service listens on."),
     annotations: z.record(z.string(), z.string()).optional().describe("Extra annotations on the Service."),
   })
   .describe("The Service NAME that receives the agent's traffic.");

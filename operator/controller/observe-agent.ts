@@ -1,5 +1,6 @@
 import type { AgentDeployment } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
+import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
 import type { InformerGroup } from "../kube/informer-group.ts";
 import type { ConfigMap, Deployment, KubeObject, Secret } from "../kube/objects.ts";
 import { childNames } from "../reconcile/names.ts";
@@ -44,7 +45,8 @@ export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedSt
   for (const tool of agent.spec.agent.tools ?? []) {
     const target = tool.agentRef ? caches.agents.get(namespace, tool.agentRef.name) : undefined;
     if (target) {
-      const port = (target as { spec?: { service?: { port?: number } } }).spec?.service?.port ?? 80;
+      const port =
+        (target as { spec?: { service?: { port?: number } } }).spec?.service?.port ?? DEFAULT_SERVICE_PORT;
       agentPorts.set(target.metadata.name, port);
     }
   }

@@ -1,5 +1,6 @@
 import type { AgentDeployment, AgentDeploymentStatus } from "../api/agent-deployment.ts";
 import { HISTORY_LIMIT, LABELS } from "../api/constants.ts";
+import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
 import { DEFAULT_ROLLING_UPDATE } from "../api/strategy-spec.ts";
 import type { Deployment, KubeObject, ObjectRef } from "../kube/objects.ts";
 import { isUpToDate, withAppliedHash } from "./applied-hash.ts";
@@ -341,7 +342,7 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     { type: "Paused", status: spec.paused, reason: spec.paused ? REASONS.paused : "NotPaused", message: "" },
   ];
 
-  const url = `http://${serviceHost(name, namespace, input.clusterDomain)}${spec.service.port === 80 ? "" : `:${spec.service.port}`}`;
+  const url = `http://${serviceHost(name, namespace, input.clusterDomain)}${spec.service.port === DEFAULT_SERVICE_PORT ? "" : `:${spec.service.port}`}`;
   const status: AgentDeploymentStatus = {
     ...previous,
     observedGeneration: agent.metadata.generation,

@@ -1,6 +1,7 @@
 import type { RuntimeEnvName } from "../../agent-runtime/config.ts";
 import type { AgentDeployment } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
+import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
 import { AUTH_SECRET_KEY, childNames, serviceHost } from "./names.ts";
 
 /** core/v1 EnvVar. */
@@ -88,7 +89,7 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
       const port = context.agentPorts.get(target);
       if (port === undefined) missingAgents.push(target);
       const host = serviceHost(target, namespace, context.clusterDomain);
-      return { ...base, url: `http://${host}:${port ?? 80}/v1/chat`, kind: "agent" };
+      return { ...base, url: `http://${host}:${port ?? DEFAULT_SERVICE_PORT}/v1/chat`, kind: "agent" };
     });
     set("AGENTRY_TOOLS", JSON.stringify(tools));
   }
