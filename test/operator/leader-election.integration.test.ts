@@ -1,37 +1,35 @@
 import { afterAll, expect, it } from "vitest";
 import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
 import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
-import { type AgentObject, agentManifest } from "./agent-manifests.ts";
+import { agentCluster } from "./agent-cluster.ts";
 
 describeWithCluster("operator: two replicas, one leader", (cluster) => {
   const ns = useTestNamespace(cluster);
+  const agents = agentCluster(cluster, ns);
   const operators: OperatorProcess[] = [];
+  const start = (identity: string) =>
+    startOperator({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns.name,
+      identity,
+      env: { AGENTRY_LEADER_ELECTION: "true" },
+    });
   const leaders = async () => {
     const flags = await Promise.all(
       operators.map(async (operator) => ((await operator.isLeader()) ? operator.identity : [])),
     );
     return flags.flat();
   };
-  const ready = (name: string) =>
-    cluster.kubectl(["wait", `agd/${name}`, "-n", ns.name, "--for=condition=Ready", "--timeout=60s"]);
 
   afterAll(async () => {
     await Promise.all(operators.map((operator) => operator.stop("SIGKILL")));
   });
 
   it("elects exactly one leader, and only the leader reconciles", async () => {
-    const env = { AGENTRY_LEADER_ELECTION: "true" };
-    for (const identity of ["replica-a", "replica-b"]) {
-      operators.push(
-        await startOperator({ kubeconfig: cluster.kubeconfig, namespace: ns.name, identity, env }),
-      );
-    }
+    for (const identity of ["replica-a", "replica-b"]) operators.push(await start(identity));
     await eventually(async () => (await leaders()).length === 1, 30_000);
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      agentManifest("first", { agent: { model: "m" } }),
-    );
-    await ready("first");
+    await agents.applyAgent("first", { agent: { model: "m" } });
+    await agents.waitReady("first", "60s");
     const [leader] = await leaders();
     const standby = operators.find((operator) => operator.identity !== leader);
     expect(await standby?.sum("agentry_reconcile_total")).toBe(0);
@@ -54,24 +52,13 @@ describeWithCluster("operator: two replicas, one leader", (cluster) => {
     await eventually(async () => (await leaders()).length === 1, 40_000, 500);
     const failoverSeconds = (Date.now() - started) / 1000;
     expect(failoverSeconds).toBeLessThan(30);
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      agentManifest("second", { agent: { model: "m" } }),
-    );
-    await ready("second");
-    const agent = await cluster.kubectlJson<AgentObject>(["get", "agd", "second", "-n", ns.name]);
-    expect(agent.status?.phase).toBe("Healthy");
+    await agents.applyAgent("second", { agent: { model: "m" } });
+    await agents.waitReady("second", "60s");
+    expect((await agents.agent("second")).status?.phase).toBe("Healthy");
   });
 
   it("hands over at once when the leader shuts down cleanly", async () => {
-    operators.push(
-      await startOperator({
-        kubeconfig: cluster.kubeconfig,
-        namespace: ns.name,
-        identity: "replica-c",
-        env: { AGENTRY_LEADER_ELECTION: "true" },
-      }),
-    );
+    operators.push(await start("replica-c"));
     const [leader] = await leaders();
     const outgoing = operators.find((operator) => operator.identity === leader);
     expect(await outgoing?.stop("SIGTERM")).toBe(0);
