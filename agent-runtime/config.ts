@@ -20,6 +20,28 @@ const tokenList = z
   .transform((raw) => raw.split(/[\s,]+/).filter((entry) => entry.length > 0))
   .pipe(z.array(z.string().min(16, "API keys must be at least 16 characters")).min(1));
 
+/** "host:port, host:port" (IPv6 hosts in brackets) -> endpoints. */
+const endpointList = z
+  .string()
+  .transform((raw) => raw.split(/[\s,]+/).filter((entry) => entry.length > 0))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):[0-9]{1,5}$/, "each entry is host:port")
+          .transform((entry): RedisEndpoint => {
+            const colon = entry.lastIndexOf(":");
+            return {
+              host: entry.slice(0, colon).replace(/^\[(.*)\]$/, "$1"),
+              port: Number(entry.slice(colon + 1)),
+            };
+          })
+          .refine((endpoint) => endpoint.port > 0 && endpoint.port < 65_536, "ports are 1-65535"),
+      )
+      .min(1),
+  );
+
 function jsonOf<T extends z.ZodType>(schema: T) {
   return z
     .string()
@@ -95,9 +117,43 @@ export const runtimeEnvSchema = z.object({
   AGENTRY_REDIS_URL: z
     .url({ protocol: /^rediss?$/ })
     .optional()
-    .describe("redis:// or rediss:// URL; sessions, rate limits and the response cache live there."),
+    .describe(
+      "redis:// or rediss:// URL of one Redis server; sessions, rate limits and the response cache live there.",
+    ),
+  AGENTRY_REDIS_SENTINELS: endpointList
+    .optional()
+    .describe("Sentinel mode: the sentinels as host:port, separated by commas or whitespace."),
+  AGENTRY_REDIS_SENTINEL_MASTER: z
+    .string()
+    .optional()
+    .describe("Sentinel mode: the name of the master group the sentinels monitor."),
+  AGENTRY_REDIS_SENTINEL_PASSWORD: z
+    .string()
+    .optional()
+    .describe("Sentinel mode: password of the sentinels themselves (their requirepass)."),
+  AGENTRY_REDIS_CLUSTER_NODES: endpointList
+    .optional()
+    .describe("Cluster mode: seed nodes of a Redis Cluster as host:port, separated by commas or whitespace."),
+  AGENTRY_REDIS_USERNAME: z
+    .string()
+    .optional()
+    .describe("Sentinel and Cluster modes: ACL user of the Redis servers (a URL carries its own)."),
+  AGENTRY_REDIS_PASSWORD: z
+    .string()
+    .optional()
+    .describe("Sentinel and Cluster modes: password of the Redis servers (a URL carries its own)."),
+  AGENTRY_REDIS_TLS: flag
+    .default(false)
+    .describe("Sentinel and Cluster modes: connect with TLS (to the sentinels too); a URL says rediss://."),
+  AGENTRY_REDIS_WAIT_REPLICAS: nonNegativeInt
+    .max(16)
+    .default(0)
+    .describe(
+      "Replicas that must confirm a session write (Redis WAIT) before the turn is answered; 0 does not wait.",
+    ),
   AGENTRY_REDIS_KEY_PREFIX: z
     .string()
+    .regex(/^[^{}]*$/, "must not contain { or }: the runtime puts its own hash tags in keys")
     .default("agentry:")
     .describe("Prefix of every Redis key; the operator sets one per agent (agentry:NAMESPACE/NAME:)."),
   AGENTRY_MEMORY_TTL_SECONDS: positiveInt
@@ -197,6 +253,8 @@ export const SECRET_ENV_VARS: readonly RuntimeEnvName[] = [
   "AGENTRY_API_KEYS",
   "AGENTRY_JWT_SECRET",
   "AGENTRY_REDIS_URL",
+  "AGENTRY_REDIS_SENTINEL_PASSWORD",
+  "AGENTRY_REDIS_PASSWORD",
 ];
 
 export type AuthConfig =
@@ -211,6 +269,35 @@ export type AuthConfig =
       rolesClaim: string;
       routeRoles: Record<string, string[]>;
     };
+
+export type RedisEndpoint = { host: string; port: number };
+
+/** How to reach Redis: one server by URL, a Sentinel-managed master, or a Cluster. */
+export type RedisConnectionConfig =
+  | { mode: "standalone"; url: string }
+  | {
+      mode: "sentinel";
+      masterName: string;
+      sentinels: RedisEndpoint[];
+      sentinelPassword: string | undefined;
+      username: string | undefined;
+      password: string | undefined;
+      tls: boolean;
+    }
+  | {
+      mode: "cluster";
+      nodes: RedisEndpoint[];
+      username: string | undefined;
+      password: string | undefined;
+      tls: boolean;
+    };
+
+export type RedisConfig = {
+  connection: RedisConnectionConfig | undefined;
+  keyPrefix: string;
+  /** Replicas a session write must reach (WAIT) before the turn is answered. */
+  waitReplicas: number;
+};
 
 export type RateLimitConfig = { requestsPerMinute: number; burst: number; key: "client" | "ip" | "global" };
 
@@ -232,7 +319,7 @@ export type RuntimeConfig = {
     breaker: { failureThreshold: number; cooldownMs: number };
     readinessCheck: boolean;
   };
-  redis: { url: string | undefined; keyPrefix: string };
+  redis: RedisConfig;
   memory: { ttlSeconds: number; maxHistoryMessages: number };
   cache: { ttlSeconds: number };
   tools: { definitions: ToolDefinition[]; maxRounds: number; defaultTimeoutMs: number };
@@ -267,7 +354,9 @@ function pickRuntimeEnv(env: Record<string, string | undefined>): Record<string,
 function crossFieldProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   const mode = env.AGENTRY_AUTH_MODE ?? "none";
-  const hasRedis = env.AGENTRY_REDIS_URL !== undefined;
+  const modes = [env.AGENTRY_REDIS_URL, env.AGENTRY_REDIS_SENTINELS, env.AGENTRY_REDIS_CLUSTER_NODES];
+  const hasRedis = modes.some((mode) => mode !== undefined);
+  problems.push(...redisModeProblems(env));
   if (mode === "apiKey" && !env.AGENTRY_API_KEYS) {
     problems.push("AGENTRY_API_KEYS: required when AGENTRY_AUTH_MODE=apiKey");
   }
@@ -278,13 +367,58 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   }
   if (Number(env.AGENTRY_RATE_LIMIT_RPM ?? 0) > 0 && !hasRedis) {
     problems.push(
-      "AGENTRY_REDIS_URL: required when AGENTRY_RATE_LIMIT_RPM > 0 (limits are shared across replicas)",
+      "AGENTRY_REDIS_URL / AGENTRY_REDIS_SENTINELS / AGENTRY_REDIS_CLUSTER_NODES: one is required when AGENTRY_RATE_LIMIT_RPM > 0 (limits are shared across replicas)",
     );
   }
   if (Number(env.AGENTRY_CACHE_TTL_SECONDS ?? 0) > 0 && !hasRedis) {
-    problems.push("AGENTRY_REDIS_URL: required when AGENTRY_CACHE_TTL_SECONDS > 0");
+    problems.push(
+      "AGENTRY_REDIS_URL / AGENTRY_REDIS_SENTINELS / AGENTRY_REDIS_CLUSTER_NODES: one is required when AGENTRY_CACHE_TTL_SECONDS > 0",
+    );
   }
   return problems;
+}
+
+/** One Redis mode at most, and each mode's settings only with it. */
+function redisModeProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const set = (name: RuntimeEnvName) => env[name] !== undefined;
+  const modes = (
+    ["AGENTRY_REDIS_URL", "AGENTRY_REDIS_SENTINELS", "AGENTRY_REDIS_CLUSTER_NODES"] as const
+  ).filter(set);
+  if (modes.length > 1) problems.push(`${modes.join(" / ")}: set at most one (the Redis mode)`);
+  if (set("AGENTRY_REDIS_SENTINELS") !== set("AGENTRY_REDIS_SENTINEL_MASTER")) {
+    problems.push("AGENTRY_REDIS_SENTINELS / AGENTRY_REDIS_SENTINEL_MASTER: Sentinel mode needs both");
+  }
+  if (set("AGENTRY_REDIS_SENTINEL_PASSWORD") && !set("AGENTRY_REDIS_SENTINELS")) {
+    problems.push("AGENTRY_REDIS_SENTINEL_PASSWORD: only used in Sentinel mode (AGENTRY_REDIS_SENTINELS)");
+  }
+  if (set("AGENTRY_REDIS_URL")) {
+    for (const name of ["AGENTRY_REDIS_USERNAME", "AGENTRY_REDIS_PASSWORD", "AGENTRY_REDIS_TLS"] as const) {
+      if (set(name)) problems.push(`${name}: not used with AGENTRY_REDIS_URL; put it in the URL`);
+    }
+  }
+  return problems;
+}
+
+function redisConnectionOf(e: z.infer<typeof runtimeEnvSchema>): RedisConnectionConfig | undefined {
+  const credentials = {
+    username: e.AGENTRY_REDIS_USERNAME,
+    password: e.AGENTRY_REDIS_PASSWORD,
+    tls: e.AGENTRY_REDIS_TLS,
+  };
+  if (e.AGENTRY_REDIS_URL) return { mode: "standalone", url: e.AGENTRY_REDIS_URL };
+  if (e.AGENTRY_REDIS_SENTINELS && e.AGENTRY_REDIS_SENTINEL_MASTER) {
+    return {
+      mode: "sentinel",
+      masterName: e.AGENTRY_REDIS_SENTINEL_MASTER,
+      sentinels: e.AGENTRY_REDIS_SENTINELS,
+      sentinelPassword: e.AGENTRY_REDIS_SENTINEL_PASSWORD,
+      ...credentials,
+    };
+  }
+  if (e.AGENTRY_REDIS_CLUSTER_NODES)
+    return { mode: "cluster", nodes: e.AGENTRY_REDIS_CLUSTER_NODES, ...credentials };
+  return undefined;
 }
 
 /** Parses and validates the environment; throws `ConfigError` listing every problem at once. */
@@ -329,7 +463,11 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       },
       readinessCheck: e.AGENTRY_READYZ_CHECK_MODEL,
     },
-    redis: { url: e.AGENTRY_REDIS_URL, keyPrefix: e.AGENTRY_REDIS_KEY_PREFIX },
+    redis: {
+      connection: redisConnectionOf(e),
+      keyPrefix: e.AGENTRY_REDIS_KEY_PREFIX,
+      waitReplicas: e.AGENTRY_REDIS_WAIT_REPLICAS,
+    },
     memory: {
       ttlSeconds: e.AGENTRY_MEMORY_TTL_SECONDS,
       maxHistoryMessages: e.AGENTRY_MEMORY_MAX_HISTORY_MESSAGES,

@@ -9,12 +9,12 @@ import { createModelClient } from "./llm/model-client.ts";
 import { createSessionStore } from "./memory/session-store.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createRateLimiter } from "./ratelimit/rate-limiter.ts";
-import { createRedisClient, type RedisConnection } from "./redis/redis-client.ts";
+import { closeRedis, createRedisClient, type RedisClient } from "./redis/redis-client.ts";
 import { createToolExecutor } from "./tools/tool-executor.ts";
 
 export type Runtime = {
   deps: AppDeps;
-  redis: RedisConnection | undefined;
+  redis: RedisClient | undefined;
   /** Closes the backing connections; call after the HTTP server has drained. */
   close(): Promise<void>;
 };
@@ -25,8 +25,8 @@ export function createDeps(
 ): Runtime {
   const { logger } = options;
   const metrics = createMetrics(config.revision, { processMetrics: options.processMetrics ?? true });
-  const redis = config.redis.url
-    ? createRedisClient(config.redis.url, logger.child({ component: "redis" }))
+  const redis = config.redis.connection
+    ? createRedisClient(config.redis.connection, logger.child({ component: "redis" }))
     : undefined;
   const model = createModelClient({
     baseURL: config.provider.baseURL,
@@ -52,30 +52,31 @@ export function createDeps(
           keyPrefix: prefix,
           ttlSeconds: config.memory.ttlSeconds,
           maxHistoryMessages: config.memory.maxHistoryMessages,
+          waitReplicas: config.redis.waitReplicas,
         })
       : undefined,
     cache:
       redis && config.cache.ttlSeconds > 0
         ? createResponseCache(redis, { ttlSeconds: config.cache.ttlSeconds })
         : undefined,
-    rateLimiter: redis && config.rateLimit ? createRateLimiter(redis, config.rateLimit, prefix) : undefined,
+    rateLimiter:
+      redis && config.rateLimit
+        ? createRateLimiter(redis, config.rateLimit, prefix, logger.child({ component: "ratelimit" }))
+        : undefined,
     readiness: createReadinessChecker({
       redis,
       model,
       checkModel: config.provider.readinessCheck,
       isDraining: options.isDraining ?? (() => false),
+      metrics,
+      logger: logger.child({ component: "readiness" }),
     }),
   };
   return {
     deps,
     redis,
     async close() {
-      if (!redis) return;
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
-      }
+      if (redis) await closeRedis(redis);
     },
   };
 }

@@ -2,14 +2,14 @@ import type { Logger } from "pino";
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
 import type { RuntimeConfig } from "./config.ts";
-import type { ReadinessReport } from "./health/readiness.ts";
+import type { Readiness } from "./health/readiness.ts";
 import type { ModelClient } from "./llm/model-client.ts";
 import type { SessionStore } from "./memory/session-store.ts";
 import type { RuntimeMetrics } from "./observability/metrics.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 import type { ToolExecutor } from "./tools/tool-executor.ts";
 
-/** Everything `buildApp` needs; Redis-backed parts are absent when no Redis URL is configured. */
+/** Everything `buildApp` needs; Redis-backed parts are absent when no Redis is configured. */
 export type AppDeps = {
   config: RuntimeConfig;
   logger: Logger;
@@ -20,5 +20,5 @@ export type AppDeps = {
   sessions: SessionStore | undefined;
   cache: ResponseCache | undefined;
   rateLimiter: RateLimiter | undefined;
-  readiness: () => Promise<ReadinessReport>;
+  readiness: Readiness;
 };

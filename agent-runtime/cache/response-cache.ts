@@ -1,12 +1,17 @@
 /**
  * Response cache in Redis, for deterministic requests only (see `cacheable.ts`). Keys are a
  * SHA-256 of the canonical request, so equal requests from any replica share an entry.
+ *
+ * A cacheable request needs no state, so a Redis outage does not fail it: the look-up reports
+ * `error` (counted in the cache metric) and the answer comes from the model.
  */
 import { createHash } from "node:crypto";
-import { type RedisConnection, withRedis } from "../redis/redis-client.ts";
+import { type RedisClient, withRedis } from "../redis/redis-client.ts";
+
+export type CacheLookup = { result: "hit"; value: string } | { result: "miss" } | { result: "error" };
 
 export type ResponseCache = {
-  get(key: string): Promise<string | undefined>;
+  get(key: string): Promise<CacheLookup>;
   set(key: string, value: string): Promise<void>;
 };
 
@@ -26,13 +31,19 @@ export function cacheKeyOf(keyPrefix: string, request: unknown): string {
   return `${keyPrefix}cache:${createHash("sha256").update(canonicalJson(request)).digest("hex")}`;
 }
 
-export function createResponseCache(redis: RedisConnection, options: { ttlSeconds: number }): ResponseCache {
+export function createResponseCache(redis: RedisClient, options: { ttlSeconds: number }): ResponseCache {
   return {
-    get: (key) =>
-      withRedis(redis, async () => ((await redis.call("GET", key)) as string | null) ?? undefined),
+    get: async (key) => {
+      try {
+        const value = await withRedis(redis, () => redis.get(key));
+        return value === null ? { result: "miss" } : { result: "hit", value };
+      } catch {
+        return { result: "error" };
+      }
+    },
     set: (key, value) =>
       withRedis(redis, async () => {
-        await redis.call("SET", key, value, "EX", options.ttlSeconds);
+        await redis.set(key, value, "EX", options.ttlSeconds);
       }),
   };
 }

@@ -1,11 +1,14 @@
 /**
  * Conversation memory in Redis, kept in the shape the model request needs it in.
  *
- * Per session, two keys with the same TTL:
- * - `…history:ID` a string: every message's JSON (`{"role":…,"content":…}`), comma-separated,
- *   oldest first, always starting with a user message;
- * - `…history:ID:index` a list: one entry per message, its role letter and byte length.
- * (Earlier versions kept a list under `…session:ID`; those keys are left to expire.)
+ * A session belongs to the principal that opened it: its keys are built from the principal's id
+ * and the session id (see `sessionKeysOf`), so another caller sending the same session id gets a
+ * new, empty session, never someone else's history. Per session, two keys with the same TTL:
+ * - `…session:{OWNER:ID}:history` a string: every message's JSON (`{"role":…,"content":…}`),
+ *   comma-separated, oldest first, always starting with a user message;
+ * - `…session:{OWNER:ID}:index` a list: one entry per message, its role letter and byte length.
+ * The part in braces is a Redis Cluster hash tag, so both keys live in one slot and the script
+ * below may touch both. (Earlier versions used `…history:ID` keys; those are left to expire.)
  *
  * Loading is one GET whose answer is spliced into the model request as is: no message is parsed
  * or re-serialized on the hot path (per message, that was a tenth of the runtime's CPU).
@@ -15,9 +18,12 @@
  * other's turn. The script trims to the newest `maxHistoryMessages` and then drops any answer
  * left without its question (a history that starts with an answer confuses models). If one key
  * was lost without the other (eviction), the script starts the session afresh rather than
- * serving a history whose index no longer matches.
+ * serving a history whose index no longer matches. With `waitReplicas`, the write is confirmed by
+ * that many replicas (WAIT) before the turn is answered, so a failover cannot lose it.
  */
-import { type RedisConnection, withRedis } from "../redis/redis-client.ts";
+import type { Principal } from "../auth/principal.ts";
+import { COMMAND_TIMEOUT_MS, type RedisClient, withRedis } from "../redis/redis-client.ts";
+import { defineScript } from "../redis/redis-script.ts";
 
 export type StoredMessage = { role: "user" | "assistant"; content: string };
 
@@ -27,12 +33,41 @@ export type StoredMessage = { role: "user" | "assistant"; content: string };
  */
 export type SessionHistory = string;
 
+/** Who owns a session: the authenticated principal, or nobody in particular without auth. */
+export type SessionOwner = Principal | null | undefined;
+
 export type SessionStore = {
-  load(sessionId: string): Promise<SessionHistory>;
-  appendTurn(sessionId: string, messages: StoredMessage[]): Promise<void>;
+  load(owner: SessionOwner, sessionId: string): Promise<SessionHistory>;
+  appendTurn(owner: SessionOwner, sessionId: string, messages: StoredMessage[]): Promise<void>;
 };
 
-export type SessionStoreOptions = { keyPrefix: string; ttlSeconds: number; maxHistoryMessages: number };
+export type SessionStoreOptions = {
+  keyPrefix: string;
+  ttlSeconds: number;
+  maxHistoryMessages: number;
+  /** Replicas that must confirm a turn's write (WAIT) before it counts as saved; 0 = don't wait. */
+  waitReplicas?: number;
+};
+
+/** The owner part of an anonymous session's keys (auth mode none: every caller is anonymous). */
+export const ANONYMOUS_OWNER = "anonymous";
+
+/**
+ * The two keys of one session. Owner and id are URI-encoded, so neither can contain the `:`
+ * between them or the braces around them: no (owner, id) pair can name another pair's keys, and
+ * the fixed suffixes after the hash tag cannot be forged by choosing an id such as `abc:index`.
+ */
+export function sessionKeysOf(
+  keyPrefix: string,
+  owner: SessionOwner,
+  sessionId: string,
+): { history: string; index: string } {
+  const tag = `{${encodeURIComponent(owner?.id ?? ANONYMOUS_OWNER)}:${encodeURIComponent(sessionId)}}`;
+  return { history: `${keyPrefix}session:${tag}:history`, index: `${keyPrefix}session:${tag}:index` };
+}
+
+/** How long WAIT may take; below the command timeout, so a missing replica is a clear refusal. */
+const WAIT_TIMEOUT_MS = Math.floor(COMMAND_TIMEOUT_MS / 2);
 
 export function storedJson(message: StoredMessage): string {
   return JSON.stringify({ role: message.role, content: message.content });
@@ -91,27 +126,43 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 return count - dropped
 `;
 
-export function createSessionStore(redis: RedisConnection, options: SessionStoreOptions): SessionStore {
-  const keyOf = (sessionId: string) => `${options.keyPrefix}history:${sessionId}`;
-  const appendTurn = redis.script(APPEND_TURN);
+export function createSessionStore(redis: RedisClient, options: SessionStoreOptions): SessionStore {
+  const keysOf = (owner: SessionOwner, sessionId: string) =>
+    sessionKeysOf(options.keyPrefix, owner, sessionId);
+  const appendTurn = defineScript(redis, "agentryAppendTurn", 2, APPEND_TURN);
+  const waitReplicas = options.waitReplicas ?? 0;
   return {
-    load: (sessionId) =>
+    load: (owner, sessionId) =>
       withRedis(redis, async () => {
-        const history = (await redis.call("GET", keyOf(sessionId))) as string | null;
+        const history = await redis.get(keysOf(owner, sessionId).history);
         // Only what the script wrote is spliced into a model request.
         return history?.startsWith(HISTORY_START) ? history : "";
       }),
-    appendTurn: (sessionId, messages) =>
+    appendTurn: (owner, sessionId, messages) =>
       withRedis(redis, async () => {
-        const key = keyOf(sessionId);
-        await appendTurn.run(
-          [key, `${key}:index`],
-          [
-            options.maxHistoryMessages,
-            options.ttlSeconds,
-            ...messages.flatMap((message) => [message.role === "user" ? "u" : "a", storedJson(message)]),
-          ],
-        );
+        const keys = keysOf(owner, sessionId);
+        const args = [
+          options.maxHistoryMessages,
+          options.ttlSeconds,
+          ...messages.flatMap((message) => [message.role === "user" ? "u" : "a", storedJson(message)]),
+        ];
+        if (waitReplicas === 0) {
+          await appendTurn.run([keys.history, keys.index], args);
+          return;
+        }
+        // One pipeline, so WAIT goes to the server that took the write (in a Cluster, the key's node).
+        const pipeline = redis.pipeline();
+        appendTurn.queue(pipeline, [keys.history, keys.index], args);
+        pipeline.call("WAIT", waitReplicas, WAIT_TIMEOUT_MS);
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([error]) => error);
+        if (failed?.[0]) throw failed[0];
+        const acknowledged = Number(results[1]?.[1] ?? 0);
+        if (acknowledged < waitReplicas) {
+          throw new Error(
+            `the turn reached ${acknowledged} of ${waitReplicas} replicas within ${WAIT_TIMEOUT_MS} ms`,
+          );
+        }
       }),
   };
 }

@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   toolCalls: "agentry_tool_calls_total",
   cache: "agentry_cache_requests_total",
   requestOverhead: "agentry_request_overhead_seconds",
+  dependencyUp: "agentry_dependency_up",
 } as const;
 
 /** Outcomes of one model call attempt, the `outcome` label of agentry_llm_requests_total. */
@@ -40,6 +41,8 @@ export type RuntimeMetrics = {
   toolCalls: Counter<"tool" | "outcome">;
   cache: Counter<"result">;
   requestOverhead: Histogram<"route">;
+  /** `agentry_dependency_up{dependency}`: computed when scraped, from the source given here. */
+  dependencyUp: { collectWith(source: () => Promise<Record<string, boolean>>): void };
 };
 
 export function createMetrics(revision: string, options: { processMetrics?: boolean } = {}): RuntimeMetrics {
@@ -47,7 +50,25 @@ export function createMetrics(revision: string, options: { processMetrics?: bool
   registry.setDefaultLabels({ revision });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  let dependencySource: (() => Promise<Record<string, boolean>>) | undefined;
+  new Gauge({
+    name: METRIC_NAMES.dependencyUp,
+    help: "1 while a shared dependency (redis, model) is usable, else 0. The pod stays ready either way; requests that need it fail fast.",
+    labelNames: ["dependency"],
+    registers,
+    async collect() {
+      if (!dependencySource) return;
+      for (const [dependency, up] of Object.entries(await dependencySource())) {
+        this.set({ dependency }, up ? 1 : 0);
+      }
+    },
+  });
   return {
+    dependencyUp: {
+      collectWith: (source) => {
+        dependencySource = source;
+      },
+    },
     registry,
     requests: new Counter({
       name: METRIC_NAMES.requests,

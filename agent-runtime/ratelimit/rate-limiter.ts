@@ -1,9 +1,16 @@
 /**
  * Token-bucket rate limit shared by every replica: the bucket lives in Redis and one Lua script
  * reads, refills and takes from it atomically, using Redis's clock so replicas' clocks don't matter.
+ *
+ * While Redis is unavailable the limiter fails open to a per-replica bucket (`local-rate-limiter.ts`):
+ * requests keep being limited, each replica on its own, instead of every request failing with 503
+ * or none being limited at all. The switch is logged once each way.
  */
+import type { Logger } from "pino";
 import type { RateLimitConfig } from "../config.ts";
-import { type RedisConnection, withRedis } from "../redis/redis-client.ts";
+import { type RedisClient, withRedis } from "../redis/redis-client.ts";
+import { defineScript } from "../redis/redis-script.ts";
+import { createLocalRateLimiter } from "./local-rate-limiter.ts";
 
 export type RateLimitDecision = {
   allowed: boolean;
@@ -74,20 +81,40 @@ export function rateLimitHeaders(
 type TakeTokenReply = [number, number, number, number];
 
 export function createRateLimiter(
-  redis: RedisConnection,
+  redis: RedisClient,
   config: RateLimitConfig,
   keyPrefix: string,
+  logger: Logger,
 ): RateLimiter {
-  const takeToken = redis.script(TAKE_TOKEN);
+  const takeToken = defineScript(redis, "agentryTakeToken", 1, TAKE_TOKEN);
   const tokensPerMs = config.requestsPerMinute / 60_000;
+  const local = createLocalRateLimiter(config);
+  let shared = true;
+  const takeShared = (key: string) =>
+    withRedis(redis, async () => {
+      const [allowed, remaining, retryAfterMs, resetMs] = (await takeToken.run(
+        [`${keyPrefix}ratelimit:${key}`],
+        [config.burst, tokensPerMs],
+      )) as TakeTokenReply;
+      return { allowed: allowed === 1, limit: config.burst, remaining, retryAfterMs, resetMs };
+    });
   return {
-    take: (key) =>
-      withRedis(redis, async () => {
-        const [allowed, remaining, retryAfterMs, resetMs] = (await takeToken.run(
-          [`${keyPrefix}ratelimit:${key}`],
-          [config.burst, tokensPerMs],
-        )) as TakeTokenReply;
-        return { allowed: allowed === 1, limit: config.burst, remaining, retryAfterMs, resetMs };
-      }),
+    take: async (key) => {
+      try {
+        const decision = await takeShared(key);
+        if (!shared) logger.info("rate limit shared through Redis again");
+        shared = true;
+        return decision;
+      } catch (error) {
+        if (shared) {
+          logger.warn(
+            { err: { message: (error as Error).message } },
+            "rate limit falls back to per-replica buckets while Redis is unavailable",
+          );
+        }
+        shared = false;
+        return local.take(key);
+      }
+    },
   };
 }

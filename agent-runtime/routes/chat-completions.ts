@@ -32,10 +32,14 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
           deps.cache && isCacheableCompletion(body)
             ? cacheKeyOf(config.redis.keyPrefix, { route: RUNTIME_ENDPOINTS.chatCompletions, body })
             : undefined;
+        let cacheHeader = cacheKey ? "miss" : "bypass";
         if (cacheKey && deps.cache) {
-          const hit = await deps.cache.get(cacheKey);
-          deps.metrics.cache.inc({ result: hit ? "hit" : "miss" });
-          if (hit) return reply.header("x-agentry-cache", "hit").type("application/json").send(hit);
+          const lookup = await deps.cache.get(cacheKey);
+          deps.metrics.cache.inc({ result: lookup.result });
+          if (lookup.result === "hit") {
+            return reply.header("x-agentry-cache", "hit").type("application/json").send(lookup.value);
+          }
+          if (lookup.result === "error") cacheHeader = "bypass";
         }
         const completion = await deps.model.complete(JSON.stringify(body), context);
         const json = JSON.stringify(completion);
@@ -44,10 +48,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
             request.log.warn({ err: { message: error.message } }, "response cache write failed");
           });
         }
-        return reply
-          .header("x-agentry-cache", cacheKey ? "miss" : "bypass")
-          .type("application/json")
-          .send(json);
+        return reply.header("x-agentry-cache", cacheHeader).type("application/json").send(json);
       }
 
       // Usage is always requested (for token metrics) but only relayed if the client asked for it.

@@ -54,7 +54,9 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
       throw new RuntimeError("SESSIONS_DISABLED", "this agent has no memory configured; omit sessionId");
     }
     const context = callContextFor(request, reply);
-    const history = sessionId && deps.sessions ? await deps.sessions.load(sessionId) : "";
+    // A session is keyed by its owner too: another principal's id for it is a new session.
+    const owner = request.principal;
+    const history = sessionId && deps.sessions ? await deps.sessions.load(owner, sessionId) : "";
 
     const cacheable =
       deps.cache !== undefined &&
@@ -73,17 +75,22 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
           message: body.message,
         })
       : undefined;
+    let cacheHeader = cacheKey ? "miss" : "bypass";
     if (cacheKey && deps.cache) {
-      const hit = await deps.cache.get(cacheKey);
-      deps.metrics.cache.inc({ result: hit ? "hit" : "miss" });
-      if (hit)
-        return reply.header("x-agentry-cache", "hit").send({ ...(JSON.parse(hit) as object), cached: true });
+      const lookup = await deps.cache.get(cacheKey);
+      deps.metrics.cache.inc({ result: lookup.result });
+      if (lookup.result === "hit") {
+        return reply
+          .header("x-agentry-cache", "hit")
+          .send({ ...(JSON.parse(lookup.value) as object), cached: true });
+      }
+      if (lookup.result === "error") cacheHeader = "bypass";
     }
 
     const conversation = startConversation(config.model.systemPrompt, history, body.message);
     const finishTurn = async (result: TurnResult) => {
       if (sessionId && deps.sessions) {
-        await deps.sessions.appendTurn(sessionId, [
+        await deps.sessions.appendTurn(owner, sessionId, [
           { role: "user", content: body.message },
           { role: "assistant", content: result.content },
         ]);
@@ -106,7 +113,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
           request.log.warn({ err: { message: error.message } }, "response cache write failed");
         });
       }
-      return reply.header("x-agentry-cache", cacheKey ? "miss" : "bypass").send(response);
+      return reply.header("x-agentry-cache", cacheHeader).send(response);
     }
 
     const sse = createSseWriter(reply);

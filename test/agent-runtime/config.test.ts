@@ -38,7 +38,7 @@ describe("parseRuntimeConfig", () => {
     });
     expect(config.auth).toEqual({ mode: "none" });
     expect(config.rateLimit).toBeUndefined();
-    expect(config.redis).toEqual({ url: undefined, keyPrefix: "agentry:" });
+    expect(config.redis).toEqual({ connection: undefined, keyPrefix: "agentry:", waitReplicas: 0 });
     expect(config.log).toEqual({ level: "info", content: false });
     expect(config.revision).toBe("dev");
   });
@@ -81,7 +81,57 @@ describe("parseRuntimeConfig", () => {
   it("treats empty strings as unset, as optional Secret keys arrive", () => {
     const config = parseRuntimeConfig({ ...minimal, AGENTRY_TEMPERATURE: "", AGENTRY_REDIS_URL: "" });
     expect(config.model.temperature).toBeUndefined();
-    expect(config.redis.url).toBeUndefined();
+    expect(config.redis.connection).toBeUndefined();
+  });
+
+  it("parses Sentinel and Cluster modes", () => {
+    expect(
+      parseRuntimeConfig({
+        ...minimal,
+        AGENTRY_REDIS_SENTINELS: "s1.redis:26379, s2.redis:26379 [::1]:26380",
+        AGENTRY_REDIS_SENTINEL_MASTER: "mymaster",
+        AGENTRY_REDIS_SENTINEL_PASSWORD: "sentinel-secret",
+        AGENTRY_REDIS_PASSWORD: "master-secret",
+        AGENTRY_REDIS_TLS: "true",
+        AGENTRY_REDIS_WAIT_REPLICAS: "1",
+      }).redis,
+    ).toEqual({
+      connection: {
+        mode: "sentinel",
+        masterName: "mymaster",
+        sentinels: [
+          { host: "s1.redis", port: 26379 },
+          { host: "s2.redis", port: 26379 },
+          { host: "::1", port: 26380 },
+        ],
+        sentinelPassword: "sentinel-secret",
+        username: undefined,
+        password: "master-secret",
+        tls: true,
+      },
+      keyPrefix: "agentry:",
+      waitReplicas: 1,
+    });
+    expect(
+      parseRuntimeConfig({
+        ...minimal,
+        AGENTRY_REDIS_CLUSTER_NODES: "10.0.0.1:6379,10.0.0.2:6379",
+        AGENTRY_REDIS_USERNAME: "agent",
+        AGENTRY_REDIS_PASSWORD: "p",
+      }).redis.connection,
+    ).toEqual({
+      mode: "cluster",
+      nodes: [
+        { host: "10.0.0.1", port: 6379 },
+        { host: "10.0.0.2", port: 6379 },
+      ],
+      username: "agent",
+      password: "p",
+      tls: false,
+    });
+    expect(
+      parseRuntimeConfig({ ...minimal, AGENTRY_REDIS_URL: "rediss://:pw@r:6380/2" }).redis.connection,
+    ).toEqual({ mode: "standalone", url: "rediss://:pw@r:6380/2" });
   });
 
   it("ignores variables outside the contract", () => {
@@ -118,8 +168,22 @@ describe("parseRuntimeConfig", () => {
       },
       "exactly one",
     ],
-    [{ AGENTRY_RATE_LIMIT_RPM: "60" }, "AGENTRY_REDIS_URL"],
-    [{ AGENTRY_CACHE_TTL_SECONDS: "60" }, "AGENTRY_REDIS_URL"],
+    [{ AGENTRY_RATE_LIMIT_RPM: "60" }, "AGENTRY_REDIS_URL / AGENTRY_REDIS_SENTINELS"],
+    [{ AGENTRY_CACHE_TTL_SECONDS: "60" }, "AGENTRY_REDIS_CLUSTER_NODES: one is required"],
+    [
+      { AGENTRY_REDIS_URL: "redis://r:6379", AGENTRY_REDIS_CLUSTER_NODES: "a:1" },
+      "AGENTRY_REDIS_URL / AGENTRY_REDIS_CLUSTER_NODES: set at most one",
+    ],
+    [{ AGENTRY_REDIS_SENTINELS: "s:26379" }, "Sentinel mode needs both"],
+    [{ AGENTRY_REDIS_SENTINEL_MASTER: "mymaster" }, "Sentinel mode needs both"],
+    [
+      { AGENTRY_REDIS_CLUSTER_NODES: "a:1", AGENTRY_REDIS_SENTINEL_PASSWORD: "x" },
+      "AGENTRY_REDIS_SENTINEL_PASSWORD: only used in Sentinel mode",
+    ],
+    [{ AGENTRY_REDIS_URL: "redis://r:6379", AGENTRY_REDIS_PASSWORD: "x" }, "put it in the URL"],
+    [{ AGENTRY_REDIS_CLUSTER_NODES: "a:1, b" }, "AGENTRY_REDIS_CLUSTER_NODES (1): each entry is host:port"],
+    [{ AGENTRY_REDIS_SENTINELS: "a:99999", AGENTRY_REDIS_SENTINEL_MASTER: "m" }, "ports are 1-65535"],
+    [{ AGENTRY_REDIS_KEY_PREFIX: "app:{x}:" }, "must not contain { or }"],
     [{ AGENTRY_API_KEYS: "short" }, "at least 16"],
     [{ AGENTRY_JWT_SECRET: "short" }, "AGENTRY_JWT_SECRET"],
     [

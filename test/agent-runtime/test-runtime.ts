@@ -9,6 +9,7 @@ import { parseRuntimeConfig } from "../../agent-runtime/config.ts";
 import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
 import { createLogger } from "../../agent-runtime/observability/logger.ts";
+import { whenRedisReady } from "../../agent-runtime/redis/redis-client.ts";
 import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 
@@ -37,15 +38,7 @@ export async function startTestRuntime(env: Record<string, string>): Promise<Tes
   const runtime = createDeps(config, { logger, processMetrics: false });
   const app = buildApp(runtime.deps);
   await app.ready();
-  if (runtime.redis) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      runtime.redis.ready(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error("redis did not connect")), 5000);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  }
+  if (runtime.redis) await whenRedisReady(runtime.redis);
   return {
     app,
     deps: runtime.deps,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createReadinessChecker } from "../../../agent-runtime/health/readiness.ts";
 import type { ModelClient, ProbeResult } from "../../../agent-runtime/llm/model-client.ts";
+import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
+import { metricValue } from "../test-runtime.ts";
 
 function fakeModel(
   probe: ProbeResult,
@@ -23,18 +25,26 @@ function fakeModel(
   return { model, probes: () => probes };
 }
 
+const serving = { lifecycle: { ok: true, detail: "serving" } };
+
 describe("readiness", () => {
-  it("is ready when every check passes", async () => {
-    const { model } = fakeModel({ ok: true, detail: "HTTP 200" });
+  it("is ready while serving, and reports every dependency when verbose", async () => {
+    const { model, probes } = fakeModel({ ok: true, detail: "HTTP 200" });
     const check = createReadinessChecker({
       redis: undefined,
       model,
       checkModel: true,
       isDraining: () => false,
     });
-    expect(await check()).toEqual({
+    expect(await check()).toEqual({ ready: true, checks: serving });
+    expect(probes(), "the plain probe touches no dependency").toBe(0);
+    expect(await check({ verbose: true })).toEqual({
       ready: true,
-      checks: { model: { ok: true, detail: "HTTP 200" }, circuitBreaker: { ok: true, detail: "closed" } },
+      checks: {
+        model: { ok: true, detail: "HTTP 200" },
+        circuitBreaker: { ok: true, detail: "closed" },
+        ...serving,
+      },
     });
   });
 
@@ -46,23 +56,27 @@ describe("readiness", () => {
       checkModel: false,
       isDraining: () => true,
     });
-    const report = await check();
-    expect(report.ready).toBe(false);
-    expect(report.checks.lifecycle).toEqual({ ok: false, detail: "shutting down" });
+    expect(await check()).toEqual({
+      ready: false,
+      checks: { lifecycle: { ok: false, detail: "shutting down" } },
+    });
   });
 
-  it("is not ready with the breaker open, and says when it will try again", async () => {
-    const { model } = fakeModel({ ok: true, detail: "HTTP 200" }, { state: "open", retryAfterMs: 12_300 });
+  it("stays ready with the model down and the breaker open, and says so when verbose", async () => {
+    const { model } = fakeModel(
+      { ok: false, detail: "unreachable" },
+      { state: "open", retryAfterMs: 12_300 },
+    );
     const check = createReadinessChecker({
       redis: undefined,
       model,
-      checkModel: false,
+      checkModel: true,
       isDraining: () => false,
     });
-    expect((await check()).checks.circuitBreaker).toEqual({
-      ok: false,
-      detail: "open; next trial call in 13 s",
-    });
+    const report = await check({ verbose: true });
+    expect(report.ready).toBe(true);
+    expect(report.checks.model).toEqual({ ok: false, detail: "unreachable" });
+    expect(report.checks.circuitBreaker).toEqual({ ok: false, detail: "open; next trial call in 13 s" });
   });
 
   it("probes the model endpoint at most once per interval", async () => {
@@ -76,12 +90,50 @@ describe("readiness", () => {
       modelProbeTtlMs: 5000,
       now: () => now,
     });
-    expect((await check()).ready).toBe(false);
+    await check({ verbose: true });
     now = 4999;
-    await check();
+    await check({ verbose: true });
     expect(probes()).toBe(1);
     now = 5000;
-    await check();
+    await check({ verbose: true });
     expect(probes()).toBe(2);
+  });
+
+  it("exports agentry_dependency_up for the model: 0 while unreachable or while the breaker is open", async () => {
+    const metrics = createMetrics("r", { processMetrics: false });
+    const down = fakeModel({ ok: false, detail: "unreachable" });
+    createReadinessChecker({
+      redis: undefined,
+      model: down.model,
+      checkModel: true,
+      isDraining: () => false,
+      metrics,
+    });
+    expect(metricValue(await metrics.registry.metrics(), 'agentry_dependency_up{dependency="model"')).toBe(0);
+
+    const open = createMetrics("r", { processMetrics: false });
+    const breakerOpen = fakeModel({ ok: true, detail: "HTTP 200" }, { state: "open", retryAfterMs: 1 });
+    createReadinessChecker({
+      redis: undefined,
+      model: breakerOpen.model,
+      checkModel: false,
+      isDraining: () => false,
+      metrics: open,
+    });
+    const text = await open.registry.metrics();
+    expect(text).toContain('agentry_dependency_up{dependency="model",revision="r"} 0');
+
+    const healthy = createMetrics("r", { processMetrics: false });
+    const up = fakeModel({ ok: true, detail: "HTTP 200" });
+    createReadinessChecker({
+      redis: undefined,
+      model: up.model,
+      checkModel: true,
+      isDraining: () => false,
+      metrics: healthy,
+    });
+    expect(await healthy.registry.metrics()).toContain(
+      'agentry_dependency_up{dependency="model",revision="r"} 1',
+    );
   });
 });

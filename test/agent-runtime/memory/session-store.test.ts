@@ -6,8 +6,13 @@ import {
   createSessionStore,
   parseHistory,
   type SessionHistory,
+  sessionKeysOf,
 } from "../../../agent-runtime/memory/session-store.ts";
-import { createRedisClient, type RedisConnection } from "../../../agent-runtime/redis/redis-client.ts";
+import {
+  createRedisClient,
+  type RedisClient,
+  whenRedisReady,
+} from "../../../agent-runtime/redis/redis-client.ts";
 import {
   type RedisServerHandle,
   redisServerAvailable,
@@ -16,18 +21,20 @@ import {
 
 const contents = (history: SessionHistory) => parseHistory(history).map((message) => message.content);
 
+const alice = { id: "key-a11ce0", roles: [] };
+
 const available = redisServerAvailable("session store (memory/session-store)");
 
 describe.skipIf(!available)("session store on a real Redis", () => {
   let server: RedisServerHandle;
-  let redis: RedisConnection;
+  let redis: RedisClient;
   let inspector: Redis;
 
   beforeAll(async () => {
     server = await startRedisServer();
-    redis = createRedisClient(server.url, pino({ level: "silent" }));
+    redis = createRedisClient({ mode: "standalone", url: server.url }, pino({ level: "silent" }));
     inspector = new Redis(server.url);
-    await redis.ready();
+    await whenRedisReady(redis);
   });
   afterAll(async () => {
     redis?.disconnect();
@@ -40,98 +47,151 @@ describe.skipIf(!available)("session store on a real Redis", () => {
 
   it("returns turns in order", async () => {
     const sessions = store();
-    await sessions.appendTurn("s", [
+    await sessions.appendTurn(alice, "s", [
       { role: "user", content: "q1" },
       { role: "assistant", content: "a1" },
     ]);
-    await sessions.appendTurn("s", [
+    await sessions.appendTurn(alice, "s", [
       { role: "user", content: "q2" },
       { role: "assistant", content: "a2" },
     ]);
-    expect(contents(await sessions.load("s"))).toEqual(["q1", "a1", "q2", "a2"]);
-    expect(await sessions.load("other")).toBe("");
+    expect(contents(await sessions.load(alice, "s"))).toEqual(["q1", "a1", "q2", "a2"]);
+    expect(await sessions.load(alice, "other")).toBe("");
   });
 
   it("trims to maxHistoryMessages, dropping the oldest", async () => {
     const sessions = store(3);
     for (let turn = 1; turn <= 3; turn++) {
-      await sessions.appendTurn("s", [
+      await sessions.appendTurn(alice, "s", [
         { role: "user", content: `q${turn}` },
         { role: "assistant", content: `a${turn}` },
       ]);
     }
     // The last 3 are a2, q3, a3; a2 lost its question, so it is not replayed.
-    expect(contents(await sessions.load("s"))).toEqual(["q3", "a3"]);
+    expect(contents(await sessions.load(alice, "s"))).toEqual(["q3", "a3"]);
   });
 
   it("trims by message, whatever bytes the messages hold", async () => {
     const sessions = store(4);
     const texts = ['a, "quoted" },{ text', "naïve café ✓ 日本語", "\\ back\nslash", "🙂".repeat(40), "last"];
     for (const text of texts) {
-      await sessions.appendTurn("s", [
+      await sessions.appendTurn(alice, "s", [
         { role: "user", content: text },
         { role: "assistant", content: `re: ${text}` },
       ]);
     }
-    expect(contents(await sessions.load("s"))).toEqual([texts[3], `re: ${texts[3]}`, "last", "re: last"]);
+    expect(contents(await sessions.load(alice, "s"))).toEqual([
+      texts[3],
+      `re: ${texts[3]}`,
+      "last",
+      "re: last",
+    ]);
   });
 
   it("drops a turn with only an answer rather than starting the history with it", async () => {
     const sessions = store(10);
-    await sessions.appendTurn("s", [{ role: "assistant", content: "orphan" }]);
-    expect(await sessions.load("s")).toBe("");
-    await sessions.appendTurn("s", [
+    await sessions.appendTurn(alice, "s", [{ role: "assistant", content: "orphan" }]);
+    expect(await sessions.load(alice, "s")).toBe("");
+    await sessions.appendTurn(alice, "s", [
       { role: "user", content: "q" },
       { role: "assistant", content: "a" },
     ]);
-    expect(contents(await sessions.load("s"))).toEqual(["q", "a"]);
+    expect(contents(await sessions.load(alice, "s"))).toEqual(["q", "a"]);
   });
 
   it("starts afresh when one of the two keys was lost, and ignores what it did not write", async () => {
     const keyPrefix = `t:${randomUUID()}:`;
     const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
     const turn = (n: number) =>
-      sessions.appendTurn("s", [
+      sessions.appendTurn(alice, "s", [
         { role: "user", content: `q${n}` },
         { role: "assistant", content: `a${n}` },
       ]);
+    const keys = sessionKeysOf(keyPrefix, alice, "s");
     await turn(1);
-    await inspector.del(`${keyPrefix}history:s:index`);
+    await inspector.del(keys.index);
     await turn(2);
-    expect(contents(await sessions.load("s"))).toEqual(["q2", "a2"]);
-    await inspector.del(`${keyPrefix}history:s`);
+    expect(contents(await sessions.load(alice, "s"))).toEqual(["q2", "a2"]);
+    await inspector.del(keys.history);
     await turn(3);
-    expect(contents(await sessions.load("s"))).toEqual(["q3", "a3"]);
-    await inspector.set(`${keyPrefix}history:s`, "not a history");
-    expect(await sessions.load("s")).toBe("");
+    expect(contents(await sessions.load(alice, "s"))).toEqual(["q3", "a3"]);
+    await inspector.set(keys.history, "not a history");
+    expect(await sessions.load(alice, "s")).toBe("");
   });
 
   it("sets and refreshes the session TTL on every turn", async () => {
     const keyPrefix = `t:${randomUUID()}:`;
     const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
-    await sessions.appendTurn("s", [{ role: "user", content: "q" }]);
-    await inspector.expire(`${keyPrefix}history:s`, 5);
-    await inspector.expire(`${keyPrefix}history:s:index`, 5);
-    await sessions.appendTurn("s", [{ role: "assistant", content: "a" }]);
-    expect(await inspector.ttl(`${keyPrefix}history:s`)).toBeGreaterThan(90);
-    expect(await inspector.ttl(`${keyPrefix}history:s:index`)).toBeGreaterThan(90);
+    const keys = sessionKeysOf(keyPrefix, alice, "s");
+    await sessions.appendTurn(alice, "s", [{ role: "user", content: "q" }]);
+    await inspector.expire(keys.history, 5);
+    await inspector.expire(keys.index, 5);
+    await sessions.appendTurn(alice, "s", [{ role: "assistant", content: "a" }]);
+    expect(await inspector.ttl(keys.history)).toBeGreaterThan(90);
+    expect(await inspector.ttl(keys.index)).toBeGreaterThan(90);
   });
 
   it("loses no turn when 20 turns on one session are written concurrently", async () => {
     const sessions = store(100);
     await Promise.all(
       Array.from({ length: 20 }, (_, turn) =>
-        sessions.appendTurn("busy", [
+        sessions.appendTurn(alice, "busy", [
           { role: "user", content: `q${turn}` },
           { role: "assistant", content: `a${turn}` },
         ]),
       ),
     );
-    const history = parseHistory(await sessions.load("busy"));
+    const history = parseHistory(await sessions.load(alice, "busy"));
     expect(history).toHaveLength(40);
     for (let turn = 0; turn < 20; turn++) {
       const index = history.findIndex((message) => message.content === `q${turn}`);
       expect(history[index + 1]?.content, "each answer directly follows its question").toBe(`a${turn}`);
     }
+  });
+
+  it("keys a session by its owner: the same id from another principal is another session", async () => {
+    const sessions = store();
+    const bob = { id: "sub-bob", roles: [] };
+    await sessions.appendTurn(alice, "shared-id", [
+      { role: "user", content: "alice's secret" },
+      { role: "assistant", content: "noted" },
+    ]);
+    expect(await sessions.load(bob, "shared-id")).toBe("");
+    expect(await sessions.load(undefined, "shared-id")).toBe("");
+    expect(contents(await sessions.load(alice, "shared-id"))).toEqual(["alice's secret", "noted"]);
+  });
+});
+
+describe("session keys", () => {
+  it("put owner and id in one hash tag, with fixed suffixes after it", () => {
+    expect(sessionKeysOf("agentry:ns/bot:", { id: "key-0a1b2c", roles: [] }, "user-42")).toEqual({
+      history: "agentry:ns/bot:session:{key-0a1b2c:user-42}:history",
+      index: "agentry:ns/bot:session:{key-0a1b2c:user-42}:index",
+    });
+    expect(sessionKeysOf("p:", undefined, "s").history).toBe("p:session:{anonymous:s}:history");
+  });
+
+  it.each([
+    // An id that spells another session's key suffix.
+    [
+      { owner: "key-1", id: "abc:index" },
+      { owner: "key-1", id: "abc" },
+    ],
+    // Owner and id that shift the separator between them.
+    [
+      { owner: "sub-a:b", id: "c" },
+      { owner: "sub-a", id: "b:c" },
+    ],
+    // Braces that would end the hash tag early.
+    [
+      { owner: "sub-}x{", id: "y" },
+      { owner: "sub-", id: "x{:y" },
+    ],
+  ])("never give two sessions a common key: %j and %j", (first, second) => {
+    const keysOf = ({ owner, id }: { owner: string; id: string }) =>
+      Object.values(sessionKeysOf("p:", { id: owner, roles: [] }, id));
+    const all = [...keysOf(first), ...keysOf(second)];
+    expect(new Set(all).size).toBe(4);
+    for (const key of all) expect(key.match(/[{}]/g)).toEqual(["{", "}"]);
   });
 });

@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRateLimiter } from "../../../agent-runtime/ratelimit/rate-limiter.ts";
-import { createRedisClient, type RedisConnection } from "../../../agent-runtime/redis/redis-client.ts";
+import {
+  createRedisClient,
+  type RedisClient,
+  whenRedisReady,
+} from "../../../agent-runtime/redis/redis-client.ts";
 import {
   type RedisServerHandle,
   redisServerAvailable,
@@ -13,12 +17,13 @@ const available = redisServerAvailable("rate limiter (ratelimit/rate-limiter)");
 
 describe.skipIf(!available)("rate limiter on a real Redis", () => {
   let server: RedisServerHandle;
-  const clients: RedisConnection[] = [];
+  const clients: RedisClient[] = [];
+  const silent = pino({ level: "silent" });
 
-  async function client(): Promise<RedisConnection> {
-    const redis = createRedisClient(server.url, pino({ level: "silent" }));
+  async function client(): Promise<RedisClient> {
+    const redis = createRedisClient({ mode: "standalone", url: server.url }, silent);
     clients.push(redis);
-    await redis.ready();
+    await whenRedisReady(redis);
     return redis;
   }
 
@@ -35,6 +40,7 @@ describe.skipIf(!available)("rate limiter on a real Redis", () => {
       await client(),
       { requestsPerMinute: 60, burst: 3, key: "client" },
       `t:${randomUUID()}:`,
+      silent,
     );
     const decisions = [];
     for (let i = 0; i < 4; i++) decisions.push(await limiter.take("alice"));
@@ -51,6 +57,7 @@ describe.skipIf(!available)("rate limiter on a real Redis", () => {
       await client(),
       { requestsPerMinute: 600, burst: 1, key: "client" },
       `t:${randomUUID()}:`,
+      silent,
     );
     expect((await limiter.take("bob")).allowed).toBe(true);
     expect((await limiter.take("bob")).allowed).toBe(false);
@@ -63,6 +70,7 @@ describe.skipIf(!available)("rate limiter on a real Redis", () => {
       await client(),
       { requestsPerMinute: 1, burst: 1, key: "client" },
       `t:${randomUUID()}:`,
+      silent,
     );
     expect((await limiter.take("a")).allowed).toBe(true);
     expect((await limiter.take("b")).allowed).toBe(true);
@@ -73,12 +81,45 @@ describe.skipIf(!available)("rate limiter on a real Redis", () => {
     const prefix = `t:${randomUUID()}:`;
     const config = { requestsPerMinute: 1, burst: 10, key: "client" as const };
     const replicas = [
-      createRateLimiter(await client(), config, prefix),
-      createRateLimiter(await client(), config, prefix),
+      createRateLimiter(await client(), config, prefix, silent),
+      createRateLimiter(await client(), config, prefix, silent),
     ];
     const decisions = await Promise.all(
       Array.from({ length: 30 }, (_, i) => (replicas[i % 2] ?? replicas[0])?.take("shared")),
     );
     expect(decisions.filter((decision) => decision?.allowed)).toHaveLength(10);
   });
+});
+
+describe.skipIf(!available)("rate limiter while Redis is down", () => {
+  it("fails open to a per-replica bucket, logs the switch once each way, and shares again after", async () => {
+    const server = await startRedisServer();
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const redis = createRedisClient({ mode: "standalone", url: server.url }, pino({ level: "silent" }));
+    try {
+      await whenRedisReady(redis);
+      const config = { requestsPerMinute: 1, burst: 2, key: "client" as const };
+      const limiter = createRateLimiter(redis, config, `t:${randomUUID()}:`, logger);
+      expect((await limiter.take("k")).allowed).toBe(true);
+
+      await server.kill();
+      await expect.poll(() => redis.status).not.toBe("ready");
+      const started = performance.now();
+      const local = [await limiter.take("k"), await limiter.take("k"), await limiter.take("k")];
+      expect(performance.now() - started).toBeLessThan(200);
+      // The local bucket starts full: the burst again, then refusals.
+      expect(local.map((decision) => decision.allowed)).toEqual([true, true, false]);
+      expect(lines.filter((line) => line.msg.startsWith("rate limit falls back"))).toHaveLength(1);
+
+      await server.restart();
+      await whenRedisReady(redis, 10_000);
+      // Redis restarted empty: the shared bucket is full again.
+      expect((await limiter.take("k")).allowed).toBe(true);
+      expect(lines.map((line) => line.msg)).toContain("rate limit shared through Redis again");
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  }, 20_000);
 });

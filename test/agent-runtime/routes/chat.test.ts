@@ -120,7 +120,7 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         Array.from({ length: 10 }, (_, turn) => chat(agent, { sessionId: "busy", message: `turn ${turn}` })),
       );
       expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
-      const history = parseHistory((await agent.deps.sessions?.load("busy")) ?? "");
+      const history = parseHistory((await agent.deps.sessions?.load(undefined, "busy")) ?? "");
       expect(history).toHaveLength(20);
       for (let turn = 0; turn < 10; turn++) {
         const index = history.findIndex((message) => message.content === `turn ${turn}`);
@@ -218,7 +218,7 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         event: "done",
         data: { sessionId: "st", message: { content: "echo: stream this please" } },
       });
-      expect(parseHistory((await agent.deps.sessions?.load("st")) ?? "")).toHaveLength(2);
+      expect(parseHistory((await agent.deps.sessions?.load(undefined, "st")) ?? "")).toHaveLength(2);
     });
 
     it("reports tool calls as events between the deltas", async () => {
@@ -249,7 +249,7 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       const events = parseSse(response.payload);
       expect(events.at(0)?.event).toBe("delta");
       expect(events.at(-1)?.event).toBe("error");
-      expect(await agent.deps.sessions?.load("broken")).toBe("");
+      expect(await agent.deps.sessions?.load(undefined, "broken")).toBe("");
     });
   });
 
@@ -300,7 +300,7 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         () => stub.stats.inflight === 1,
       );
       await expect.poll(() => stub.stats.aborted, { timeout: 3000 }).toBe(1);
-      expect(await agent.deps.sessions?.load("gone")).toBe("");
+      expect(await agent.deps.sessions?.load(undefined, "gone")).toBe("");
     });
   });
 

@@ -17,22 +17,34 @@ describe("/livez and /readyz", () => {
     expect(response.json()).toEqual({ status: "ok" });
   });
 
-  it("/readyz checks the model endpoint without spending tokens", async () => {
+  it("/readyz says the pod serves, and ?verbose checks the model endpoint without spending tokens", async () => {
     const agent = await runtime();
-    const response = await agent.app.inject("/readyz");
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({
+    const plain = await agent.app.inject("/readyz");
+    expect(plain.statusCode).toBe(200);
+    expect(plain.json()).toEqual({ ready: true, checks: { lifecycle: { ok: true, detail: "serving" } } });
+    const verbose = await agent.app.inject("/readyz?verbose");
+    expect(verbose.statusCode).toBe(200);
+    expect(verbose.json()).toEqual({
       ready: true,
-      checks: { model: { ok: true, detail: "HTTP 200" }, circuitBreaker: { ok: true, detail: "closed" } },
+      checks: {
+        model: { ok: true, detail: "HTTP 200" },
+        circuitBreaker: { ok: true, detail: "closed" },
+        lifecycle: { ok: true, detail: "serving" },
+      },
     });
     expect(fixture.stub.stats.total).toBe(0);
   });
 
-  it("/readyz is 503 when the model endpoint is unreachable", async () => {
+  it("/readyz stays 200 with the model endpoint unreachable; ?verbose, metrics and logs say it is down", async () => {
     const agent = await runtime({ AGENTRY_PROVIDER_BASE_URL: "http://127.0.0.1:1/v1" });
-    const response = await agent.app.inject("/readyz");
-    expect(response.statusCode).toBe(503);
-    expect(response.json().checks.model.ok).toBe(false);
+    expect((await agent.app.inject("/readyz")).statusCode).toBe(200);
+    const verbose = await agent.app.inject("/readyz?verbose");
+    expect(verbose.statusCode).toBe(200);
+    expect(verbose.json().ready).toBe(true);
+    expect(verbose.json().checks.model.ok).toBe(false);
+    const metrics = await agent.app.inject("/metrics");
+    expect(metrics.payload).toContain('agentry_dependency_up{dependency="model",revision="rev-test"} 0');
+    expect(agent.logs.filter((line) => line.msg === "model endpoint unavailable")).toHaveLength(1);
   });
 
   it("an open breaker fails chats fast with 503 + Retry-After and shows in /readyz", async () => {
@@ -53,8 +65,9 @@ describe("/livez and /readyz", () => {
     expect(refused.json().error.code).toBe("MODEL_CIRCUIT_OPEN");
     expect(fixture.stub.stats.total).toBe(2);
 
-    const ready = await agent.app.inject("/readyz");
-    expect(ready.statusCode).toBe(503);
+    // The breaker is this replica's own view of a provider every replica shares: it stays ready.
+    const ready = await agent.app.inject("/readyz?verbose");
+    expect(ready.statusCode).toBe(200);
     expect(ready.json().checks.circuitBreaker).toEqual({
       ok: false,
       detail: "open; next trial call in 30 s",
@@ -71,10 +84,12 @@ describe.skipIf(!redisAvailable)("/readyz with Redis", () => {
   });
   afterAll(() => redis?.stop());
 
-  it("includes a Redis PING", async () => {
+  it("?verbose includes a Redis PING, and the gauge says Redis is up", async () => {
     const agent = await runtime({ AGENTRY_REDIS_URL: redis.url });
-    const response = await agent.app.inject("/readyz");
+    const response = await agent.app.inject("/readyz?verbose");
     expect(response.statusCode).toBe(200);
     expect(response.json().checks.redis).toEqual({ ok: true, detail: "PONG" });
+    const metrics = await agent.app.inject("/metrics");
+    expect(metrics.payload).toContain('agentry_dependency_up{dependency="redis",revision="rev-test"} 1');
   });
 });
