@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseHistory } from "../../../agent-runtime/memory/session-store.ts";
 import {
@@ -14,6 +15,14 @@ import {
 import { metricValue, startTestRuntime, type TestRuntime } from "../test-runtime.ts";
 
 const available = redisServerAvailable("POST /v1/chat (routes/chat)");
+
+const JWT_SECRET = "a-shared-secret-of-at-least-32-bytes!";
+const jwtFor = (subject: string) =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(subject)
+    .setExpirationTime("5m")
+    .sign(new TextEncoder().encode(JWT_SECRET));
 
 type SseEvent = { event: string; data: unknown };
 function parseSse(payload: string): SseEvent[] {
@@ -96,6 +105,67 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         { role: "user", content: "What is my name?" },
       ]);
       expect(stub.requests.at(-1)?.body.model).toBe("test-model");
+    });
+
+    it("does not let one session id spoil another's keys (abc:index before abc)", async () => {
+      const agent = await runtime();
+      for (const message of ["first", "second"]) {
+        expect((await chat(agent, { sessionId: "abc:index", message })).statusCode).toBe(200);
+      }
+      const plain = await chat(agent, { sessionId: "abc", message: "mine" });
+      expect(plain.statusCode).toBe(200);
+      expect(stub.requests.at(-1)?.body.messages?.map((message) => message.content)).toEqual([
+        "You are a test agent.",
+        "mine",
+      ]);
+      await chat(agent, { sessionId: "abc:index", message: "third" });
+      expect(stub.requests.at(-1)?.body.messages?.map((message) => message.content)).toEqual([
+        "You are a test agent.",
+        "first",
+        "echo: first",
+        "second",
+        "echo: second",
+        "third",
+      ]);
+    });
+
+    it.each<{ mode: string; env: Record<string, string>; credentials: () => Promise<string[]> }>([
+      {
+        mode: "API keys",
+        env: { AGENTRY_AUTH_MODE: "apiKey", AGENTRY_API_KEYS: "alice-key-0123456789,bob-key-0123456789ab" },
+        credentials: async () => ["alice-key-0123456789", "bob-key-0123456789ab"],
+      },
+      {
+        mode: "JWT subjects",
+        env: { AGENTRY_AUTH_MODE: "jwt", AGENTRY_JWT_SECRET: JWT_SECRET },
+        credentials: async () => [await jwtFor("alice"), await jwtFor("bob")],
+      },
+    ])("gives each principal its own session under the same id ($mode)", async ({ env, credentials }) => {
+      const agent = await runtime(env);
+      const [alice, bob] = await credentials();
+      const as = (token: string | undefined, message: string) =>
+        agent.app.inject({
+          method: "POST",
+          url: "/v1/chat",
+          headers: { authorization: `Bearer ${token}` },
+          payload: { sessionId: "support-1", message },
+        });
+      expect((await as(alice, "my card ends in 4242")).statusCode).toBe(200);
+
+      const other = await as(bob, "what did I say?");
+      expect(other.statusCode).toBe(200);
+      expect(stub.requests.at(-1)?.body.messages?.map((message) => message.content)).toEqual([
+        "You are a test agent.",
+        "what did I say?",
+      ]);
+
+      await as(alice, "and my name?");
+      expect(stub.requests.at(-1)?.body.messages?.map((message) => message.content)).toEqual([
+        "You are a test agent.",
+        "my card ends in 4242",
+        "echo: my card ends in 4242",
+        "and my name?",
+      ]);
     });
 
     it("keeps requests without sessionId stateless", async () => {
