@@ -25,9 +25,12 @@ export function createDeps(
 ): Runtime {
   const { logger } = options;
   const metrics = createMetrics(config.revision, { processMetrics: options.processMetrics ?? true });
-  const redis = config.redis.connection
-    ? createRedisClient(config.redis.connection, logger.child({ component: "redis" }))
-    : undefined;
+  const { connection, waitReplicas } = config.redis;
+  const redis = connection ? createRedisClient(connection, logger.child({ component: "redis" })) : undefined;
+  const durableWriter =
+    connection && waitReplicas > 0
+      ? createRedisClient(connection, logger.child({ component: "redis", connection: "durable-writes" }))
+      : undefined;
   const model = createModelClient({
     baseURL: config.provider.baseURL,
     apiKey: config.provider.apiKey,
@@ -52,7 +55,7 @@ export function createDeps(
           keyPrefix: prefix,
           ttlSeconds: config.memory.ttlSeconds,
           maxHistoryMessages: config.memory.maxHistoryMessages,
-          waitReplicas: config.redis.waitReplicas,
+          ...(durableWriter ? { durableWrites: { replicas: waitReplicas, redis: durableWriter } } : {}),
         })
       : undefined,
     cache:
@@ -76,7 +79,7 @@ export function createDeps(
     deps,
     redis,
     async close() {
-      if (redis) await closeRedis(redis);
+      await Promise.all([redis, durableWriter].map((client) => (client ? closeRedis(client) : undefined)));
     },
   };
 }

@@ -18,7 +18,7 @@
  * other's turn. The script trims to the newest `maxHistoryMessages` and then drops any answer
  * left without its question (a history that starts with an answer confuses models). If one key
  * was lost without the other (eviction), the script starts the session afresh rather than
- * serving a history whose index no longer matches. With `waitReplicas`, the write is confirmed by
+ * serving a history whose index no longer matches. With `durableWrites`, the write is confirmed by
  * that many replicas (WAIT) before the turn is answered, so a failover cannot lose it.
  */
 import type { Principal } from "../auth/principal.ts";
@@ -45,8 +45,12 @@ export type SessionStoreOptions = {
   keyPrefix: string;
   ttlSeconds: number;
   maxHistoryMessages: number;
-  /** Replicas that must confirm a turn's write (WAIT) before it counts as saved; 0 = don't wait. */
-  waitReplicas?: number;
+  /**
+   * Replicas that must confirm a turn's write (WAIT) before it counts as saved, and the connection
+   * that writes and waits. WAIT blocks its connection until the replicas answer, so it gets one of
+   * its own: reads, rate limits and probes never queue behind it.
+   */
+  durableWrites?: { replicas: number; redis: RedisClient };
 };
 
 /** The owner part of an anonymous session's keys (auth mode none: every caller is anonymous). */
@@ -129,8 +133,9 @@ return count - dropped
 export function createSessionStore(redis: RedisClient, options: SessionStoreOptions): SessionStore {
   const keysOf = (owner: SessionOwner, sessionId: string) =>
     sessionKeysOf(options.keyPrefix, owner, sessionId);
-  const appendTurn = defineScript(redis, "agentryAppendTurn", 2, APPEND_TURN);
-  const waitReplicas = options.waitReplicas ?? 0;
+  const durable = options.durableWrites;
+  const writer = durable?.redis ?? redis;
+  const appendTurn = defineScript(writer, "agentryAppendTurn", 2, APPEND_TURN);
   return {
     load: (owner, sessionId) =>
       withRedis(redis, async () => {
@@ -139,28 +144,28 @@ export function createSessionStore(redis: RedisClient, options: SessionStoreOpti
         return history?.startsWith(HISTORY_START) ? history : "";
       }),
     appendTurn: (owner, sessionId, messages) =>
-      withRedis(redis, async () => {
+      withRedis(writer, async () => {
         const keys = keysOf(owner, sessionId);
         const args = [
           options.maxHistoryMessages,
           options.ttlSeconds,
           ...messages.flatMap((message) => [message.role === "user" ? "u" : "a", storedJson(message)]),
         ];
-        if (waitReplicas === 0) {
+        if (!durable) {
           await appendTurn.run([keys.history, keys.index], args);
           return;
         }
         // One pipeline, so WAIT goes to the server that took the write (in a Cluster, the key's node).
-        const pipeline = redis.pipeline();
+        const pipeline = writer.pipeline();
         appendTurn.queue(pipeline, [keys.history, keys.index], args);
-        pipeline.call("WAIT", waitReplicas, WAIT_TIMEOUT_MS);
+        pipeline.call("WAIT", durable.replicas, WAIT_TIMEOUT_MS);
         const results = (await pipeline.exec()) ?? [];
         const failed = results.find(([error]) => error);
         if (failed?.[0]) throw failed[0];
         const acknowledged = Number(results[1]?.[1] ?? 0);
-        if (acknowledged < waitReplicas) {
+        if (acknowledged < durable.replicas) {
           throw new Error(
-            `the turn reached ${acknowledged} of ${waitReplicas} replicas within ${WAIT_TIMEOUT_MS} ms`,
+            `the turn reached ${acknowledged} of ${durable.replicas} replicas within ${WAIT_TIMEOUT_MS} ms`,
           );
         }
       }),

@@ -9,18 +9,14 @@ import { delimiter, join } from "node:path";
 import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
 import { requireRealPart } from "./require-real-part.ts";
 
-/** AGENTRY_REDIS_SERVER, when set, is the only candidate (point it elsewhere to test the skip). */
-export function findRedisServer(): string | undefined {
-  const override = process.env.AGENTRY_REDIS_SERVER;
-  const candidates = override
-    ? [override]
-    : [
-        "/usr/bin/redis-server",
-        "/usr/local/bin/redis-server",
-        ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "redis-server")),
-      ];
+/** An executable by name, from the usual places and PATH. */
+export function findExecutable(name: string): string | undefined {
+  const candidates = [
+    `/usr/bin/${name}`,
+    `/usr/local/bin/${name}`,
+    ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name)),
+  ];
   for (const candidate of candidates) {
-    if (!candidate) continue;
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -29,6 +25,18 @@ export function findRedisServer(): string | undefined {
     }
   }
   return undefined;
+}
+
+/** AGENTRY_REDIS_SERVER, when set, is the only candidate (point it elsewhere to test the skip). */
+export function findRedisServer(): string | undefined {
+  const override = process.env.AGENTRY_REDIS_SERVER;
+  if (!override) return findExecutable("redis-server");
+  try {
+    accessSync(override, constants.X_OK);
+    return override;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the suite can run; skips loudly (or throws under AGENTRY_REQUIRE_REAL_PARTS=1). */
@@ -41,7 +49,8 @@ export function redisServerAvailable(suite: string): boolean {
   );
 }
 
-function ping(port: number): Promise<boolean> {
+/** True once something on the port answers PING (or NOAUTH: up, but wants a password). */
+export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     const done = (ok: boolean) => {
@@ -68,15 +77,24 @@ export type RedisServerHandle = {
   stop(): Promise<void>;
 };
 
-/** `extraArgs`: more redis-server options, e.g. ["--requirepass", "secret"]. */
-export async function startRedisServer(options: { extraArgs?: string[] } = {}): Promise<RedisServerHandle> {
-  const binary = findRedisServer();
+export type RedisServerOptions = {
+  /** More redis-server options, e.g. ["--requirepass", "secret"]. */
+  extraArgs?: string[];
+  /** Another executable of the same family, e.g. redis-sentinel. */
+  binary?: string;
+  /** A config file, read before the options (a sentinel needs one it can rewrite). */
+  configFile?: string;
+};
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const binary = options.binary ?? findRedisServer();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const port = await freeLoopbackPort();
   let child: ChildProcess | undefined;
 
   const launch = async () => {
     const args = [
+      ...(options.configFile ? [options.configFile] : []),
       "--port",
       String(port),
       "--bind",
