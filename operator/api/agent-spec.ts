@@ -50,13 +50,113 @@ export const providerSpec = z
   })
   .describe("The model endpoint.");
 
+const MAX_REDIS_ENDPOINTS = 16;
+
+const redisEndpoint = (defaultPort: number) =>
+  z
+    .strictObject({
+      host: z
+        .string()
+        .min(1)
+        .max(253)
+        .regex(/^[A-Za-z0-9.:_-]+$/, { message: "must be a DNS name or an IP address" })
+        .describe("DNS name or IP address."),
+      port: z.int().min(1).max(65_535).default(defaultPort).describe(`TCP port (default ${defaultPort}).`),
+    })
+    .describe("A Redis server or sentinel.");
+
+const redisServerAuth = {
+  username: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("ACL user of the Redis servers; unset uses the default user."),
+  passwordSecretRef: secretKeyRef.optional().describe("Secret key holding the Redis servers' password."),
+  tls: z.boolean().default(false).describe("Connect with TLS (the system's CAs plus NODE_EXTRA_CA_CERTS)."),
+};
+
+export const redisSentinelSpec = z
+  .strictObject({
+    masterName: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe("Name of the master group the sentinels monitor (`sentinel monitor NAME ...`)."),
+    sentinels: z
+      .array(redisEndpoint(26_379))
+      .min(1)
+      .max(MAX_REDIS_ENDPOINTS)
+      .describe("Sentinels to ask for the current master; give all of them, or at least two."),
+    sentinelPasswordSecretRef: secretKeyRef
+      .optional()
+      .describe("Secret key holding the sentinels' own password (their requirepass), when they have one."),
+    ...redisServerAuth,
+  })
+  .describe(
+    "Redis behind Sentinel: the runtime asks the sentinels for the master and follows failovers. With tls, the sentinels are reached over TLS too.",
+  );
+
+export const redisClusterSpec = withRules(
+  z
+    .strictObject({
+      nodes: z
+        .array(redisEndpoint(6379))
+        .min(1)
+        .max(MAX_REDIS_ENDPOINTS)
+        .optional()
+        .describe("Seed nodes of the cluster; the runtime discovers the others from them."),
+      nodesSecretRef: secretKeyRef
+        .optional()
+        .describe(
+          'Secret key holding the seed nodes as "host:port,host:port" (when they are not to be in the spec).',
+        ),
+      ...redisServerAuth,
+    })
+    .describe("A Redis Cluster: keys are spread over its masters; each session stays in one slot."),
+  [
+    {
+      cel: "[has(self.nodes), has(self.nodesSecretRef)].filter(x, x).size() == 1",
+      message: "cluster needs exactly one of nodes or nodesSecretRef",
+      holds: (cluster) => exactlyOne(cluster.nodes, cluster.nodesSecretRef),
+    },
+  ],
+);
+
+export const redisSpec = withRules(
+  z
+    .strictObject({
+      urlSecretRef: secretKeyRef
+        .optional()
+        .describe(
+          "One Redis server: a Secret key holding its URL (redis:// or rediss://, with credentials).",
+        ),
+      sentinel: redisSentinelSpec.optional(),
+      cluster: redisClusterSpec.optional(),
+      waitForReplicas: z
+        .int()
+        .min(0)
+        .max(16)
+        .default(0)
+        .describe(
+          "Replicas that must confirm each session write (Redis WAIT) before the turn is answered, so a failover loses no answered turn; 0 does not wait. Writes fail with 503 while fewer replicas are up.",
+        ),
+    })
+    .describe(
+      "Redis that holds session history, rate-limit counters and the response cache: exactly one of urlSecretRef, sentinel or cluster.",
+    ),
+  [
+    {
+      cel: "[has(self.urlSecretRef), has(self.sentinel), has(self.cluster)].filter(x, x).size() == 1",
+      message: "redis needs exactly one of urlSecretRef, sentinel or cluster",
+      holds: (redis) => exactlyOne(redis.urlSecretRef, redis.sentinel, redis.cluster),
+    },
+  ],
+);
+
 export const memorySpec = z
   .strictObject({
-    redis: z
-      .strictObject({
-        urlSecretRef: secretKeyRef.describe("Secret key holding the Redis URL (redis:// or rediss://)."),
-      })
-      .describe("Redis that holds session history, rate-limit counters and the response cache."),
+    redis: redisSpec,
     ttlSeconds: z
       .int()
       .min(60)

@@ -107,7 +107,9 @@ export const probesSpec = z
     liveness: probeOverride.optional().describe("Liveness probe on /livez (default: every 10s, 3 failures)."),
     readiness: probeOverride
       .optional()
-      .describe("Readiness probe on /readyz: Redis and the model endpoint reachable (default: every 5s)."),
+      .describe(
+        "Readiness probe on /readyz: the pod has started and is not draining (default: every 5s). A Redis or model outage does not fail it; it shows in /readyz?verbose and agentry_dependency_up.",
+      ),
   })
   .describe("Timing overrides of the runtime's probes.");
 

@@ -26,12 +26,16 @@ export function referencedData(name: string, spec: AgentDeploymentSpec): DataRef
       field: "spec.agent.provider.apiKeySecretRef",
     });
   }
-  if (agent.memory) {
-    refs.push({
-      kind: "Secret",
-      ...agent.memory.redis.urlSecretRef,
-      field: "spec.agent.memory.redis.urlSecretRef",
-    });
+  const redis = agent.memory?.redis;
+  const redisSecrets = {
+    urlSecretRef: redis?.urlSecretRef,
+    "sentinel.sentinelPasswordSecretRef": redis?.sentinel?.sentinelPasswordSecretRef,
+    "sentinel.passwordSecretRef": redis?.sentinel?.passwordSecretRef,
+    "cluster.nodesSecretRef": redis?.cluster?.nodesSecretRef,
+    "cluster.passwordSecretRef": redis?.cluster?.passwordSecretRef,
+  };
+  for (const [path, ref] of Object.entries(redisSecrets)) {
+    if (ref) refs.push({ kind: "Secret", ...ref, field: `spec.agent.memory.redis.${path}` });
   }
   const promptFrom = agent.systemPromptFrom;
   if (promptFrom?.configMapKeyRef) {

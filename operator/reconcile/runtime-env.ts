@@ -29,6 +29,11 @@ export interface RuntimeEnvResult {
   missingAgents: string[];
 }
 
+/** "host:port,host:port", IPv6 addresses in brackets: the runtime's list format. */
+function endpointList(endpoints: readonly { host: string; port: number }[]): string {
+  return endpoints.map(({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`).join(",");
+}
+
 /**
  * The runtime container's environment, built from the spec against the runtime's contract
  * (agent-runtime/config.ts). Secret values are passed as secretKeyRef only: nothing secret is
@@ -67,7 +72,24 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
   set("AGENTRY_PROVIDER_MAX_RETRIES", agentSpec.provider.maxRetries);
 
   if (agentSpec.memory) {
-    fromSecret("AGENTRY_REDIS_URL", agentSpec.memory.redis.urlSecretRef);
+    const { redis } = agentSpec.memory;
+    if (redis.urlSecretRef) fromSecret("AGENTRY_REDIS_URL", redis.urlSecretRef);
+    const servers = redis.sentinel ?? redis.cluster;
+    if (redis.sentinel) {
+      set("AGENTRY_REDIS_SENTINELS", endpointList(redis.sentinel.sentinels));
+      set("AGENTRY_REDIS_SENTINEL_MASTER", redis.sentinel.masterName);
+      if (redis.sentinel.sentinelPasswordSecretRef)
+        fromSecret("AGENTRY_REDIS_SENTINEL_PASSWORD", redis.sentinel.sentinelPasswordSecretRef);
+    }
+    if (redis.cluster?.nodes) set("AGENTRY_REDIS_CLUSTER_NODES", endpointList(redis.cluster.nodes));
+    if (redis.cluster?.nodesSecretRef)
+      fromSecret("AGENTRY_REDIS_CLUSTER_NODES", redis.cluster.nodesSecretRef);
+    if (servers) {
+      set("AGENTRY_REDIS_USERNAME", servers.username);
+      if (servers.passwordSecretRef) fromSecret("AGENTRY_REDIS_PASSWORD", servers.passwordSecretRef);
+      if (servers.tls) set("AGENTRY_REDIS_TLS", "true");
+    }
+    if (redis.waitForReplicas > 0) set("AGENTRY_REDIS_WAIT_REPLICAS", redis.waitForReplicas);
     // Every revision of the agent shares one key space: a session continues on any revision.
     set("AGENTRY_REDIS_KEY_PREFIX", `agentry:${namespace}/${name}:`);
     set("AGENTRY_MEMORY_TTL_SECONDS", agentSpec.memory.ttlSeconds);

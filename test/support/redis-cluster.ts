@@ -3,9 +3,6 @@
  * split between them by `redis-cli --cluster create`.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
@@ -32,20 +29,15 @@ export type RedisClusterHandle = {
 export async function startRedisCluster(): Promise<RedisClusterHandle> {
   const cli = findExecutable("redis-cli");
   if (!cli) throw new Error("redis-cli not found (apt-get install redis-server)");
-  const dirs: string[] = [];
   const servers: RedisServerHandle[] = [];
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   };
   try {
     for (let index = 0; index < 3; index++) {
-      const dir = mkdtempSync(join(tmpdir(), "agentry-cluster-"));
-      dirs.push(dir);
+      // Each server has a directory of its own, where it keeps its nodes.conf.
       servers.push(
-        await startRedisServer({
-          extraArgs: ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--dir", dir],
-        }),
+        await startRedisServer({ extraArgs: ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"] }),
       );
     }
     const nodes = servers.map((server) => ({ host: "127.0.0.1", port: server.port }));

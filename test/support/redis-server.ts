@@ -3,8 +3,9 @@
  * no daemon config. It can be killed and restarted on the same port to simulate an outage.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
 import { requireRealPart } from "./require-real-part.ts";
@@ -90,6 +91,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const binary = options.binary ?? findRedisServer();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const port = await freeLoopbackPort();
+  // Replicas write the master's snapshot to their directory: keep it out of the working tree.
+  const dir = mkdtempSync(join(tmpdir(), "agentry-redis-"));
   let child: ChildProcess | undefined;
 
   const launch = async () => {
@@ -103,6 +106,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       "",
       "--appendonly",
       "no",
+      "--dir",
+      dir,
       ...(options.extraArgs ?? []),
     ];
     const spawned = spawn(binary, [...args, "--daemonize", "no", "--loglevel", "warning"], {
@@ -137,6 +142,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     kill: () => terminate("SIGKILL"),
     restart: launch,
-    stop: () => terminate("SIGTERM"),
+    stop: async () => {
+      await terminate("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -43,7 +43,7 @@ describe("parseAgentDeployment", () => {
       }),
     );
     expect(result.ok && result.value.spec.agent.memory).toEqual({
-      ...redis,
+      redis: { ...redis.redis, waitForReplicas: 0 },
       ttlSeconds: 86_400,
       maxHistoryMessages: 50,
     });

@@ -39,6 +39,9 @@ const data = {
   "prompts/main": "You are helpful.",
   "bot-auth/api-keys": "generated-key-0123456789abcdef",
   "jwt/secret": "a-secret-of-at-least-thirty-two-bytes!!",
+  "redis-ha/password": "data-password",
+  "redis-ha/sentinel-password": "sentinel-password",
+  "redis-cluster/nodes": "redis-0.redis:6379, redis-1.redis:6379",
 };
 const memory = {
   redis: { urlSecretRef: { name: "redis", key: "url" } },
@@ -99,6 +102,46 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
       },
     },
     {
+      name: "Redis behind Sentinel",
+      spec: {
+        replicas: 3,
+        agent: {
+          model: "m",
+          memory: {
+            redis: {
+              sentinel: {
+                masterName: "mymaster",
+                sentinels: [{ host: "sentinel-0.redis" }, { host: "fd00::1", port: 26380 }],
+                sentinelPasswordSecretRef: { name: "redis-ha", key: "sentinel-password" },
+                passwordSecretRef: { name: "redis-ha", key: "password" },
+                tls: true,
+              },
+              waitForReplicas: 1,
+            },
+          },
+          cache: { ttlSeconds: 60 },
+        },
+        rateLimit: { requestsPerMinute: 60 },
+      },
+    },
+    {
+      name: "Redis Cluster with seed nodes from a Secret",
+      spec: {
+        agent: {
+          model: "m",
+          memory: {
+            redis: {
+              cluster: {
+                nodesSecretRef: { name: "redis-cluster", key: "nodes" },
+                username: "agent",
+                passwordSecretRef: { name: "redis-ha", key: "password" },
+              },
+            },
+          },
+        },
+      },
+    },
+    {
       name: "JWT with a JWKS URL",
       spec: { agent: { model: "m" }, auth: { mode: "jwt", jwt: { jwksURL: "https://idp.example/jwks" } } },
     },
@@ -111,6 +154,58 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
     const config = parseRuntimeConfig(resolve(env, data));
     expect(config.revision).toBe("k5en5xvyf6");
     expect(config.model.name).toBe((spec.agent as { model: string }).model);
+  });
+
+  it("maps Sentinel and Cluster settings onto the runtime's Redis connection, secrets by reference", () => {
+    const build = (redis: Record<string, unknown>) =>
+      buildRuntimeEnv(agent({ agent: { model: "m", memory: { redis } } }), {
+        agentPorts: new Map(),
+        clusterDomain: "cluster.local",
+      }).env;
+    const sentinelEnv = build({
+      sentinel: {
+        masterName: "mymaster",
+        sentinels: [{ host: "sentinel-0.redis" }, { host: "fd00::1", port: 26380 }],
+        sentinelPasswordSecretRef: { name: "redis-ha", key: "sentinel-password" },
+        passwordSecretRef: { name: "redis-ha", key: "password" },
+      },
+      waitForReplicas: 1,
+    });
+    expect(sentinelEnv).toContainEqual({
+      name: "AGENTRY_REDIS_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "redis-ha", key: "password" } },
+    });
+    expect(JSON.stringify(sentinelEnv)).not.toContain("data-password");
+    expect(parseRuntimeConfig(resolve(sentinelEnv, data)).redis).toEqual({
+      connection: {
+        mode: "sentinel",
+        masterName: "mymaster",
+        sentinels: [
+          { host: "sentinel-0.redis", port: 26379 },
+          { host: "fd00::1", port: 26380 },
+        ],
+        sentinelPassword: "sentinel-password",
+        username: undefined,
+        password: "data-password",
+        tls: false,
+      },
+      keyPrefix: "agentry:agents/bot:",
+      waitReplicas: 1,
+    });
+
+    const clusterEnv = build({
+      cluster: { nodes: [{ host: "10.0.0.1" }, { host: "10.0.0.2", port: 7000 }], tls: true },
+    });
+    expect(parseRuntimeConfig(resolve(clusterEnv, data)).redis.connection).toEqual({
+      mode: "cluster",
+      nodes: [
+        { host: "10.0.0.1", port: 6379 },
+        { host: "10.0.0.2", port: 7000 },
+      ],
+      username: undefined,
+      password: undefined,
+      tls: true,
+    });
   });
 
   it("maps the spec onto the runtime's settings", () => {
@@ -133,8 +228,9 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
     const config = parseRuntimeConfig(resolve(env, data));
     expect(config.provider.apiKey).toBe("sk-provider");
     expect(config.redis).toEqual({
-      url: "redis://redis.agents.svc:6379/0",
+      connection: { mode: "standalone", url: "redis://redis.agents.svc:6379/0" },
       keyPrefix: "agentry:agents/bot:",
+      waitReplicas: 0,
     });
     expect(config.memory).toEqual({ ttlSeconds: 600, maxHistoryMessages: 20 });
     expect(config.auth).toEqual({ mode: "apiKey", keys: ["generated-key-0123456789abcdef"] });
