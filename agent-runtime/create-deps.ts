@@ -9,7 +9,13 @@ import { createModelClient } from "./llm/model-client.ts";
 import { createSessionStore } from "./memory/session-store.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createRateLimiter } from "./ratelimit/rate-limiter.ts";
-import { closeRedis, createRedisClient, type RedisClient } from "./redis/redis-client.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  closeRedis,
+  createRedisClient,
+  type RedisClient,
+  whenRedisReady,
+} from "./redis/redis-client.ts";
 import { createToolExecutor } from "./tools/tool-executor.ts";
 
 export type Runtime = {
@@ -71,6 +77,8 @@ export function createDeps(
       model,
       checkModel: config.provider.readinessCheck,
       isDraining: options.isDraining ?? (() => false),
+      // Ready once connected, or once the first attempt failed: a Redis outage must not hold pods back.
+      startup: redis ? whenRedisReady(redis, CONNECT_TIMEOUT_MS).catch(() => {}) : undefined,
       metrics,
       logger: logger.child({ component: "readiness" }),
     }),

@@ -1,5 +1,7 @@
 /**
- * `/readyz` says whether this pod can take traffic: it has started and is not draining. Redis and
+ * `/readyz` says whether this pod can take traffic: it has started (its first attempt to reach
+ * Redis has ended, whatever the outcome, so a new pod does not take turns it would refuse only
+ * because it is still connecting) and is not draining. Redis and
  * the model endpoint are shared by every replica, so their outage would take every pod out of the
  * Service at once; instead they degrade the service (stateless turns keep working, stateful ones
  * fail fast with 503) and their state is reported: in `/readyz?verbose`, in the
@@ -22,6 +24,8 @@ export type ReadinessOptions = {
   model: ModelClient;
   checkModel: boolean;
   isDraining: () => boolean;
+  /** Settles once start-up is over (the first attempt to reach Redis has ended); until then not ready. */
+  startup?: Promise<unknown>;
   metrics?: RuntimeMetrics;
   logger?: Logger;
   modelProbeTtlMs?: number;
@@ -80,10 +84,17 @@ export function createReadinessChecker(options: ReadinessOptions): Readiness {
     return up;
   });
 
+  let started = options.startup === undefined;
+  void options.startup?.finally(() => {
+    started = true;
+  });
+
   return async ({ verbose = false } = {}) => {
     const lifecycle: CheckResult = options.isDraining()
       ? { ok: false, detail: "shutting down" }
-      : { ok: true, detail: "serving" };
+      : started
+        ? { ok: true, detail: "serving" }
+        : { ok: false, detail: "starting" };
     if (!verbose) return { ready: lifecycle.ok, checks: { lifecycle } };
     const checks: Record<string, CheckResult> = {};
     const [redis, model] = await Promise.all([

@@ -13,7 +13,7 @@ import { RuntimeError } from "../errors.ts";
 
 export type RedisClient = Redis | Cluster;
 
-const CONNECT_TIMEOUT_MS = 2000;
+export const CONNECT_TIMEOUT_MS = 2000;
 export const COMMAND_TIMEOUT_MS = 1000;
 /** TCP keepalive probes after this much idle time: a peer that vanished is noticed. */
 const KEEPALIVE_MS = 10_000;

@@ -9,7 +9,6 @@ import { parseRuntimeConfig } from "../../agent-runtime/config.ts";
 import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
 import { createLogger } from "../../agent-runtime/observability/logger.ts";
-import { whenRedisReady } from "../../agent-runtime/redis/redis-client.ts";
 import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 
@@ -38,7 +37,14 @@ export async function startTestRuntime(env: Record<string, string>): Promise<Tes
   const runtime = createDeps(config, { logger, processMetrics: false });
   const app = buildApp(runtime.deps);
   await app.ready();
-  if (runtime.redis) await whenRedisReady(runtime.redis);
+  // As a Service would: ready once start-up is over (Redis connected, or its first attempt failed).
+  await waitFor(
+    "the runtime to be ready",
+    async () => (await runtime.deps.readiness()).ready,
+    5000,
+    undefined,
+    10,
+  );
   return {
     app,
     deps: runtime.deps,

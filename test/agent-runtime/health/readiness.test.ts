@@ -62,6 +62,25 @@ describe("readiness", () => {
     });
   });
 
+  it("is not ready until start-up is over", async () => {
+    const { model } = fakeModel({ ok: true, detail: "HTTP 200" });
+    let finishStartup = () => {};
+    const startup = new Promise<void>((resolve) => {
+      finishStartup = resolve;
+    });
+    const check = createReadinessChecker({
+      redis: undefined,
+      model,
+      checkModel: false,
+      isDraining: () => false,
+      startup,
+    });
+    expect(await check()).toEqual({ ready: false, checks: { lifecycle: { ok: false, detail: "starting" } } });
+    finishStartup();
+    await startup;
+    expect(await check()).toEqual({ ready: true, checks: serving });
+  });
+
   it("stays ready with the model down and the breaker open, and says so when verbose", async () => {
     const { model } = fakeModel(
       { ok: false, detail: "unreachable" },

@@ -35,6 +35,17 @@ describe("/livez and /readyz", () => {
     expect(fixture.stub.stats.total).toBe(0);
   });
 
+  it("/readyz turns 200 once the first attempt to reach Redis failed: an outage at start holds no pod back", async () => {
+    const started = performance.now();
+    const agent = await runtime({ AGENTRY_REDIS_URL: "redis://127.0.0.1:1" });
+    // The runtime factory waits for readiness, as a Service would: about the 2 s connect timeout.
+    expect(performance.now() - started).toBeGreaterThan(1500);
+    expect((await agent.app.inject("/readyz")).statusCode).toBe(200);
+    const verbose = (await agent.app.inject("/readyz?verbose")).json();
+    expect(verbose.ready).toBe(true);
+    expect(verbose.checks.redis.ok).toBe(false);
+  });
+
   it("/readyz stays 200 with the model endpoint unreachable; ?verbose, metrics and logs say it is down", async () => {
     const agent = await runtime({ AGENTRY_PROVIDER_BASE_URL: "http://127.0.0.1:1/v1" });
     expect((await agent.app.inject("/readyz")).statusCode).toBe(200);
