@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { createReadinessChecker } from "../../../agent-runtime/health/readiness.ts";
 import type { ModelClient, ProbeResult } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
-import { metricValue } from "../test-runtime.ts";
 
 function fakeModel(
   probe: ProbeResult,
@@ -118,41 +117,19 @@ describe("readiness", () => {
     expect(probes()).toBe(2);
   });
 
-  it("exports agentry_dependency_up for the model: 0 while unreachable or while the breaker is open", async () => {
-    const metrics = createMetrics("r", { processMetrics: false });
-    const down = fakeModel({ ok: false, detail: "unreachable" });
-    createReadinessChecker({
-      redis: undefined,
-      model: down.model,
-      checkModel: true,
-      isDraining: () => false,
-      metrics,
-    });
-    expect(metricValue(await metrics.registry.metrics(), 'agentry_dependency_up{dependency="model"')).toBe(0);
-
-    const open = createMetrics("r", { processMetrics: false });
-    const breakerOpen = fakeModel({ ok: true, detail: "HTTP 200" }, { state: "open", retryAfterMs: 1 });
-    createReadinessChecker({
-      redis: undefined,
-      model: breakerOpen.model,
-      checkModel: false,
-      isDraining: () => false,
-      metrics: open,
-    });
-    const text = await open.registry.metrics();
-    expect(text).toContain('agentry_dependency_up{dependency="model",revision="r"} 0');
-
-    const healthy = createMetrics("r", { processMetrics: false });
-    const up = fakeModel({ ok: true, detail: "HTTP 200" });
-    createReadinessChecker({
-      redis: undefined,
-      model: up.model,
-      checkModel: true,
-      isDraining: () => false,
-      metrics: healthy,
-    });
-    expect(await healthy.registry.metrics()).toContain(
-      'agentry_dependency_up{dependency="model",revision="r"} 1',
-    );
-  });
+  it.each([
+    { probe: { ok: false, detail: "unreachable" }, breaker: "closed", checkModel: true, up: 0 },
+    { probe: { ok: true, detail: "HTTP 200" }, breaker: "open", checkModel: false, up: 0 },
+    { probe: { ok: true, detail: "HTTP 200" }, breaker: "closed", checkModel: true, up: 1 },
+  ] as const)(
+    "exports agentry_dependency_up{dependency=model} $up for probe ok=$probe.ok, breaker $breaker",
+    async ({ probe, breaker, checkModel, up }) => {
+      const metrics = createMetrics("r", { processMetrics: false });
+      const { model } = fakeModel(probe, { state: breaker, retryAfterMs: 1 });
+      createReadinessChecker({ redis: undefined, model, checkModel, isDraining: () => false, metrics });
+      expect(await metrics.registry.metrics()).toContain(
+        `agentry_dependency_up{dependency="model",revision="r"} ${up}`,
+      );
+    },
+  );
 });
