@@ -354,8 +354,7 @@ function pickRuntimeEnv(env: Record<string, string | undefined>): Record<string,
 function crossFieldProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   const mode = env.AGENTRY_AUTH_MODE ?? "none";
-  const modes = [env.AGENTRY_REDIS_URL, env.AGENTRY_REDIS_SENTINELS, env.AGENTRY_REDIS_CLUSTER_NODES];
-  const hasRedis = modes.some((mode) => mode !== undefined);
+  const hasRedis = REDIS_MODE_VARS.some((name) => env[name] !== undefined);
   problems.push(...redisModeProblems(env));
   if (mode === "apiKey" && !env.AGENTRY_API_KEYS) {
     problems.push("AGENTRY_API_KEYS: required when AGENTRY_AUTH_MODE=apiKey");
@@ -378,13 +377,18 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   return problems;
 }
 
+/** The variables that choose the Redis mode: one server, Sentinel or Cluster. */
+const REDIS_MODE_VARS = [
+  "AGENTRY_REDIS_URL",
+  "AGENTRY_REDIS_SENTINELS",
+  "AGENTRY_REDIS_CLUSTER_NODES",
+] as const;
+
 /** One Redis mode at most, and each mode's settings only with it. */
 function redisModeProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   const set = (name: RuntimeEnvName) => env[name] !== undefined;
-  const modes = (
-    ["AGENTRY_REDIS_URL", "AGENTRY_REDIS_SENTINELS", "AGENTRY_REDIS_CLUSTER_NODES"] as const
-  ).filter(set);
+  const modes = REDIS_MODE_VARS.filter(set);
   if (modes.length > 1) problems.push(`${modes.join(" / ")}: set at most one (the Redis mode)`);
   if (set("AGENTRY_REDIS_SENTINELS") !== set("AGENTRY_REDIS_SENTINEL_MASTER")) {
     problems.push("AGENTRY_REDIS_SENTINELS / AGENTRY_REDIS_SENTINEL_MASTER: Sentinel mode needs both");
