@@ -162,4 +162,25 @@ describe.skipIf(!redisAvailable)("POST /v1/chat/completions response cache", () 
     ).toBe("bypass");
     expect(fixture.stub.stats.total).toBe(3);
   });
+
+  it("answers a cacheable request from the model while Redis is down, counting the look-up as an error", async () => {
+    const own = await startRedisServer();
+    try {
+      const agent = await runtime({ AGENTRY_REDIS_URL: own.url, AGENTRY_CACHE_TTL_SECONDS: "60" });
+      await own.kill();
+      await expect.poll(() => agent.runtime.redis?.status).not.toBe("ready");
+      const response = await agent.app.inject({
+        method: "POST",
+        url: "/v1/chat/completions",
+        payload: { ...body, temperature: 0 },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["x-agentry-cache"]).toBe("bypass");
+      expect(response.json().choices[0].message.content).toBe("echo: hello");
+      const metrics = await agent.deps.metrics.registry.metrics();
+      expect(metrics).toContain('agentry_cache_requests_total{result="error",revision="rev-test"} 1');
+    } finally {
+      await own.stop();
+    }
+  });
 });
