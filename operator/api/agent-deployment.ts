@@ -51,14 +51,6 @@ export const agentDeploymentSpec = withRules(
     .describe("Desired state of the agent."),
   [
     {
-      cel: "(self.replicas <= 1 && !has(self.autoscaling)) || has(self.agent.memory)",
-      message:
-        "more than one replica or autoscaling needs agent.memory.redis: sessions must be shared between replicas",
-      field: "agent",
-      holds: (spec) =>
-        (spec.replicas <= 1 && spec.autoscaling === undefined) || spec.agent.memory !== undefined,
-    },
-    {
       cel: "!has(self.rateLimit) || has(self.agent.memory)",
       message:
         "rateLimit needs agent.memory.redis: counters live in Redis so the limit holds across replicas",

@@ -11,6 +11,7 @@ import {
   SHORT_NAMES,
   SINGULAR,
 } from "./constants.ts";
+import { toCelValidation } from "./cross-field-rule.ts";
 import { agentDeploymentStatus } from "./status.ts";
 import { type JsonSchema, toStructuralSchema } from "./structural-schema.ts";
 
@@ -103,7 +104,9 @@ export function buildCrd() {
                 spec: structural(agentDeploymentSpec),
                 status: structural(agentDeploymentStatus),
               },
-              "x-kubernetes-validations": [{ rule: NAME_RULE.cel, message: NAME_RULE.message }],
+              "x-kubernetes-validations": [
+                toCelValidation({ cel: NAME_RULE.cel, message: NAME_RULE.message, field: "metadata.name" }),
+              ],
             },
           },
         },

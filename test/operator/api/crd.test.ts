@@ -31,6 +31,23 @@ function at(schema: JsonSchema, ...path: string[]): JsonSchema | undefined {
 }
 
 describe("AgentDeployment CRD", () => {
+  it("names the field and reason of every CEL rule, so API server errors never say <nil>", () => {
+    const unnamed: string[] = [];
+    walk(root, "", (node, path) => {
+      const rules = (node["x-kubernetes-validations"] as Array<Record<string, unknown>> | undefined) ?? [];
+      for (const rule of rules) {
+        const fieldPath = rule.fieldPath as string | undefined;
+        const target = fieldPath?.slice(1).split(".") ?? [];
+        // The field path must exist in the schema below the rule (the API server checks it too).
+        const exists =
+          fieldPath !== undefined &&
+          (at(node, ...target) !== undefined || (path === "" && target[0] === "metadata"));
+        if (!exists || !rule.reason) unnamed.push(`${path || "<root>"}: ${String(rule.message)}`);
+      }
+    });
+    expect(unnamed).toEqual([]);
+  });
+
   it("describes every field, so kubectl explain reads like documentation", () => {
     const undocumented: string[] = [];
     walk(root, "", (node, path) => {

@@ -34,6 +34,17 @@ describe("parseAgentDeployment", () => {
     });
   });
 
+  it("scales without Redis: replicas and autoscaling need no shared memory", () => {
+    const result = parseAgentDeployment(
+      manifest({
+        replicas: 3,
+        agent: { model: "m" },
+        autoscaling: { maxReplicas: 6, targetInflightRequests: 4 },
+      }),
+    );
+    expect(result.ok && result.value.spec.replicas).toBe(3);
+  });
+
   it("fills nested defaults of optional blocks only when the block is present", () => {
     const result = parseAgentDeployment(
       manifest({
@@ -61,7 +72,8 @@ describe("parseAgentDeployment", () => {
       rule: "canary step needs exactly one action",
       bad: { agent: { model: "m" }, strategy: { type: "Canary", canary: { steps: [{}] } } },
       good: { agent: { model: "m" }, strategy: { type: "Canary", canary: { steps: [{ pause: {} }] } } },
-      message: "spec.strategy.canary.steps[0]: a step sets exactly one of setWeight, pause or analysis",
+      message:
+        "spec.strategy.canary.steps[0].setWeight: a step sets exactly one of setWeight, pause or analysis",
     },
     {
       rule: "weights never decrease",
@@ -94,16 +106,8 @@ describe("parseAgentDeployment", () => {
         agent: { model: "m", memory: redis },
         autoscaling: { maxReplicas: 4, targetCPUUtilizationPercentage: 60 },
       },
-      message: "spec.autoscaling: autoscaling needs targetCPUUtilizationPercentage or targetInflightRequests",
-    },
-    {
-      rule: "autoscaling needs redis",
-      bad: { agent: { model: "m" }, autoscaling: { maxReplicas: 4, targetInflightRequests: 4 } },
-      good: {
-        agent: { model: "m", memory: redis },
-        autoscaling: { maxReplicas: 4, targetInflightRequests: 4 },
-      },
-      message: "spec.agent: more than one replica or autoscaling needs agent.memory.redis",
+      message:
+        "spec.autoscaling.targetCPUUtilizationPercentage: autoscaling needs targetCPUUtilizationPercentage or targetInflightRequests",
     },
     {
       rule: "cache needs redis",
@@ -138,7 +142,7 @@ describe("parseAgentDeployment", () => {
       bad: { agent: { model: "m", systemPromptFrom: {} } },
       good: { agent: { model: "m", systemPromptFrom: { secretKeyRef: { name: "p", key: "k" } } } },
       message:
-        "spec.agent.systemPromptFrom: systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
+        "spec.agent.systemPromptFrom.configMapKeyRef: systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
     },
     {
       rule: "jwt settings need jwt mode",
@@ -156,7 +160,7 @@ describe("parseAgentDeployment", () => {
       rule: "rolling update must be able to progress",
       bad: { agent: { model: "m" }, strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: "0%" } } },
       good: { agent: { model: "m" }, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } },
-      message: "spec.strategy.rollingUpdate: maxSurge and maxUnavailable cannot both be 0",
+      message: "spec.strategy.rollingUpdate.maxUnavailable: maxSurge and maxUnavailable cannot both be 0",
     },
     {
       rule: "env value or valueFrom",
@@ -168,13 +172,13 @@ describe("parseAgentDeployment", () => {
         agent: { model: "m" },
         env: [{ name: "A", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
       },
-      message: "spec.env[0]: set value or valueFrom, not both",
+      message: "spec.env[0].valueFrom: set value or valueFrom, not both",
     },
     {
       rule: "disruption budget has one bound",
       bad: { agent: { model: "m" }, disruption: { maxUnavailable: 1, minAvailable: "50%" } },
       good: { agent: { model: "m" }, disruption: { minAvailable: "50%" } },
-      message: "spec.disruption: set maxUnavailable or minAvailable, not both",
+      message: "spec.disruption.minAvailable: set maxUnavailable or minAvailable, not both",
     },
     {
       rule: "query metric needs a condition",
