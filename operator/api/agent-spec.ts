@@ -70,7 +70,9 @@ export const memorySpec = z
       .default(50)
       .describe("Messages of history kept per session; older ones are trimmed."),
   })
-  .describe("Conversation memory in Redis, shared by every replica: needed for sessions, rate limits and the cache. Without it the agent still scales (every turn is stateless).");
+  .describe(
+    "Conversation memory in Redis, shared by every replica: needed for sessions, rate limits and the cache. Without it the agent still scales (every turn is stateless).",
+  );
 
 export const cacheSpec = z
   .strictObject({
