@@ -64,7 +64,8 @@ export const NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 
 /** The rule on metadata.name lives at the CRD's root; see `buildCrd`. */
 export const NAME_RULE = {
-  cel: `self.metadata.name.size() <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('${NAME_PATTERN}')`,
+  /** On metadata.name itself: the API server allows rules there, and then names the field. */
+  cel: `self.size() <= ${MAX_NAME_LENGTH} && self.matches('${NAME_PATTERN}')`,
   message: `metadata.name must be a DNS-1035 label of at most ${MAX_NAME_LENGTH} characters (a-z, 0-9, '-', starting with a letter), so that NAME-<revision> fits in 63`,
 };
 

@@ -11,7 +11,6 @@ import {
   SHORT_NAMES,
   SINGULAR,
 } from "./constants.ts";
-import { toCelValidation } from "./cross-field-rule.ts";
 import { agentDeploymentStatus } from "./status.ts";
 import { type JsonSchema, toStructuralSchema } from "./structural-schema.ts";
 
@@ -100,13 +99,21 @@ export function buildCrd() {
                   description: "APIVersion of this object: agentry.dev/v1alpha1.",
                 },
                 kind: { type: "string", description: "Kind of this object: AgentDeployment." },
-                metadata: { type: "object" },
+                metadata: {
+                  type: "object",
+                  properties: {
+                    name: {
+                      type: "string",
+                      description: "Name of the agent: a DNS-1035 label, the prefix of every object it owns.",
+                      "x-kubernetes-validations": [
+                        { rule: NAME_RULE.cel, message: NAME_RULE.message, reason: "FieldValueInvalid" },
+                      ],
+                    },
+                  },
+                },
                 spec: structural(agentDeploymentSpec),
                 status: structural(agentDeploymentStatus),
               },
-              "x-kubernetes-validations": [
-                toCelValidation({ cel: NAME_RULE.cel, message: NAME_RULE.message, field: "metadata.name" }),
-              ],
             },
           },
         },

@@ -31,6 +31,9 @@ export interface CrossFieldRule<T> {
   readonly holds: (value: T) => boolean;
 }
 
+/** Marks the zod issues of cross-field rules (the API server skips its CEL rules in some cases). */
+export const CROSS_FIELD_RULE = "agentryCrossFieldRule";
+
 export interface CelValidation {
   rule: string;
   message: string;
@@ -70,7 +73,13 @@ export function withRules<S extends z.ZodType>(
       (value: z.output<S>, ctx) => {
         for (const rule of rules) {
           if (safelyHolds(rule, value)) continue;
-          ctx.addIssue({ code: "custom", message: rule.message, input: value, path: rule.field.split(".") });
+          ctx.addIssue({
+            code: "custom",
+            message: rule.message,
+            input: value,
+            path: rule.field.split("."),
+            params: { [CROSS_FIELD_RULE]: true },
+          });
         }
       },
       // Run even when a field of the object already failed, as the API server does; only a value

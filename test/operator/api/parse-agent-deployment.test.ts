@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { formatIssuePath, parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
+import {
+  formatIssuePath,
+  parseAgentDeployment,
+  RULES_NOT_CHECKED,
+} from "../../../operator/api/parse-agent-deployment.ts";
 
 function manifest(spec: Record<string, unknown>, name = "support-bot") {
   return { apiVersion: "agentry.dev/v1alpha1", kind: "AgentDeployment", metadata: { name }, spec };
@@ -206,11 +210,37 @@ describe("parseAgentDeployment", () => {
     expect(messages({ agent: { model: "m" } }, "a".repeat(53))[0]).toMatch(/^metadata.name: .*at most 52/);
   });
 
-  it("reports every problem at once, each with its path", () => {
-    expect(messages({ replicas: -1, agent: { temperature: 9 }, extra: true })).toEqual([
+  it("reports every problem at once, each with its path, cross-field rules included", () => {
+    expect(
+      messages({
+        replicas: -1,
+        agent: { model: "m", temperature: 9 },
+        autoscaling: { minReplicas: 5, maxReplicas: 2, targetInflightRequests: 4 },
+      }),
+    ).toEqual([
       "spec.replicas: Too small: expected number to be >=0",
+      "spec.agent.temperature: Too big: expected number to be <=2",
+      "spec.autoscaling.minReplicas: minReplicas must not exceed maxReplicas",
+    ]);
+  });
+
+  it("skips cross-field rules after a missing field or a wrong type, and says so, as the API server does", () => {
+    expect(
+      messages({
+        replicas: "two",
+        agent: { temperature: 9 },
+        autoscaling: { minReplicas: 5, maxReplicas: 2, targetInflightRequests: 4 },
+      }),
+    ).toEqual([
+      "spec.replicas: expected number, received string",
       "spec.agent.model: required field is missing",
       "spec.agent.temperature: Too big: expected number to be <=2",
+      `<document>: ${RULES_NOT_CHECKED}`,
+    ]);
+  });
+
+  it("reports only unknown fields when there are any: the API server refuses to decode such a manifest", () => {
+    expect(messages({ replicas: -1, agent: { temperature: 9 }, extra: true })).toEqual([
       'spec.extra: unknown field "extra"',
     ]);
   });
