@@ -51,14 +51,6 @@ export const agentDeploymentSpec = withRules(
     .describe("Desired state of the agent."),
   [
     {
-      cel: "(self.replicas <= 1 && !has(self.autoscaling)) || has(self.agent.memory)",
-      message:
-        "more than one replica or autoscaling needs agent.memory.redis: sessions must be shared between replicas",
-      field: "agent",
-      holds: (spec) =>
-        (spec.replicas <= 1 && spec.autoscaling === undefined) || spec.agent.memory !== undefined,
-    },
-    {
       cel: "!has(self.rateLimit) || has(self.agent.memory)",
       message:
         "rateLimit needs agent.memory.redis: counters live in Redis so the limit holds across replicas",
@@ -72,7 +64,8 @@ export const NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 
 /** The rule on metadata.name lives at the CRD's root; see `buildCrd`. */
 export const NAME_RULE = {
-  cel: `self.metadata.name.size() <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('${NAME_PATTERN}')`,
+  /** On metadata.name itself: the API server allows rules there, and then names the field. */
+  cel: `self.size() <= ${MAX_NAME_LENGTH} && self.matches('${NAME_PATTERN}')`,
   message: `metadata.name must be a DNS-1035 label of at most ${MAX_NAME_LENGTH} characters (a-z, 0-9, '-', starting with a letter), so that NAME-<revision> fits in 63`,
 };
 

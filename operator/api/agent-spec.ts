@@ -23,6 +23,7 @@ const systemPromptFrom = withRules(
     {
       cel: "[has(self.configMapKeyRef), has(self.secretKeyRef)].filter(x, x).size() == 1",
       message: "systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
+      field: "configMapKeyRef",
       holds: (from) => exactlyOne(from.configMapKeyRef, from.secretKeyRef),
     },
   ],
@@ -169,7 +170,9 @@ export const memorySpec = z
       .default(50)
       .describe("Messages of history kept per session; older ones are trimmed."),
   })
-  .describe("Conversation memory. Needed for more than one replica, autoscaling, rate limits and the cache.");
+  .describe(
+    "Conversation memory in Redis, shared by every replica: needed for sessions, rate limits and the cache. Without it the agent still scales (every turn is stateless).",
+  );
 
 export const cacheSpec = z
   .strictObject({
@@ -208,6 +211,7 @@ export const toolSpec = withRules(
     {
       cel: "[has(self.url), has(self.agentRef)].filter(x, x).size() == 1",
       message: "a tool needs exactly one of url or agentRef",
+      field: "url",
       holds: (tool) => exactlyOne(tool.url, tool.agentRef),
     },
   ],
@@ -247,17 +251,20 @@ export const agentSpec = withRules(
       cel: "!(has(self.systemPrompt) && has(self.systemPromptFrom))",
       message: "set systemPrompt or systemPromptFrom, not both",
       field: "systemPromptFrom",
+      reason: "FieldValueForbidden",
       holds: (agent) => !(agent.systemPrompt !== undefined && agent.systemPromptFrom !== undefined),
     },
     {
       cel: "!has(self.cache) || has(self.memory)",
       message: "cache needs memory.redis: the response cache lives in Redis",
       field: "cache",
+      reason: "FieldValueForbidden",
       holds: (agent) => agent.cache === undefined || agent.memory !== undefined,
     },
     {
       message: "tool names must be unique",
       field: "tools",
+      reason: "FieldValueDuplicate",
       holds: (agent) => new Set(agent.tools?.map((tool) => tool.name)).size === (agent.tools?.length ?? 0),
     },
   ],

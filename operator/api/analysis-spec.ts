@@ -62,6 +62,7 @@ export const metricSpec = withRules(
     {
       cel: "[has(self.builtin), has(self.query)].filter(x, x).size() == 1",
       message: "a metric needs exactly one of builtin or query",
+      field: "builtin",
       holds: (metric) => exactlyOne(metric.builtin, metric.query),
     },
     {
@@ -88,12 +89,14 @@ export const metricSpec = withRules(
       cel: "!has(self.maxRatioToStable) || has(self.builtin)",
       message: "maxRatioToStable works only with a builtin metric",
       field: "maxRatioToStable",
+      reason: "FieldValueForbidden",
       holds: (metric) => metric.maxRatioToStable === undefined || metric.builtin !== undefined,
     },
     {
       cel: "!has(self.successCondition) || has(self.query)",
       message: "successCondition works only with a query metric",
       field: "successCondition",
+      reason: "FieldValueForbidden",
       holds: (metric) => metric.successCondition === undefined || metric.query !== undefined,
     },
   ],
@@ -151,6 +154,7 @@ export const analysisSpec = withRules(
     {
       message: "metric names must be unique",
       field: "metrics",
+      reason: "FieldValueDuplicate",
       holds: (analysis) =>
         new Set(analysis.metrics.map((metric) => metric.name)).size === analysis.metrics.length,
     },

@@ -99,11 +99,21 @@ export function buildCrd() {
                   description: "APIVersion of this object: agentry.dev/v1alpha1.",
                 },
                 kind: { type: "string", description: "Kind of this object: AgentDeployment." },
-                metadata: { type: "object" },
+                metadata: {
+                  type: "object",
+                  properties: {
+                    name: {
+                      type: "string",
+                      description: "Name of the agent: a DNS-1035 label, the prefix of every object it owns.",
+                      "x-kubernetes-validations": [
+                        { rule: NAME_RULE.cel, message: NAME_RULE.message, reason: "FieldValueInvalid" },
+                      ],
+                    },
+                  },
+                },
                 spec: structural(agentDeploymentSpec),
                 status: structural(agentDeploymentStatus),
               },
-              "x-kubernetes-validations": [{ rule: NAME_RULE.cel, message: NAME_RULE.message }],
             },
           },
         },

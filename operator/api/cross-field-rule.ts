@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /**
  * A validation rule that spans several fields, written once and enforced twice: as a CEL
@@ -16,11 +16,23 @@ export interface CrossFieldRule<T> {
   readonly cel?: string;
   /** Said by both the API server and the offline validator. */
   readonly message: string;
-  /** Field the error is reported on, relative to the object (e.g. "maxReplicas", "agent.memory"). */
-  readonly field?: string;
-  /** The same rule in TypeScript. It only sees values that already passed the field schemas. */
+  /**
+   * Field the error is reported on, relative to the object (e.g. "maxReplicas", "agent.memory"),
+   * so that both validators name it (without it the API server says `<nil>` or the parent).
+   */
+  readonly field: string;
+  /** How the API server classifies the error; FieldValueInvalid when absent. */
+  readonly reason?: CelValidation["reason"];
+  /**
+   * The same rule in TypeScript. It also runs when other fields of the object failed (the API
+   * server evaluates every rule, so both report every problem at once); a value too broken to
+   * judge throws or returns true, and the field errors already say what is wrong.
+   */
   readonly holds: (value: T) => boolean;
 }
+
+/** Marks the zod issues of cross-field rules (the API server skips its CEL rules in some cases). */
+export const CROSS_FIELD_RULE = "agentryCrossFieldRule";
 
 export interface CelValidation {
   rule: string;
@@ -32,11 +44,23 @@ export interface CelValidation {
 export function toCelValidation(rule: {
   cel: string;
   message: string;
-  field?: string | undefined;
+  field: string;
+  reason?: CelValidation["reason"] | undefined;
 }): CelValidation {
-  const validation: CelValidation = { rule: rule.cel, message: rule.message };
-  if (rule.field !== undefined) validation.fieldPath = `.${rule.field}`;
-  return validation;
+  return {
+    rule: rule.cel,
+    message: rule.message,
+    fieldPath: `.${rule.field}`,
+    reason: rule.reason ?? "FieldValueInvalid",
+  };
+}
+
+function safelyHolds<T>(rule: CrossFieldRule<T>, value: T): boolean {
+  try {
+    return rule.holds(value);
+  } catch {
+    return true;
+  }
 }
 
 /** Attaches rules to a schema: zod checks for parsing, CEL metadata for the CRD generator. */
@@ -44,17 +68,25 @@ export function withRules<S extends z.ZodType>(
   schema: S,
   rules: ReadonlyArray<CrossFieldRule<z.output<S>>>,
 ): S {
-  const checked = schema.check((ctx) => {
-    for (const rule of rules) {
-      if (rule.holds(ctx.value)) continue;
-      ctx.issues.push({
-        code: "custom",
-        message: rule.message,
-        input: ctx.value,
-        path: rule.field === undefined ? [] : rule.field.split("."),
-      });
-    }
-  }) as S;
+  const checked = schema.check(
+    z.superRefine(
+      (value: z.output<S>, ctx) => {
+        for (const rule of rules) {
+          if (safelyHolds(rule, value)) continue;
+          ctx.addIssue({
+            code: "custom",
+            message: rule.message,
+            input: value,
+            path: rule.field.split("."),
+            params: { [CROSS_FIELD_RULE]: true },
+          });
+        }
+      },
+      // Run even when a field of the object already failed, as the API server does; only a value
+      // of the wrong type (not an object at all) is skipped.
+      { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+    ),
+  ) as S;
   const previous = (schema.meta() ?? {}) as Record<string, unknown>;
   const existing = (previous["x-kubernetes-validations"] as CelValidation[] | undefined) ?? [];
   return checked.meta({

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type AgentDeployment, agentDeployment } from "./agent-deployment.ts";
+import { CROSS_FIELD_RULE } from "./cross-field-rule.ts";
 
 export type IssuePath = ReadonlyArray<string | number>;
 
@@ -18,7 +19,37 @@ export type ParseResult = { ok: true; value: AgentDeployment } | { ok: false; is
 export function parseAgentDeployment(manifest: unknown): ParseResult {
   const result = agentDeployment.safeParse(manifest);
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, issues: result.error.issues.flatMap(toSchemaIssues) };
+  return { ok: false, issues: asTheApiServerReports(result.error.issues).flatMap(toSchemaIssues) };
+}
+
+export const RULES_NOT_CHECKED =
+  "some cross-field rules were not checked because the manifest is invalid; correct the errors above to complete validation";
+
+/**
+ * The same problems the API server reports for the same manifest, so `agentry validate` and
+ * `kubectl apply` agree:
+ * - an unknown field fails decoding (kubectl's default --validate=strict): nothing else is checked;
+ * - a missing field, a wrong type or a value outside an enum blocks the CEL rules, which the API
+ *   server then skips with one "rules were not checked" error;
+ * - any other field error (a number out of range, a pattern) leaves the rules running, so a
+ *   manifest with a bad temperature and min > max gets both errors at once.
+ */
+function asTheApiServerReports(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const unknown = issues.filter((issue) => issue.code === "unrecognized_keys");
+  if (unknown.length > 0) return unknown;
+  if (!issues.some(isBlocking)) return issues;
+  const checked = issues.filter((issue) => !isCrossFieldRule(issue));
+  return [...checked, { code: "custom", path: [], message: RULES_NOT_CHECKED, input: undefined }];
+}
+
+function isBlocking(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === "invalid_type" || issue.code === "invalid_value") return true;
+  // int-or-string fields: blocking only when no branch accepted the type.
+  return issue.code === "invalid_union" && issue.errors.every((branch) => branch[0]?.code === "invalid_type");
+}
+
+function isCrossFieldRule(issue: z.core.$ZodIssue): boolean {
+  return issue.code === "custom" && issue.params?.[CROSS_FIELD_RULE] === true;
 }
 
 /** "spec.strategy.canary.steps[1].setWeight" */

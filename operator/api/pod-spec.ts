@@ -35,6 +35,7 @@ const envVarSource = withRules(
     {
       cel: "[has(self.secretKeyRef), has(self.configMapKeyRef), has(self.fieldRef)].filter(x, x).size() == 1",
       message: "valueFrom needs exactly one of secretKeyRef, configMapKeyRef or fieldRef",
+      field: "secretKeyRef",
       holds: (from) => exactlyOne(from.secretKeyRef, from.configMapKeyRef, from.fieldRef),
     },
   ],
@@ -54,8 +55,17 @@ export const envVar = withRules(
     .describe("An extra environment variable of the runtime container."),
   [
     {
+      cel: "!self.name.startsWith('AGENTRY_')",
+      message: "names starting with AGENTRY_ are reserved for the operator; use the matching spec field",
+      field: "name",
+      reason: "FieldValueForbidden",
+      holds: (env) => !env.name.startsWith("AGENTRY_"),
+    },
+    {
       cel: "!(has(self.value) && has(self.valueFrom))",
       message: "set value or valueFrom, not both",
+      field: "valueFrom",
+      reason: "FieldValueForbidden",
       holds: (env) => !(env.value !== undefined && env.valueFrom !== undefined),
     },
   ],
@@ -73,6 +83,7 @@ export const envFromSource = withRules(
     {
       cel: "[has(self.configMapRef), has(self.secretRef)].filter(x, x).size() == 1",
       message: "envFrom needs exactly one of configMapRef or secretRef",
+      field: "configMapRef",
       holds: (from) => exactlyOne(from.configMapRef, from.secretRef),
     },
   ],
@@ -116,19 +127,10 @@ export const probesSpec = z
 /** Pod-level settings passed through to every revision's pod template. */
 export const podSpecFields = {
   resources: resourcesSpec.optional(),
-  env: withRules(
-    z
-      .array(envVar)
-      .max(100)
-      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
-    [
-      {
-        cel: "self.all(e, !e.name.startsWith('AGENTRY_'))",
-        message: "names starting with AGENTRY_ are reserved for the operator; use the matching spec field",
-        holds: (env) => env.every((variable) => !variable.name.startsWith("AGENTRY_")),
-      },
-    ],
-  )
+  env: z
+    .array(envVar)
+    .max(100)
+    .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
     .optional()
     .describe("Extra environment variables; AGENTRY_* names are reserved for the operator."),
   envFrom: z

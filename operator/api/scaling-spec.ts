@@ -38,6 +38,8 @@ export const autoscalingSpec = withRules(
     {
       cel: "has(self.targetCPUUtilizationPercentage) || has(self.targetInflightRequests)",
       message: "autoscaling needs targetCPUUtilizationPercentage or targetInflightRequests",
+      field: "targetCPUUtilizationPercentage",
+      reason: "FieldValueRequired",
       holds: (spec) =>
         spec.targetCPUUtilizationPercentage !== undefined || spec.targetInflightRequests !== undefined,
     },
@@ -57,6 +59,8 @@ export const disruptionSpec = withRules(
     {
       cel: "!(has(self.maxUnavailable) && has(self.minAvailable))",
       message: "set maxUnavailable or minAvailable, not both",
+      field: "minAvailable",
+      reason: "FieldValueForbidden",
       holds: (spec) => !(spec.maxUnavailable !== undefined && spec.minAvailable !== undefined),
     },
   ],

@@ -64,6 +64,7 @@ export const authSpec = withRules(
       cel: "!has(self.jwt) || self.mode == 'jwt'",
       message: "jwt settings need mode: jwt",
       field: "jwt",
+      reason: "FieldValueForbidden",
       holds: (auth) => auth.jwt === undefined || auth.mode === "jwt",
     },
     {
@@ -77,6 +78,7 @@ export const authSpec = withRules(
       cel: "self.mode != 'none' || !has(self.secretRef)",
       message: "secretRef is not used with mode: none",
       field: "secretRef",
+      reason: "FieldValueForbidden",
       holds: (auth) => auth.mode !== "none" || auth.secretRef === undefined,
     },
   ],

@@ -31,6 +31,24 @@ function at(schema: JsonSchema, ...path: string[]): JsonSchema | undefined {
 }
 
 describe("AgentDeployment CRD", () => {
+  it("names the field and reason of every CEL rule, so API server errors never say <nil>", () => {
+    const unnamed: string[] = [];
+    walk(root, "", (node, path) => {
+      const rules = (node["x-kubernetes-validations"] as Array<Record<string, unknown>> | undefined) ?? [];
+      for (const rule of rules) {
+        const fieldPath = rule.fieldPath as string | undefined;
+        // A rule on a scalar field names that field already; one on an object must name a field
+        // that exists below it (the API server checks that too).
+        const named =
+          node.type !== "object"
+            ? fieldPath === undefined
+            : fieldPath !== undefined && at(node, ...fieldPath.slice(1).split(".")) !== undefined;
+        if (!named || !rule.reason) unnamed.push(`${path || "<root>"}: ${String(rule.message)}`);
+      }
+    });
+    expect(unnamed).toEqual([]);
+  });
+
   it("describes every field, so kubectl explain reads like documentation", () => {
     const undocumented: string[] = [];
     walk(root, "", (node, path) => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { formatIssuePath, parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
+import {
+  formatIssuePath,
+  parseAgentDeployment,
+  RULES_NOT_CHECKED,
+} from "../../../operator/api/parse-agent-deployment.ts";
 
 function manifest(spec: Record<string, unknown>, name = "support-bot") {
   return { apiVersion: "agentry.dev/v1alpha1", kind: "AgentDeployment", metadata: { name }, spec };
@@ -34,6 +38,17 @@ describe("parseAgentDeployment", () => {
     });
   });
 
+  it("scales without Redis: replicas and autoscaling need no shared memory", () => {
+    const result = parseAgentDeployment(
+      manifest({
+        replicas: 3,
+        agent: { model: "m" },
+        autoscaling: { maxReplicas: 6, targetInflightRequests: 4 },
+      }),
+    );
+    expect(result.ok && result.value.spec.replicas).toBe(3);
+  });
+
   it("fills nested defaults of optional blocks only when the block is present", () => {
     const result = parseAgentDeployment(
       manifest({
@@ -61,7 +76,8 @@ describe("parseAgentDeployment", () => {
       rule: "canary step needs exactly one action",
       bad: { agent: { model: "m" }, strategy: { type: "Canary", canary: { steps: [{}] } } },
       good: { agent: { model: "m" }, strategy: { type: "Canary", canary: { steps: [{ pause: {} }] } } },
-      message: "spec.strategy.canary.steps[0]: a step sets exactly one of setWeight, pause or analysis",
+      message:
+        "spec.strategy.canary.steps[0].setWeight: a step sets exactly one of setWeight, pause or analysis",
     },
     {
       rule: "weights never decrease",
@@ -94,16 +110,8 @@ describe("parseAgentDeployment", () => {
         agent: { model: "m", memory: redis },
         autoscaling: { maxReplicas: 4, targetCPUUtilizationPercentage: 60 },
       },
-      message: "spec.autoscaling: autoscaling needs targetCPUUtilizationPercentage or targetInflightRequests",
-    },
-    {
-      rule: "autoscaling needs redis",
-      bad: { agent: { model: "m" }, autoscaling: { maxReplicas: 4, targetInflightRequests: 4 } },
-      good: {
-        agent: { model: "m", memory: redis },
-        autoscaling: { maxReplicas: 4, targetInflightRequests: 4 },
-      },
-      message: "spec.agent: more than one replica or autoscaling needs agent.memory.redis",
+      message:
+        "spec.autoscaling.targetCPUUtilizationPercentage: autoscaling needs targetCPUUtilizationPercentage or targetInflightRequests",
     },
     {
       rule: "cache needs redis",
@@ -138,7 +146,7 @@ describe("parseAgentDeployment", () => {
       bad: { agent: { model: "m", systemPromptFrom: {} } },
       good: { agent: { model: "m", systemPromptFrom: { secretKeyRef: { name: "p", key: "k" } } } },
       message:
-        "spec.agent.systemPromptFrom: systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
+        "spec.agent.systemPromptFrom.configMapKeyRef: systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
     },
     {
       rule: "jwt settings need jwt mode",
@@ -156,7 +164,7 @@ describe("parseAgentDeployment", () => {
       rule: "rolling update must be able to progress",
       bad: { agent: { model: "m" }, strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: "0%" } } },
       good: { agent: { model: "m" }, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } },
-      message: "spec.strategy.rollingUpdate: maxSurge and maxUnavailable cannot both be 0",
+      message: "spec.strategy.rollingUpdate.maxUnavailable: maxSurge and maxUnavailable cannot both be 0",
     },
     {
       rule: "env value or valueFrom",
@@ -168,13 +176,13 @@ describe("parseAgentDeployment", () => {
         agent: { model: "m" },
         env: [{ name: "A", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
       },
-      message: "spec.env[0]: set value or valueFrom, not both",
+      message: "spec.env[0].valueFrom: set value or valueFrom, not both",
     },
     {
       rule: "disruption budget has one bound",
       bad: { agent: { model: "m" }, disruption: { maxUnavailable: 1, minAvailable: "50%" } },
       good: { agent: { model: "m" }, disruption: { minAvailable: "50%" } },
-      message: "spec.disruption: set maxUnavailable or minAvailable, not both",
+      message: "spec.disruption.minAvailable: set maxUnavailable or minAvailable, not both",
     },
     {
       rule: "query metric needs a condition",
@@ -202,11 +210,37 @@ describe("parseAgentDeployment", () => {
     expect(messages({ agent: { model: "m" } }, "a".repeat(53))[0]).toMatch(/^metadata.name: .*at most 52/);
   });
 
-  it("reports every problem at once, each with its path", () => {
-    expect(messages({ replicas: -1, agent: { temperature: 9 }, extra: true })).toEqual([
+  it("reports every problem at once, each with its path, cross-field rules included", () => {
+    expect(
+      messages({
+        replicas: -1,
+        agent: { model: "m", temperature: 9 },
+        autoscaling: { minReplicas: 5, maxReplicas: 2, targetInflightRequests: 4 },
+      }),
+    ).toEqual([
       "spec.replicas: Too small: expected number to be >=0",
+      "spec.agent.temperature: Too big: expected number to be <=2",
+      "spec.autoscaling.minReplicas: minReplicas must not exceed maxReplicas",
+    ]);
+  });
+
+  it("skips cross-field rules after a missing field or a wrong type, and says so, as the API server does", () => {
+    expect(
+      messages({
+        replicas: "two",
+        agent: { temperature: 9 },
+        autoscaling: { minReplicas: 5, maxReplicas: 2, targetInflightRequests: 4 },
+      }),
+    ).toEqual([
+      "spec.replicas: expected number, received string",
       "spec.agent.model: required field is missing",
       "spec.agent.temperature: Too big: expected number to be <=2",
+      `<document>: ${RULES_NOT_CHECKED}`,
+    ]);
+  });
+
+  it("reports only unknown fields when there are any: the API server refuses to decode such a manifest", () => {
+    expect(messages({ replicas: -1, agent: { temperature: 9 }, extra: true })).toEqual([
       'spec.extra: unknown field "extra"',
     ]);
   });

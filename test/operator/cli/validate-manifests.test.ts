@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { RULES_NOT_CHECKED } from "../../../operator/api/parse-agent-deployment.ts";
 import { formatManifestError, validateManifests } from "../../../operator/cli/validate-manifests.ts";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures", "invalid");
@@ -51,6 +52,7 @@ describe("validateManifests", () => {
       "apiVersion: agentry.dev/v1alpha1\nkind: AgentDeployment\nmetadata: {name: bot}\nspec:\n  agent:\n    temperature: 1\n";
     expect(validateManifests(text, "bot.yaml").errors).toEqual([
       { source: "bot.yaml", line: 5, path: "spec.agent.model", message: "required field is missing" },
+      { source: "bot.yaml", line: 1, path: "<document>", message: RULES_NOT_CHECKED },
     ]);
   });
 
@@ -64,10 +66,11 @@ describe("validateManifests", () => {
     expect(report.summary).toEqual([
       "all.yaml document 1: v1 ConfigMap prompt is not an AgentDeployment; not checked",
       "all.yaml document 2: AgentDeployment good is valid",
-      "all.yaml document 3: AgentDeployment bad has 1 error(s)",
+      "all.yaml document 3: AgentDeployment bad has 2 error(s)",
     ]);
     expect(report.errors.map(formatManifestError)).toEqual([
       "all.yaml:13: spec.replicas: expected number, received string",
+      `all.yaml:10: <document>: ${RULES_NOT_CHECKED}`,
     ]);
   });
 
