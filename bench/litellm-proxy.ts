@@ -9,13 +9,21 @@
  * (LITELLM_LOCAL_MODEL_COST_MAP) and telemetry is off.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { freeLoopbackPort } from "../agent-runtime/testing/free-ports.ts";
 import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 
-export type LiteLlmProxy = { url: string; pid: number; child: ChildProcess; stop(): Promise<void> };
+export type LiteLlmProxy = {
+  url: string;
+  pid: number;
+  /** Bearer key for requests: the proxy refuses to start without a master key. */
+  masterKey: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+};
 
 const PACKAGE = process.env.BENCH_LITELLM_PACKAGE ?? "litellm[proxy]";
 
@@ -60,6 +68,7 @@ export async function startLiteLlmProxy(
     ].join("\n"),
   );
   const port = await freeLoopbackPort();
+  const masterKey = `sk-${randomBytes(24).toString("hex")}`;
   const child = spawn(
     bin,
     ["--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"],
@@ -67,6 +76,7 @@ export async function startLiteLlmProxy(
       stdio: ["ignore", "ignore", "pipe"],
       env: {
         ...process.env,
+        LITELLM_MASTER_KEY: masterKey,
         LITELLM_LOCAL_MODEL_COST_MAP: "True",
         LITELLM_LOG: "ERROR",
         LITELLM_TELEMETRY: "False",
@@ -108,6 +118,7 @@ export async function startLiteLlmProxy(
   return {
     url,
     pid: child.pid ?? 0,
+    masterKey,
     child,
     async stop() {
       if (!exited) {

@@ -77,7 +77,13 @@ server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.ad
 process.on("SIGTERM", () => process.exit(0));
 `;
 
-type Target = { name: string; port: number; path: string; body: (i: number) => string };
+type Target = {
+  name: string;
+  port: number;
+  path: string;
+  body: (i: number) => string;
+  headers?: Record<string, string>;
+};
 type PhaseResult = {
   requests: number;
   errors: number;
@@ -189,7 +195,11 @@ function send(target: Target, i: number): Promise<boolean> {
         path: target.path,
         method: "POST",
         agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        headers: {
+          ...target.headers,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        },
       },
       (res) => {
         res.resume();
@@ -451,6 +461,7 @@ async function main() {
       port: Number(new URL(litellm.url).port),
       path: "/v1/chat/completions",
       body: () => floorBody,
+      headers: { authorization: `Bearer ${litellm.masterKey}` },
     };
 
     process.stderr.write("warming up: filling every session's history...\n");
