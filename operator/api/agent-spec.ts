@@ -119,6 +119,7 @@ export const redisClusterSpec = withRules(
     {
       cel: "[has(self.nodes), has(self.nodesSecretRef)].filter(x, x).size() == 1",
       message: "cluster needs exactly one of nodes or nodesSecretRef",
+      field: "nodes",
       holds: (cluster) => exactlyOne(cluster.nodes, cluster.nodesSecretRef),
     },
   ],
@@ -150,6 +151,7 @@ export const redisSpec = withRules(
     {
       cel: "[has(self.urlSecretRef), has(self.sentinel), has(self.cluster)].filter(x, x).size() == 1",
       message: "redis needs exactly one of urlSecretRef, sentinel or cluster",
+      field: "urlSecretRef",
       holds: (redis) => exactlyOne(redis.urlSecretRef, redis.sentinel, redis.cluster),
     },
   ],
