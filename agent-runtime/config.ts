@@ -56,6 +56,12 @@ function jsonOf<T extends z.ZodType>(schema: T) {
     .pipe(schema);
 }
 
+/**
+ * `AGENTRY_TOOL_CREDENTIAL_<index>`: the bearer credential of the tool at that index of
+ * AGENTRY_TOOLS (from a Secret; its first comma- or space-separated token is sent).
+ */
+export const TOOL_CREDENTIAL_ENV_PREFIX = "AGENTRY_TOOL_CREDENTIAL_";
+
 /** One tool the model may call; the runtime POSTs the call's arguments to `url`. */
 export const toolDefinitionSchema = z.object({
   name: z
@@ -70,8 +76,16 @@ export const toolDefinitionSchema = z.object({
   kind: z.enum(["http", "agent"]).default("http"),
   parameters: z.record(z.string(), z.unknown()).default({ type: "object", properties: {} }),
   timeoutSeconds: positiveSeconds.optional(),
+  /** The variable holding the bearer credential sent on this tool's calls only. */
+  credentialEnv: z
+    .string()
+    .regex(new RegExp(`^${TOOL_CREDENTIAL_ENV_PREFIX}\\d+$`), `must be ${TOOL_CREDENTIAL_ENV_PREFIX}<n>`)
+    .optional(),
 });
-export type ToolDefinition = z.infer<typeof toolDefinitionSchema>;
+export type ToolDefinition = z.infer<typeof toolDefinitionSchema> & {
+  /** Resolved from `credentialEnv` at start-up; sent as `Authorization: Bearer`. */
+  credential?: string;
+};
 
 /** Route path -> roles; a JWT must carry at least one of them to call that route. */
 const routeRolesSchema = z.record(z.string().startsWith("/"), z.array(z.string().min(1)).min(1));
@@ -175,7 +189,7 @@ export const runtimeEnvSchema = z.object({
   )
     .optional()
     .describe(
-      "JSON array of tools: {name, description?, url, kind?: http|agent, parameters?, timeoutSeconds?}.",
+      "JSON array of tools: {name, description?, url, kind?: http|agent, parameters?, timeoutSeconds?, credentialEnv?}.",
     ),
   AGENTRY_TOOL_TIMEOUT_SECONDS: positiveSeconds.default(10).describe("Default timeout of one tool call."),
   AGENTRY_MAX_TOOL_ROUNDS: positiveInt
@@ -425,6 +439,21 @@ function redisConnectionOf(e: z.infer<typeof runtimeEnvSchema>): RedisConnection
   return undefined;
 }
 
+/** Reads each tool's credential variable; an unset or empty one is a problem, never a silent skip. */
+function withCredentials(
+  tools: ToolDefinition[],
+  env: Record<string, string | undefined>,
+  problems: string[],
+): ToolDefinition[] {
+  return tools.map((tool) => {
+    if (!tool.credentialEnv) return tool;
+    const [credential] = (env[tool.credentialEnv] ?? "").split(/[\s,]+/).filter(Boolean);
+    if (!credential)
+      problems.push(`${tool.credentialEnv}: the credential of tool "${tool.name}" is unset or empty`);
+    return { ...tool, credential };
+  });
+}
+
 /** Parses and validates the environment; throws `ConfigError` listing every problem at once. */
 export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
   const raw = pickRuntimeEnv(env);
@@ -437,6 +466,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     }),
     ...crossFieldProblems(raw),
   ];
+  const tools = withCredentials(parsed.data?.AGENTRY_TOOLS ?? [], env, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -478,7 +508,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     },
     cache: { ttlSeconds: e.AGENTRY_CACHE_TTL_SECONDS },
     tools: {
-      definitions: e.AGENTRY_TOOLS ?? [],
+      definitions: tools,
       maxRounds: e.AGENTRY_MAX_TOOL_ROUNDS,
       defaultTimeoutMs: e.AGENTRY_TOOL_TIMEOUT_SECONDS * 1000,
     },

@@ -76,7 +76,13 @@ export function createToolExecutor(
       try {
         const response = await fetch(tool.url, {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json", ...context.headers },
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json",
+            ...context.headers,
+            // This tool's own credential, never the caller's; tools get nothing else.
+            ...(tool.credential ? { authorization: `Bearer ${tool.credential}` } : {}),
+          },
           body: requestBodyFor(tool, args),
           signal: AbortSignal.any([context.signal, timeout]),
         });

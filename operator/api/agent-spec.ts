@@ -201,6 +201,11 @@ export const toolSpec = withRules(
       agentRef: localObjectRef
         .optional()
         .describe("Another AgentDeployment in the same namespace, called through its Service."),
+      credentialSecretRef: secretKeyRef
+        .optional()
+        .describe(
+          "Secret key holding a bearer token that the runtime sends on this tool's calls only (Authorization: Bearer). With agentRef to an agent in apiKey mode it defaults to that agent's own key Secret (its first key); an agent in jwt mode needs it set to a token that agent accepts.",
+        ),
       parameters: z
         .record(z.string(), z.unknown())
         .meta(PRESERVE_UNKNOWN_FIELDS)

@@ -10,7 +10,7 @@ import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import type { ReconcileConfig } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
 import type { OperatorMetrics } from "./metrics.ts";
-import type { Caches } from "./observe-agent.ts";
+import { type Caches, calledAgentsOf } from "./observe-agent.ts";
 import { reconcileAgent } from "./reconcile-agent.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -139,8 +139,12 @@ export class Controller {
     if (type === "MODIFIED" && !changed) return;
     this.indexReads(key, type === "DELETED" ? undefined : object);
     this.enqueue(key);
-    // Agents whose tools call this one learn its port, or that it is gone.
-    for (const reader of this.dataReaders.get(agentReadKey(key)) ?? []) this.enqueue(reader);
+    // Agents whose tools call this one learn its port, its key Secret, or that it is gone.
+    for (const reader of [...(this.dataReaders.get(agentReadKey(key)) ?? [])]) {
+      const [namespace = "", name = ""] = reader.split("/");
+      this.indexReads(reader, this.caches.agents.get(namespace, name));
+      this.enqueue(reader);
+    }
   }
 
   private indexReads(key: string, object: KubeObject | undefined): void {
@@ -150,9 +154,11 @@ export class Controller {
     const parsed = parseAgentDeployment(object);
     if (!parsed.ok) return;
     const names = [
-      ...referencedData(object.metadata.name, parsed.value.spec).map(
-        (reference) => `${object.metadata.namespace}/${reference.name}`,
-      ),
+      ...referencedData(
+        object.metadata.name,
+        parsed.value.spec,
+        calledAgentsOf(parsed.value, this.caches.agents),
+      ).map((reference) => `${object.metadata.namespace}/${reference.name}`),
       ...(parsed.value.spec.agent.tools ?? []).flatMap((tool) =>
         tool.agentRef ? [agentReadKey(`${object.metadata.namespace}/${tool.agentRef.name}`)] : [],
       ),

@@ -1,8 +1,8 @@
 import type { AgentDeployment } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
-import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
 import type { InformerGroup } from "../kube/informer-group.ts";
 import type { ConfigMap, Deployment, KubeObject, Secret } from "../kube/objects.ts";
+import { type CalledAgent, calledAgentOf } from "../reconcile/called-agent.ts";
 import { childNames } from "../reconcile/names.ts";
 import { childKey, type ObservedState } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
@@ -41,18 +41,10 @@ export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedSt
   if (authSecret) children.set(childKey("Secret", authSecret.metadata.name), authSecret);
 
   // Only what this agent refers to: a reconcile costs the same in a namespace of 5 or 5000 objects.
-  const agentPorts = new Map<string, number>();
-  for (const tool of agent.spec.agent.tools ?? []) {
-    const target = tool.agentRef ? caches.agents.get(namespace, tool.agentRef.name) : undefined;
-    if (target) {
-      const port =
-        (target as { spec?: { service?: { port?: number } } }).spec?.service?.port ?? DEFAULT_SERVICE_PORT;
-      agentPorts.set(target.metadata.name, port);
-    }
-  }
+  const calledAgents = calledAgentsOf(agent, caches.agents);
   const secrets = new Map<string, Secret>();
   const configMaps = new Map<string, ConfigMap>();
-  for (const reference of referencedData(name, agent.spec)) {
+  for (const reference of referencedData(name, agent.spec, calledAgents)) {
     const found =
       reference.kind === "Secret"
         ? caches.secrets.get(namespace, reference.name)
@@ -66,6 +58,21 @@ export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedSt
     deployments: caches.deployments.list(namespace).filter(owned),
     children,
     data: { secrets, configMaps },
-    agentPorts,
+    calledAgents,
   };
+}
+
+/** The agents this agent's tools call (agentRef), as found in the cache; absent = not found. */
+export function calledAgentsOf(
+  agent: AgentDeployment,
+  agents: InformerGroup<KubeObject>,
+): Map<string, CalledAgent> {
+  const namespace = agent.metadata.namespace ?? "default";
+  const called = new Map<string, CalledAgent>();
+  for (const tool of agent.spec.agent.tools ?? []) {
+    const target = tool.agentRef ? agents.get(namespace, tool.agentRef.name) : undefined;
+    if (target)
+      called.set(target.metadata.name, calledAgentOf(target as Parameters<typeof calledAgentOf>[0]));
+  }
+  return called;
 }

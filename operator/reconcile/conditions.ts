@@ -13,6 +13,7 @@ export const REASONS = {
   unavailable: "MinimumReplicasUnavailable",
   missingData: "MissingReference",
   missingAgentRef: "MissingAgentRef",
+  missingToolCredential: "MissingToolCredential",
   noImage: "NoImage",
   invalidSpec: "InvalidSpec",
   progressDeadlineExceeded: "ProgressDeadlineExceeded",

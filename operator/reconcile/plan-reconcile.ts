@@ -4,6 +4,7 @@ import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
 import { DEFAULT_ROLLING_UPDATE } from "../api/strategy-spec.ts";
 import type { Deployment, KubeObject, ObjectRef } from "../kube/objects.ts";
 import { isUpToDate, withAppliedHash } from "./applied-hash.ts";
+import { type CalledAgent, toolsLackingCredential } from "./called-agent.ts";
 import {
   buildAuthSecret,
   buildAutoscaler,
@@ -39,8 +40,8 @@ export interface ObservedState {
   children: ReadonlyMap<string, KubeObject>;
   /** Secrets and ConfigMaps of the namespace, by name. */
   data: ObservedData;
-  /** Service port of each AgentDeployment in the namespace, by name (for tool agentRefs). */
-  agentPorts: ReadonlyMap<string, number>;
+  /** The AgentDeployments that tools call (agentRef), by name; absent = not found. */
+  calledAgents: ReadonlyMap<string, CalledAgent>;
 }
 
 export interface RolloutEvent {
@@ -104,10 +105,11 @@ export function planReconcile(
   const byRevision = groupByRevision(observed.deployments);
   const image = spec.image ?? config.defaultImage;
   const { env, missingAgents } = buildRuntimeEnv(agent, {
-    agentPorts: observed.agentPorts,
+    calledAgents: observed.calledAgents,
     clusterDomain: config.clusterDomain,
   });
-  const resolved = resolveReferencedData(referencedData(name, spec), observed.data);
+  const lackingCredential = toolsLackingCredential(spec.agent.tools ?? [], observed.calledAgents);
+  const resolved = resolveReferencedData(referencedData(name, spec, observed.calledAgents), observed.data);
   const missing = resolved.missing.filter(
     (item) => !(plan.createIfMissing.length > 0 && item.reference.field === "spec.auth"),
   );
@@ -121,6 +123,11 @@ export function planReconcile(
     plan.blocked = {
       reason: REASONS.missingAgentRef,
       message: `tool agentRef names no AgentDeployment in this namespace: ${missingAgents.join(", ")}`,
+    };
+  } else if (lackingCredential.length > 0) {
+    plan.blocked = {
+      reason: REASONS.missingToolCredential,
+      message: `set credentialSecretRef (a token the called agent accepts) on: ${lackingCredential.join(", ")}`,
     };
   } else if (missing.length > 0) {
     plan.blocked = { reason: REASONS.missingData, message: missing.map((item) => item.message).join("; ") };

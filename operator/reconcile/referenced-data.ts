@@ -1,4 +1,5 @@
 import type { AgentDeploymentSpec } from "../api/agent-deployment.ts";
+import { type CalledAgent, toolCredential } from "./called-agent.ts";
 import { AUTH_SECRET_KEY, childNames } from "./names.ts";
 
 /** A key of a Secret or ConfigMap the agent's pods read. */
@@ -16,7 +17,11 @@ export interface DataReference {
  * a rotated key or an edited prompt rolls out like any other change; a missing one stalls the
  * agent with a message naming `field`.
  */
-export function referencedData(name: string, spec: AgentDeploymentSpec): DataReference[] {
+export function referencedData(
+  name: string,
+  spec: AgentDeploymentSpec,
+  calledAgents: ReadonlyMap<string, CalledAgent> = new Map(),
+): DataReference[] {
   const refs: DataReference[] = [];
   const { agent, auth } = spec;
   if (agent.provider.apiKeySecretRef) {
@@ -62,6 +67,14 @@ export function referencedData(name: string, spec: AgentDeploymentSpec): DataRef
       field: "spec.auth",
     });
   }
+  // A called agent's rotated key rolls out its callers too.
+  agent.tools?.forEach((tool, index) => {
+    const credential = toolCredential(tool, calledAgents);
+    if (credential) {
+      const via = tool.credentialSecretRef ? "credentialSecretRef" : "agentRef";
+      refs.push({ kind: "Secret", ...credential, field: `spec.agent.tools[${index}].${via}` });
+    }
+  });
   spec.env?.forEach((variable, index) => {
     const from = variable.valueFrom;
     if (from?.secretKeyRef)

@@ -1,7 +1,8 @@
-import type { RuntimeEnvName } from "../../agent-runtime/config.ts";
+import { type RuntimeEnvName, TOOL_CREDENTIAL_ENV_PREFIX } from "../../agent-runtime/config.ts";
 import type { AgentDeployment } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
 import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
+import { type CalledAgent, toolCredential } from "./called-agent.ts";
 import { AUTH_SECRET_KEY, childNames, serviceHost } from "./names.ts";
 
 /** core/v1 EnvVar. */
@@ -18,8 +19,8 @@ export const RUNTIME_PORT = 8080;
 const SHUTDOWN_MARGIN_SECONDS = 5;
 
 export interface RuntimeEnvContext {
-  /** Service port of each AgentDeployment a tool's agentRef names; absent = not found. */
-  agentPorts: ReadonlyMap<string, number>;
+  /** Each AgentDeployment a tool's agentRef names; absent = not found. */
+  calledAgents: ReadonlyMap<string, CalledAgent>;
   clusterDomain: string;
 }
 
@@ -99,16 +100,20 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
 
   const missingAgents: string[] = [];
   if (agentSpec.tools && agentSpec.tools.length > 0) {
-    const tools = agentSpec.tools.map((tool) => {
+    const tools = agentSpec.tools.map((tool, index) => {
+      const credential = toolCredential(tool, context.calledAgents);
+      const credentialEnv = `${TOOL_CREDENTIAL_ENV_PREFIX}${index}`;
+      if (credential) env.push({ name: credentialEnv, valueFrom: { secretKeyRef: { ...credential } } });
       const base = {
         name: tool.name,
         ...(tool.description === undefined ? {} : { description: tool.description }),
         ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
         timeoutSeconds: tool.timeoutSeconds,
+        ...(credential ? { credentialEnv } : {}),
       };
       if (tool.url !== undefined) return { ...base, url: tool.url, kind: "http" };
       const target = tool.agentRef?.name ?? "";
-      const port = context.agentPorts.get(target);
+      const port = context.calledAgents.get(target)?.port;
       if (port === undefined) missingAgents.push(target);
       const host = serviceHost(target, namespace, context.clusterDomain);
       return { ...base, url: `http://${host}:${port ?? DEFAULT_SERVICE_PORT}/v1/chat`, kind: "agent" };

@@ -76,6 +76,49 @@ describe.skipIf(!available)("runtime process", () => {
     }
   });
 
+  it("calls another agent in apiKey mode with that agent's key, sent on that tool's calls only", async () => {
+    const callee = await start({
+      AGENTRY_AUTH_MODE: "apiKey",
+      AGENTRY_API_KEYS: "callee-key-0123456789-one,callee-key-0123456789-two",
+    });
+    const tools = (credentialEnv?: string) =>
+      JSON.stringify([
+        {
+          name: "ask",
+          kind: "agent",
+          url: `${callee.url}/v1/chat`,
+          ...(credentialEnv ? { credentialEnv } : {}),
+        },
+      ]);
+    const caller = await start({
+      AGENTRY_TOOLS: tools("AGENTRY_TOOL_CREDENTIAL_0"),
+      AGENTRY_TOOL_CREDENTIAL_0: "callee-key-0123456789-one,callee-key-0123456789-two",
+    });
+    const anonymous = await start({ AGENTRY_TOOLS: tools() });
+
+    const askThroughTool = async (runtime: RuntimeProcess) => {
+      stub.enqueue(
+        { type: "tool_call", calls: [{ name: "ask", arguments: { message: "status of order 7?" } }] },
+        { type: "reply", content: "callee answer" },
+        { type: "reply", content: "done" },
+      );
+      const response = await post(
+        runtime,
+        { message: "ask the other agent" },
+        { authorization: "Bearer caller-own" },
+      );
+      expect(response.status).toBe(200);
+      // What the model saw as the tool's result, in the last model request of the caller.
+      const last = stub.requests.at(-1)?.body as { messages: { role: string; content: string }[] };
+      return last.messages.find((message) => message.role === "tool")?.content ?? "";
+    };
+    expect(await askThroughTool(caller)).toContain("callee answer");
+    // Without the credential the callee refuses the call: the tool result is the refusal.
+    stub.reset();
+    const refused = await askThroughTool(anonymous);
+    expect(refused).toContain("401");
+  }, 30_000);
+
   it("on SIGTERM, finishes all 50 in-flight requests, refuses new connections and exits 0", async () => {
     const runtime = await start();
     stub.setDefault({ type: "reply", delayMs: 1500 });

@@ -42,7 +42,7 @@ function observedOf(target: AgentDeployment, overrides: Partial<ObservedState> =
       secrets: new Map([["openai", secret("openai", { "api-key": b64("sk-1") })]]),
       configMaps: new Map(),
     },
-    agentPorts: new Map(),
+    calledAgents: new Map(),
     ...overrides,
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseRuntimeConfig } from "../../../agent-runtime/config.ts";
 import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
+import { calledAgentOf, toolsLackingCredential } from "../../../operator/reconcile/called-agent.ts";
+import { referencedData } from "../../../operator/reconcile/referenced-data.ts";
 import { buildRuntimeEnv, type EnvVar } from "../../../operator/reconcile/runtime-env.ts";
 
 function agent(spec: Record<string, unknown>) {
@@ -42,6 +44,8 @@ const data = {
   "redis-ha/password": "data-password",
   "redis-ha/sentinel-password": "sentinel-password",
   "redis-cluster/nodes": "redis-0.redis:6379, redis-1.redis:6379",
+  "helper-auth/api-keys": "helper-key-1,helper-key-2",
+  "search-token/token": "search-bearer",
 };
 const memory = {
   redis: { urlSecretRef: { name: "redis", key: "url" } },
@@ -147,7 +151,7 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
     },
   ])("the runtime accepts the environment of $name", ({ spec }) => {
     const { env, missingAgents } = buildRuntimeEnv(agent(spec), {
-      agentPorts: new Map([["helper", 8080]]),
+      calledAgents: new Map([["helper", { port: 8080, authMode: "none" as const }]]),
       clusterDomain: "cluster.local",
     });
     expect(missingAgents).toEqual([]);
@@ -159,7 +163,7 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
   it("maps Sentinel and Cluster settings onto the runtime's Redis connection, secrets by reference", () => {
     const build = (redis: Record<string, unknown>) =>
       buildRuntimeEnv(agent({ agent: { model: "m", memory: { redis } } }), {
-        agentPorts: new Map(),
+        calledAgents: new Map(),
         clusterDomain: "cluster.local",
       }).env;
     const sentinelEnv = build({
@@ -222,7 +226,7 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
       terminationGracePeriodSeconds: 60,
     };
     const { env } = buildRuntimeEnv(agent(spec), {
-      agentPorts: new Map([["helper", 8080]]),
+      calledAgents: new Map([["helper", { port: 8080, authMode: "none" as const }]]),
       clusterDomain: "cluster.local",
     });
     const config = parseRuntimeConfig(resolve(env, data));
@@ -243,5 +247,77 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
       }),
     ]);
     expect(config.server.shutdownDeadlineMs).toBe(55_000);
+  });
+
+  it("gives a tool calling an agent in apiKey mode that agent's first key, by reference, and no other tool a key", () => {
+    const spec = {
+      agent: {
+        model: "m",
+        tools: [
+          { name: "ask", agentRef: { name: "helper" } },
+          {
+            name: "search",
+            url: "http://search.tools/q",
+            credentialSecretRef: { name: "search-token", key: "token" },
+          },
+          { name: "open", url: "http://open.tools/q" },
+        ],
+      },
+    };
+    const calledAgents = new Map([
+      ["helper", calledAgentOf({ metadata: { name: "helper" }, spec: { auth: { mode: "apiKey" } } })],
+    ]);
+    const { env } = buildRuntimeEnv(agent(spec), { calledAgents, clusterDomain: "cluster.local" });
+    expect(env).toContainEqual({
+      name: "AGENTRY_TOOL_CREDENTIAL_0",
+      valueFrom: { secretKeyRef: { name: "helper-auth", key: "api-keys" } },
+    });
+    expect(JSON.stringify(env)).not.toContain("helper-key");
+    const tools = parseRuntimeConfig(resolve(env, data)).tools.definitions;
+    expect(tools.map((tool) => [tool.name, tool.credential])).toEqual([
+      ["ask", "helper-key-1"],
+      ["search", "search-bearer"],
+      ["open", undefined],
+    ]);
+    // The called agent's key Secret is part of this agent's revision: a rotation rolls it out too.
+    expect(referencedData("bot", agent(spec).spec, calledAgents)).toEqual(
+      expect.arrayContaining([
+        { kind: "Secret", name: "helper-auth", key: "api-keys", field: "spec.agent.tools[0].agentRef" },
+        {
+          kind: "Secret",
+          name: "search-token",
+          key: "token",
+          field: "spec.agent.tools[1].credentialSecretRef",
+        },
+      ]),
+    );
+  });
+
+  it("refuses to start when a tool's credential variable is missing", () => {
+    const tools = JSON.stringify([
+      { name: "ask", url: "http://a/v1/chat", credentialEnv: "AGENTRY_TOOL_CREDENTIAL_0" },
+    ]);
+    expect(() => parseRuntimeConfig({ AGENTRY_MODEL: "m", AGENTRY_TOOLS: tools })).toThrow(
+      /AGENTRY_TOOL_CREDENTIAL_0: the credential of tool "ask" is unset or empty/,
+    );
+  });
+});
+
+describe("tools calling an agent in jwt mode", () => {
+  it("are named when they lack a credential, so the agent stalls with a message instead of failing every call", () => {
+    const calledAgents = new Map([
+      ["idp-bot", calledAgentOf({ metadata: { name: "idp-bot" }, spec: { auth: { mode: "jwt" } } })],
+    ]);
+    const tools =
+      agent({
+        agent: {
+          model: "m",
+          tools: [
+            { name: "a", agentRef: { name: "idp-bot" } },
+            { name: "b", agentRef: { name: "idp-bot" }, credentialSecretRef: { name: "t", key: "k" } },
+          ],
+        },
+      }).spec.agent.tools ?? [];
+    expect(toolsLackingCredential(tools, calledAgents)).toEqual(["a (calls idp-bot, which uses jwt auth)"]);
   });
 });
