@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { exactlyOne, withRules } from "./cross-field-rule.ts";
+import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
 import {
   configMapKeyRef,
   defaultedObject,
@@ -20,12 +20,10 @@ const systemPromptFrom = withRules(
       "Where to read the system prompt from. A change of the referenced data rolls out a new revision.",
     ),
   [
-    {
-      cel: "[has(self.configMapKeyRef), has(self.secretKeyRef)].filter(x, x).size() == 1",
-      message: "systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
-      field: "configMapKeyRef",
-      holds: (from) => exactlyOne(from.configMapKeyRef, from.secretKeyRef),
-    },
+    exactlyOneOf(
+      ["configMapKeyRef", "secretKeyRef"],
+      "systemPromptFrom needs exactly one of configMapKeyRef or secretKeyRef",
+    ),
   ],
 );
 
@@ -115,14 +113,7 @@ export const redisClusterSpec = withRules(
       ...redisServerAuth,
     })
     .describe("A Redis Cluster: keys are spread over its masters; each session stays in one slot."),
-  [
-    {
-      cel: "[has(self.nodes), has(self.nodesSecretRef)].filter(x, x).size() == 1",
-      message: "cluster needs exactly one of nodes or nodesSecretRef",
-      field: "nodes",
-      holds: (cluster) => exactlyOne(cluster.nodes, cluster.nodesSecretRef),
-    },
-  ],
+  [exactlyOneOf(["nodes", "nodesSecretRef"], "cluster needs exactly one of nodes or nodesSecretRef")],
 );
 
 export const redisSpec = withRules(
@@ -148,12 +139,10 @@ export const redisSpec = withRules(
       "Redis that holds session history, rate-limit counters and the response cache: exactly one of urlSecretRef, sentinel or cluster.",
     ),
   [
-    {
-      cel: "[has(self.urlSecretRef), has(self.sentinel), has(self.cluster)].filter(x, x).size() == 1",
-      message: "redis needs exactly one of urlSecretRef, sentinel or cluster",
-      field: "urlSecretRef",
-      holds: (redis) => exactlyOne(redis.urlSecretRef, redis.sentinel, redis.cluster),
-    },
+    exactlyOneOf(
+      ["urlSecretRef", "sentinel", "cluster"],
+      "redis needs exactly one of urlSecretRef, sentinel or cluster",
+    ),
   ],
 );
 
@@ -214,14 +203,7 @@ export const toolSpec = withRules(
       timeoutSeconds: z.int().min(1).max(600).default(30).describe("Timeout of one call, in seconds."),
     })
     .describe("A tool the model may call; the runtime executes the call over HTTP."),
-  [
-    {
-      cel: "[has(self.url), has(self.agentRef)].filter(x, x).size() == 1",
-      message: "a tool needs exactly one of url or agentRef",
-      field: "url",
-      holds: (tool) => exactlyOne(tool.url, tool.agentRef),
-    },
-  ],
+  [exactlyOneOf(["url", "agentRef"], "a tool needs exactly one of url or agentRef")],
 );
 
 export const agentSpec = withRules(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { exactlyOne, withRules } from "./cross-field-rule.ts";
+import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
 import { duration } from "./primitives.ts";
 
 /** Metrics the runtime exports, so the common gates need no PromQL. */
@@ -59,12 +59,7 @@ export const metricSpec = withRules(
     })
     .describe("One measurement of an analysis."),
   [
-    {
-      cel: "[has(self.builtin), has(self.query)].filter(x, x).size() == 1",
-      message: "a metric needs exactly one of builtin or query",
-      field: "builtin",
-      holds: (metric) => exactlyOne(metric.builtin, metric.query),
-    },
+    exactlyOneOf(["builtin", "query"], "a metric needs exactly one of builtin or query"),
     {
       cel: "!has(self.builtin) || has(self.max) || has(self.min) || has(self.maxRatioToStable)",
       message: "a builtin metric needs a bound: max, min or maxRatioToStable",

@@ -100,6 +100,22 @@ export function withRules<S extends z.ZodType>(
   }) as S;
 }
 
+/**
+ * The rule "exactly one of these fields is set", reported on the first of them:
+ * exactlyOneOf(["url", "agentRef"], "a tool needs exactly one of url or agentRef").
+ */
+export function exactlyOneOf<T extends object>(
+  fields: readonly [keyof T & string, ...(keyof T & string)[]],
+  message: string,
+): CrossFieldRule<T> {
+  return {
+    cel: `[${fields.map((field) => `has(self.${field})`).join(", ")}].filter(x, x).size() == 1`,
+    message,
+    field: fields[0],
+    holds: (value) => exactlyOne(...fields.map((field) => value[field])),
+  };
+}
+
 /** True when exactly one of the values is present (not undefined). */
 export function exactlyOne(...values: unknown[]): boolean {
   return values.filter((value) => value !== undefined).length === 1;

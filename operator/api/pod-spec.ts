@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { exactlyOne, withRules } from "./cross-field-rule.ts";
+import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
 import {
   configMapKeyRef,
   localObjectRef,
@@ -32,12 +32,10 @@ const envVarSource = withRules(
     })
     .describe("Where the variable's value comes from."),
   [
-    {
-      cel: "[has(self.secretKeyRef), has(self.configMapKeyRef), has(self.fieldRef)].filter(x, x).size() == 1",
-      message: "valueFrom needs exactly one of secretKeyRef, configMapKeyRef or fieldRef",
-      field: "secretKeyRef",
-      holds: (from) => exactlyOne(from.secretKeyRef, from.configMapKeyRef, from.fieldRef),
-    },
+    exactlyOneOf(
+      ["secretKeyRef", "configMapKeyRef", "fieldRef"],
+      "valueFrom needs exactly one of secretKeyRef, configMapKeyRef or fieldRef",
+    ),
   ],
 );
 
@@ -79,14 +77,7 @@ export const envFromSource = withRules(
       secretRef: localObjectRef.optional().describe("Every key of a Secret."),
     })
     .describe("A ConfigMap or Secret whose keys all become environment variables."),
-  [
-    {
-      cel: "[has(self.configMapRef), has(self.secretRef)].filter(x, x).size() == 1",
-      message: "envFrom needs exactly one of configMapRef or secretRef",
-      field: "configMapRef",
-      holds: (from) => exactlyOne(from.configMapRef, from.secretRef),
-    },
-  ],
+  [exactlyOneOf(["configMapRef", "secretRef"], "envFrom needs exactly one of configMapRef or secretRef")],
 );
 
 export const toleration = z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { analysisSpec } from "./analysis-spec.ts";
-import { exactlyOne, withRules } from "./cross-field-rule.ts";
+import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
 import { duration, intOrPercent, objectName } from "./primitives.ts";
 
 export const STRATEGY_TYPES = ["RollingUpdate", "Canary", "BlueGreen"] as const;
@@ -55,12 +55,10 @@ export const canaryStepSpec = withRules(
     })
     .describe("One step of a canary: exactly one of setWeight, pause or analysis."),
   [
-    {
-      cel: "[has(self.setWeight), has(self.pause), has(self.analysis)].filter(x, x).size() == 1",
-      message: "a step sets exactly one of setWeight, pause or analysis",
-      field: "setWeight",
-      holds: (step) => exactlyOne(step.setWeight, step.pause, step.analysis),
-    },
+    exactlyOneOf(
+      ["setWeight", "pause", "analysis"],
+      "a step sets exactly one of setWeight, pause or analysis",
+    ),
   ],
 );
 
