@@ -20,6 +20,8 @@ export const REASONS = {
   creatingAuthSecret: "CreatingAuthSecret",
   recovered: "Recovered",
   rolloutStarted: "RolloutStarted",
+  driftRepaired: "DriftRepaired",
+  driftFight: "DriftFight",
 } as const;
 
 export interface ConditionInput {

@@ -240,7 +240,13 @@ export function planReconcile(
     const fields = findDrift(object, current);
     if (fields.length === 0) continue;
     plan.apply.push(stamped);
-    plan.drift.push({ kind: object.kind, name: object.metadata.name, fields, deleted: false, declared: stamped });
+    plan.drift.push({
+      kind: object.kind,
+      name: object.metadata.name,
+      fields,
+      deleted: false,
+      declared: stamped,
+    });
   }
 
   for (const { revision: old, deployment } of olds) {
