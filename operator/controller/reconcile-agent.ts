@@ -141,7 +141,7 @@ async function holdBackFights(plan: ReconcilePlan, agentKey: string, deps: Recon
   for (const report of plan.drift) {
     if (report.kind === "Secret") continue;
     const object = `${report.kind}/${report.name}`;
-    const fields = report.deleted ? ["deleted"] : report.fields.map((field) => field.path);
+    const fields = report.missing ? ["missing"] : report.fields.map((field) => field.path);
     const decision = deps.driftBackoff.decide(`${agentKey}/${object}`, fields, now.getTime());
     if (decision.repair) continue;
     held.add(report.declared);
@@ -191,13 +191,13 @@ function reportRepairs(drift: readonly DriftReport[], deps: ReconcileDeps): Roll
     deps.metrics.driftRepairs.inc({ kind: report.kind });
     const fields = report.fields.map((field) => field.path);
     deps.log.info(
-      { kind: report.kind, name: report.name, fields, deleted: report.deleted },
+      { kind: report.kind, name: report.name, fields, missing: report.missing },
       "repaired drift",
     );
-    const what = report.deleted
+    const what = report.missing
       ? report.kind === "Secret"
         ? "was deleted; created it again with a new key, which rolls out a new revision"
-        : "was deleted; created it again"
+        : "was deleted or lost its agentry labels; applied it again"
       : `differed from its declaration in ${fields.join(", ")}; applied it again`;
     return {
       type: "Normal" as const,

@@ -54,9 +54,13 @@ export interface RolloutEvent {
 export interface DriftReport {
   kind: string;
   name: string;
-  /** The declared fields found missing or different; empty when the whole object was deleted. */
+  /** The declared fields found missing or different; empty when the whole object is missing. */
   fields: DriftField[];
-  deleted: boolean;
+  /**
+   * The object was there for this generation and is gone from the operator's view: deleted, or
+   * its managed-by or agent label removed (the informers see only labelled objects).
+   */
+  missing: boolean;
   /** The object the repair applies. */
   declared: DesiredObject;
 }
@@ -116,7 +120,7 @@ export function planReconcile(
     const created = buildAuthSecret(agent, generateKey()) as DesiredObject;
     plan.createIfMissing.push(created);
     // Its key hash is part of the revision: a deleted Secret gets a new key and a new revision rolls out.
-    if (previous.updateRevision !== undefined) plan.drift.push(deletedReport(created));
+    if (previous.updateRevision !== undefined) plan.drift.push(missingReport(created));
   }
 
   const byRevision = groupByRevision(observed.deployments);
@@ -233,7 +237,7 @@ export function planReconcile(
     if (!isUpToDate(stamped, current)) {
       plan.apply.push(stamped);
       const wasRunning = object.kind !== "Deployment" || previous.updateRevision === revision;
-      if (!current && established && wasRunning) plan.drift.push(deletedReport(stamped));
+      if (!current && established && wasRunning) plan.drift.push(missingReport(stamped));
       continue;
     }
     // The stamp says what was applied, not what is there now: every declared field is checked too.
@@ -244,7 +248,7 @@ export function planReconcile(
       kind: object.kind,
       name: object.metadata.name,
       fields,
-      deleted: false,
+      missing: false,
       declared: stamped,
     });
   }
@@ -282,8 +286,8 @@ export function planReconcile(
   return plan;
 }
 
-function deletedReport(declared: DesiredObject): DriftReport {
-  return { kind: declared.kind, name: declared.metadata.name, fields: [], deleted: true, declared };
+function missingReport(declared: DesiredObject): DriftReport {
+  return { kind: declared.kind, name: declared.metadata.name, fields: [], missing: true, declared };
 }
 
 function groupByRevision(deployments: readonly Deployment[]): Map<string, Deployment> {

@@ -419,7 +419,7 @@ describe("planReconcile drift", () => {
       expect.objectContaining({
         kind: "Service",
         name: "bot",
-        deleted: false,
+        missing: false,
         fields: [{ path: "spec.selector", missingEntry: false }],
       }),
     ]);
@@ -433,7 +433,7 @@ describe("planReconcile drift", () => {
     expect(plan.apply.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([
       "PodDisruptionBudget/bot",
     ]);
-    expect(plan.drift).toEqual([expect.objectContaining({ kind: "PodDisruptionBudget", deleted: true })]);
+    expect(plan.drift).toEqual([expect.objectContaining({ kind: "PodDisruptionBudget", missing: true })]);
   });
 
   it("reports no drift while creating objects or applying a changed spec", () => {
@@ -468,7 +468,7 @@ describe("planReconcile drift", () => {
       { "api-keys": "new-key-0" },
     ]);
     expect(plan.drift).toEqual([
-      expect.objectContaining({ kind: "Secret", name: "bot-auth", deleted: true }),
+      expect.objectContaining({ kind: "Secret", name: "bot-auth", missing: true }),
     ]);
     const after = converge(
       applyPlan({ ...observed, children, data: { ...observed.data, secrets } }, plan),
