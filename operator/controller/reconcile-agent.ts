@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
-import { FIELD_MANAGER } from "../api/constants.ts";
+import { API_GROUP_VERSION, FIELD_MANAGER, KIND } from "../api/constants.ts";
 import { formatIssuePath, parseAgentDeployment } from "../api/parse-agent-deployment.ts";
 import { agentDeploymentStatus } from "../api/status.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
@@ -120,8 +120,8 @@ async function writeStatusIfChanged(
   const written = await deps.api.apply<KubeObject>(
     path,
     {
-      apiVersion: raw.apiVersion,
-      kind: raw.kind,
+      apiVersion: API_GROUP_VERSION,
+      kind: KIND,
       metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace },
       status: normalized,
     },
