@@ -220,15 +220,18 @@ describeWithCluster("operator: drift of owned objects", (cluster) => {
     await agents.waitReady("port");
   }, 90_000);
 
-  it("restarts against running agents without status conflicts or warnings", async () => {
+  it("starts against running agents, and creates new ones, without status conflicts or warnings", async () => {
     await operator.process.stop();
     const restarted = await operator.restart();
     // Every agent is reconciled at least once (queued by the first list and by the start-up resync).
     await eventually(async () => (await restarted.sum("agentry_reconcile_total")) >= 5, 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // New agents: each child's watch event queues the agent again while its status is being written.
+    const fresh = ["fresh-a", "fresh-b", "fresh-c"];
+    for (const name of fresh) await agents.applyAgent(name, spec());
+    for (const name of fresh) await agents.waitReady(name);
     const conflicts = await restarted.sum("agentry_kube_requests_total", (labels) => labels.code === "409");
     expect(conflicts).toBe(0);
     const warnings = restarted.logs.filter((line) => line.includes('"level":40'));
     expect(warnings).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });
