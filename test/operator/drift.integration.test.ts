@@ -93,6 +93,13 @@ describeWithCluster("operator: drift of owned objects", (cluster) => {
       30_000,
     );
     await repairedEvent("relabel", "Service relabel was deleted or lost its agentry labels");
+
+    // Without its agent label the Service is found through its controller ownerReference.
+    await kubectl(["label", "service", "relabel", "agentry.dev/agent-"]);
+    await eventually(
+      async () => (await serviceOf("relabel")).metadata.labels["agentry.dev/agent"] === "relabel",
+      30_000,
+    );
   });
 
   it("puts back a Service port someone changed", async () => {
