@@ -91,7 +91,9 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
     // say so on the agent and retry with backoff; what already runs stays.
     const blocked = { reason: REASONS.applyFailed, message: error.message };
     plan.blocked = blocked;
+    const fightWarnings = plan.events.filter((event) => event.reason === REASONS.driftFight);
     plan.events = isNewStall(agent.status ?? {}, blocked) ? [{ type: "Warning", ...blocked }] : [];
+    plan.events.push(...fightWarnings);
     plan.status = stalledStatus(plan.status, agent.status ?? {}, blocked, agent.metadata.generation, now);
   }
 
