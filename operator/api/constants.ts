@@ -38,7 +38,15 @@ export const MANAGED_BY = "agentry";
 export const FIELD_MANAGER = "agentry";
 
 /** Condition types in status.conditions (kstatus-compatible: Ready, Reconciling, Stalled). */
-export const CONDITION_TYPES = ["Ready", "Reconciling", "Stalled", "Available", "Paused"] as const;
+export const CONDITION_TYPES = [
+  "Ready",
+  "Reconciling",
+  "Stalled",
+  "Progressing",
+  "Available",
+  "Paused",
+  "DriftFight",
+] as const;
 
 export const PHASES = ["Progressing", "Paused", "Healthy", "Degraded"] as const;
 

@@ -1,16 +1,19 @@
 import type { Logger } from "pino";
-import { LABELS, MANAGED_BY } from "../api/constants.ts";
+import { KIND, LABELS, MANAGED_BY } from "../api/constants.ts";
 import { parseAgentDeployment } from "../api/parse-agent-deployment.ts";
 import type { InformerEventType } from "../kube/informer.ts";
 import { InformerGroup } from "../kube/informer-group.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
+import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { ConfigMap, Deployment, KubeObject, Secret } from "../kube/objects.ts";
 import type { ResourceKind } from "../kube/resources.ts";
 import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import type { ReconcileConfig } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
+import { DriftBackoff } from "./drift-backoff.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, calledAgentsOf } from "./observe-agent.ts";
+import { RecentWrites } from "./recent-writes.ts";
 import { reconcileAgent } from "./reconcile-agent.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -34,6 +37,9 @@ export interface ControllerOptions {
 export class Controller {
   readonly caches: Caches;
   readonly queue = new WorkQueue();
+  /** Objects just written, until the informers have seen them. */
+  readonly recent = new RecentWrites();
+  readonly driftBackoff = new DriftBackoff();
   private readonly options: ControllerOptions;
   private readonly groups: InformerGroup<KubeObject>[];
   /** generation + labels + annotations of each agent, to skip status-only updates. */
@@ -64,24 +70,35 @@ export class Controller {
         transform: (extra.transform ?? withoutManagedFields) as (object: KubeObject) => T,
         ...(extra.labelSelector ? { labelSelector: extra.labelSelector } : {}),
       });
-    const toOwner = (_type: InformerEventType, object: KubeObject) => {
-      const agent = object.metadata.labels?.[LABELS.agent];
-      if (agent) this.enqueue(`${object.metadata.namespace}/${agent}`);
+    // Any change to an owned object, its deletion included, sends its agent to the queue: by the
+    // agent label, or by the controller ownerReference when someone removed that label.
+    const toOwner = (kind: ResourceKind) => (_type: InformerEventType, object: KubeObject) => {
+      this.recent.observe(kind, object);
+      const owner =
+        object.metadata.labels?.[LABELS.agent] ??
+        object.metadata.ownerReferences?.find((reference) => reference.controller && reference.kind === KIND)
+          ?.name;
+      if (owner) this.enqueue(`${object.metadata.namespace}/${owner}`);
     };
-    const toReaders = (_type: InformerEventType, object: KubeObject) => {
+    const toReaders = (kind: ResourceKind) => (_type: InformerEventType, object: KubeObject) => {
+      this.recent.observe(kind, object);
       for (const key of this.dataReaders.get(`${object.metadata.namespace}/${object.metadata.name}`) ?? [])
         this.enqueue(key);
     };
     this.caches = {
       agents: group("AgentDeployment", (type, object) => this.onAgentEvent(type, object)),
-      deployments: group<Deployment>("Deployment", toOwner, { labelSelector: managed }),
-      services: group("Service", toOwner, { labelSelector: managed }),
-      autoscalers: group("HorizontalPodAutoscaler", toOwner, { labelSelector: managed }),
-      disruptionBudgets: group("PodDisruptionBudget", toOwner, { labelSelector: managed }),
-      secrets: group<Secret>("Secret", toReaders, {
+      deployments: group<Deployment>("Deployment", toOwner("Deployment"), { labelSelector: managed }),
+      services: group("Service", toOwner("Service"), { labelSelector: managed }),
+      autoscalers: group("HorizontalPodAutoscaler", toOwner("HorizontalPodAutoscaler"), {
+        labelSelector: managed,
+      }),
+      disruptionBudgets: group("PodDisruptionBudget", toOwner("PodDisruptionBudget"), {
+        labelSelector: managed,
+      }),
+      secrets: group<Secret>("Secret", toReaders("Secret"), {
         transform: (object) => withHashedData(object as Secret),
       }),
-      configMaps: group<ConfigMap>("ConfigMap", toReaders, {
+      configMaps: group<ConfigMap>("ConfigMap", toReaders("ConfigMap"), {
         transform: (object) => withHashedData(object as ConfigMap),
       }),
     };
@@ -127,6 +144,7 @@ export class Controller {
 
   private onAgentEvent(type: InformerEventType, object: KubeObject): void {
     const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    this.recent.observe("AgentDeployment", object);
     const shape = JSON.stringify([
       object.metadata.generation,
       object.metadata.labels,
@@ -179,6 +197,9 @@ export class Controller {
         const outcome = await reconcileAgent(key, {
           api: this.options.api,
           caches: this.caches,
+          recent: this.recent,
+          driftBackoff: this.driftBackoff,
+          metrics,
           config: this.options.reconcile,
           log: log.child({ agent: key }),
           identity: this.options.identity,
@@ -199,7 +220,9 @@ export class Controller {
         metrics.reconciles.inc({ result: "error" });
         metrics.queueRetries.inc();
         const delay = this.queue.addRateLimited(key);
-        log.warn({ err: error, agent: key, retryInMs: delay }, "reconcile failed; retrying with backoff");
+        // A conflict only means the cache was a moment behind; the retry reads the newer object.
+        const level = error instanceof KubeApiError && error.isConflict ? "debug" : "warn";
+        log[level]({ err: error, agent: key, retryInMs: delay }, "reconcile failed; retrying with backoff");
       } finally {
         this.queue.done(key);
         metrics.reconcileDuration.observe((performance.now() - started) / 1000);

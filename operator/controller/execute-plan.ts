@@ -4,34 +4,57 @@ import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { isKnownKind, resourcePath } from "../kube/resources.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
+import { listReplacementPatch } from "../reconcile/list-replacement.ts";
 import type { ReconcilePlan, RolloutEvent } from "../reconcile/plan-reconcile.ts";
+
+/** An object as the API server answered a write, with the kind it was written as. */
+export interface WrittenObject {
+  kind: string;
+  object: KubeObject;
+}
 
 /**
  * Carries out the writes of a plan. Objects are applied one by one and the first failure stops
  * the rest (the next reconcile starts from what was written), reported with the object it hit.
+ * Returns what the API server answered, so the next reconcile does not mistake a cache that has
+ * not caught up yet for drift.
  */
-export async function executePlan(api: KubeApi, namespace: string, plan: ReconcilePlan): Promise<void> {
+export async function executePlan(
+  api: KubeApi,
+  namespace: string,
+  plan: ReconcilePlan,
+): Promise<WrittenObject[]> {
+  const written: WrittenObject[] = [];
+  const wrote = (kind: string, object: KubeObject | undefined) => {
+    if (object?.metadata) written.push({ kind, object });
+  };
   for (const object of plan.createIfMissing) {
     try {
-      await api.create(pathOf(object, false), object, FIELD_MANAGER);
+      wrote(object.kind, await api.create<KubeObject>(pathOf(object, false), object, FIELD_MANAGER));
     } catch (error) {
       if (!(error instanceof KubeApiError && error.isConflict)) throw error;
     }
   }
+  for (const report of plan.drift) {
+    const patch = listReplacementPatch(report.declared, report.fields);
+    if (patch) await api.mergePatch(pathOf(report.declared, true), patch, FIELD_MANAGER);
+  }
   for (const object of plan.apply) {
-    await api.apply(pathOf(object, true), object, FIELD_MANAGER);
+    wrote(object.kind, await api.apply<KubeObject>(pathOf(object, true), object, FIELD_MANAGER));
   }
   for (const { name, replicas } of plan.scale) {
-    await api.mergePatch(
+    const scaled = await api.mergePatch<KubeObject>(
       resourcePath("Deployment", { namespace, name }),
       { spec: { replicas } },
       FIELD_MANAGER,
     );
+    wrote("Deployment", scaled);
   }
   for (const ref of plan.delete) {
     if (!isKnownKind(ref.kind)) throw new Error(`cannot delete unknown kind ${ref.kind}`);
     await api.delete(resourcePath(ref.kind, { namespace: ref.namespace, name: ref.name }));
   }
+  return written;
 }
 
 function pathOf(object: KubeObject, withName: boolean): string {

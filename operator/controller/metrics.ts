@@ -41,6 +41,18 @@ export function createOperatorMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    driftRepairs: new Counter({
+      name: "agentry_drift_repairs_total",
+      help: "Owned objects written back because their live state no longer matched what the operator declares, by kind.",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    driftFights: new Counter({
+      name: "agentry_drift_fights_total",
+      help: "Times the operator paused repairing an object that kept changing back (another writer owns a field), by kind.",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
     leader: new Gauge({
       name: "agentry_leader",
       help: "1 while this replica holds the leader Lease.",

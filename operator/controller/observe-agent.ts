@@ -6,6 +6,7 @@ import { type CalledAgent, calledAgentOf } from "../reconcile/called-agent.ts";
 import { childNames } from "../reconcile/names.ts";
 import { childKey, type ObservedState } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
+import { RecentWrites } from "./recent-writes.ts";
 
 export interface Caches {
   agents: InformerGroup<KubeObject>;
@@ -17,8 +18,15 @@ export interface Caches {
   configMaps: InformerGroup<ConfigMap>;
 }
 
-/** Builds the observed state of one agent from the informer caches: one look, no API calls. */
-export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedState {
+/**
+ * Builds the observed state of one agent from the informer caches (with the operator's own writes
+ * the caches have not seen yet laid over them): one look, no API calls.
+ */
+export function observeAgent(
+  agent: AgentDeployment,
+  caches: Caches,
+  recent: RecentWrites = new RecentWrites(),
+): ObservedState {
   const namespace = agent.metadata.namespace ?? "default";
   const name = agent.metadata.name;
   const owned = <T extends KubeObject>(object: T) =>
@@ -33,11 +41,13 @@ export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedSt
     ["HorizontalPodAutoscaler", caches.autoscalers, childNames.autoscaler(name)],
     ["PodDisruptionBudget", caches.disruptionBudgets, childNames.disruptionBudget(name)],
   ] as const) {
-    const object = informer.get(namespace, childName);
+    const object = recent.resolve(kind, namespace, childName, informer.get(namespace, childName));
     if (object && owned(object)) children.set(childKey(kind, childName), object);
   }
   // The auth Secret counts whoever made it: a Secret of that name is never overwritten.
-  const authSecret = caches.secrets.get(namespace, childNames.authSecret(name));
+  const secret = (secretName: string) =>
+    recent.resolve("Secret", namespace, secretName, caches.secrets.get(namespace, secretName));
+  const authSecret = secret(childNames.authSecret(name));
   if (authSecret) children.set(childKey("Secret", authSecret.metadata.name), authSecret);
 
   // Only what this agent refers to: a reconcile costs the same in a namespace of 5 or 5000 objects.
@@ -46,16 +56,14 @@ export function observeAgent(agent: AgentDeployment, caches: Caches): ObservedSt
   const configMaps = new Map<string, ConfigMap>();
   for (const reference of referencedData(name, agent.spec, calledAgents)) {
     const found =
-      reference.kind === "Secret"
-        ? caches.secrets.get(namespace, reference.name)
-        : caches.configMaps.get(namespace, reference.name);
+      reference.kind === "Secret" ? secret(reference.name) : caches.configMaps.get(namespace, reference.name);
     if (found && reference.kind === "Secret") secrets.set(reference.name, found as Secret);
     if (found && reference.kind === "ConfigMap") configMaps.set(reference.name, found as ConfigMap);
   }
 
   return {
     agent,
-    deployments: caches.deployments.list(namespace).filter(owned),
+    deployments: recent.overlay("Deployment", namespace, caches.deployments.list(namespace)).filter(owned),
     children,
     data: { secrets, configMaps },
     calledAgents,

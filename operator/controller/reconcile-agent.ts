@@ -1,22 +1,36 @@
 import type { Logger } from "pino";
 import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
-import { FIELD_MANAGER } from "../api/constants.ts";
+import { API_GROUP_VERSION, FIELD_MANAGER, KIND } from "../api/constants.ts";
 import { formatIssuePath, parseAgentDeployment } from "../api/parse-agent-deployment.ts";
 import { agentDeploymentStatus } from "../api/status.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { KubeApiError } from "../kube/kube-api-error.ts";
-import type { KubeObject } from "../kube/objects.ts";
-import { resourcePath } from "../kube/resources.ts";
+import type { KubeObject, Secret } from "../kube/objects.ts";
+import { isKnownKind, resourcePath } from "../kube/resources.ts";
+import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import { REASONS } from "../reconcile/conditions.ts";
-import { planReconcile, type ReconcileConfig, type RolloutEvent } from "../reconcile/plan-reconcile.ts";
+import { describeFight, type FightReport, withDriftFights } from "../reconcile/drift-fight-status.ts";
+import {
+  type DriftReport,
+  planReconcile,
+  type ReconcileConfig,
+  type ReconcilePlan,
+  type RolloutEvent,
+} from "../reconcile/plan-reconcile.ts";
 import { canonicalJson } from "../reconcile/revision.ts";
 import { isNewStall, stalledStatus } from "../reconcile/stalled-status.ts";
+import type { DriftBackoff } from "./drift-backoff.ts";
 import { executePlan, recordEvent } from "./execute-plan.ts";
+import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, observeAgent } from "./observe-agent.ts";
+import type { RecentWrites } from "./recent-writes.ts";
 
 export interface ReconcileDeps {
   api: KubeApi;
   caches: Caches;
+  recent: RecentWrites;
+  driftBackoff: DriftBackoff;
+  metrics: Pick<OperatorMetrics, "driftRepairs" | "driftFights">;
   config: ReconcileConfig;
   log: Logger;
   identity: string;
@@ -36,8 +50,16 @@ export type ReconcileOutcome =
  */
 export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<ReconcileOutcome> {
   const [namespace = "", name = ""] = key.split("/");
-  const raw = deps.caches.agents.get(namespace, name) as (KubeObject & { status?: unknown }) | undefined;
-  if (!raw || raw.metadata.deletionTimestamp) return { result: "gone" };
+  const raw = deps.recent.resolve(
+    "AgentDeployment",
+    namespace,
+    name,
+    deps.caches.agents.get(namespace, name),
+  ) as (KubeObject & { status?: unknown }) | undefined;
+  if (!raw || raw.metadata.deletionTimestamp) {
+    deps.driftBackoff.forgetAgent(key);
+    return { result: "gone" };
+  }
   const now = deps.now();
 
   const parsed = parseAgentDeployment(raw);
@@ -50,17 +72,28 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
     return { result: "blocked", reason: REASONS.invalidSpec };
   }
   const agent = parsed.value;
-  const plan = planReconcile(observeAgent(agent, deps.caches), deps.config, now, deps.generateKey);
+  const plan = planReconcile(
+    observeAgent(agent, deps.caches, deps.recent),
+    deps.config,
+    now,
+    deps.generateKey,
+  );
+  const fights = await holdBackFights(plan, key, deps, now);
+  plan.status = withDriftFights(plan.status, agent.status ?? {}, fights, agent.metadata.generation, now);
 
   try {
-    await executePlan(deps.api, namespace, plan);
+    const written = await executePlan(deps.api, namespace, plan);
+    for (const { kind, object } of written) deps.recent.record(kind, forCache(kind, object));
+    plan.events.push(...reportRepairs(plan.drift, deps));
   } catch (error) {
     if (!(error instanceof KubeApiError) || error.status >= 500 || error.isConflict) throw error;
     // The API server refused what the spec asked for (e.g. an invalid affinity passed through):
     // say so on the agent and retry with backoff; what already runs stays.
     const blocked = { reason: REASONS.applyFailed, message: error.message };
     plan.blocked = blocked;
+    const fightWarnings = plan.events.filter((event) => event.reason === REASONS.driftFight);
     plan.events = isNewStall(agent.status ?? {}, blocked) ? [{ type: "Warning", ...blocked }] : [];
+    plan.events.push(...fightWarnings);
     plan.status = stalledStatus(plan.status, agent.status ?? {}, blocked, agent.metadata.generation, now);
   }
 
@@ -84,7 +117,101 @@ async function writeStatusIfChanged(
     name: raw.metadata.name,
     subresource: "status",
   });
-  await deps.api.replace(path, { ...raw, status: normalized }, FIELD_MANAGER);
+  // Server-side apply of the status subresource: no resourceVersion, so a write based on a cache
+  // that is a moment behind (two reconciles right after a start) does not fail with a conflict.
+  const written = await deps.api.apply<KubeObject>(
+    path,
+    {
+      apiVersion: API_GROUP_VERSION,
+      kind: KIND,
+      metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace },
+      status: normalized,
+    },
+    FIELD_MANAGER,
+  );
+  if (written?.metadata) deps.recent.record("AgentDeployment", withoutManagedFields(written));
+}
+
+/**
+ * Takes out of the plan the drift repairs of objects the operator has been fighting over (see
+ * DriftBackoff) and reports the fights: once as a Warning Event when one starts, and in status
+ * for as long as it lasts. A deleted auth Secret is always recreated: pods cannot start without it.
+ */
+async function holdBackFights(plan: ReconcilePlan, agentKey: string, deps: ReconcileDeps, now: Date) {
+  const fights: FightReport[] = [];
+  const held = new Set<object>();
+  for (const report of plan.drift) {
+    if (report.kind === "Secret") continue;
+    const object = `${report.kind}/${report.name}`;
+    const fields = report.missing ? ["missing"] : report.fields.map((field) => field.path);
+    const decision = deps.driftBackoff.decide(`${agentKey}/${object}`, fields, now.getTime());
+    if (decision.repair) continue;
+    held.add(report.declared);
+    if (decision.startedFight) {
+      const managers = await otherManagers(deps, report.declared);
+      deps.driftBackoff.setManagers(`${agentKey}/${object}`, managers);
+      deps.metrics.driftFights.inc({ kind: report.kind });
+      plan.events.push({
+        type: "Warning",
+        reason: REASONS.driftFight,
+        message: `${describeFight({ ...decision.fight, object, managers })}; next repair in ${Math.round(decision.pauseMs / 1000)}s`,
+      });
+    }
+    fights.push({ object, fields: decision.fight.fields, managers: decision.fight.managers });
+  }
+  plan.drift = plan.drift.filter((report) => !held.has(report.declared));
+  plan.apply = plan.apply.filter((object) => !held.has(object));
+  return fights;
+}
+
+/** Who else wrote the object, most recent first, from its managedFields (not kept in the caches). */
+async function otherManagers(deps: ReconcileDeps, declared: KubeObject): Promise<string[]> {
+  if (!isKnownKind(declared.kind)) return [];
+  try {
+    const live = await deps.api.get<{ metadata: { managedFields?: ManagedFieldsEntry[] } }>(
+      resourcePath(declared.kind, { namespace: declared.metadata.namespace, name: declared.metadata.name }),
+    );
+    const entries = (live?.metadata.managedFields ?? [])
+      .filter((entry) => entry.manager && entry.manager !== FIELD_MANAGER && !entry.subresource)
+      .sort((a, b) => (b.time ?? "").localeCompare(a.time ?? ""));
+    return [...new Set(entries.map((entry) => entry.manager ?? ""))];
+  } catch (error) {
+    deps.log.debug({ err: error }, "could not read managedFields");
+    return [];
+  }
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  time?: string;
+  subresource?: string;
+}
+
+/** One Event per repaired object naming the fields, so people learn who fought whom. */
+function reportRepairs(drift: readonly DriftReport[], deps: ReconcileDeps): RolloutEvent[] {
+  return drift.map((report) => {
+    deps.metrics.driftRepairs.inc({ kind: report.kind });
+    const fields = report.fields.map((field) => field.path);
+    deps.log.info(
+      { kind: report.kind, name: report.name, fields, missing: report.missing },
+      "repaired drift",
+    );
+    const what = report.missing
+      ? report.kind === "Secret"
+        ? "was deleted; created it again with a new key, which rolls out a new revision"
+        : "was deleted or lost its agentry labels; applied it again"
+      : `differed from its declaration in ${fields.join(", ")}; applied it again`;
+    return {
+      type: "Normal" as const,
+      reason: REASONS.driftRepaired,
+      message: `${report.kind} ${report.name} ${what}`,
+    };
+  });
+}
+
+/** What the caches keep of an object: no managedFields, Secret values hashed. */
+function forCache(kind: string, object: KubeObject): KubeObject {
+  return kind === "Secret" ? withHashedData(object as Secret) : withoutManagedFields(object);
 }
 
 async function writeInvalidSpecStatus(deps: ReconcileDeps, raw: KubeObject, message: string, now: Date) {

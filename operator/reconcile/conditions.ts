@@ -21,6 +21,8 @@ export const REASONS = {
   creatingAuthSecret: "CreatingAuthSecret",
   recovered: "Recovered",
   rolloutStarted: "RolloutStarted",
+  driftRepaired: "DriftRepaired",
+  driftFight: "DriftFight",
 } as const;
 
 export interface ConditionInput {

@@ -15,6 +15,7 @@ import {
 } from "./children.ts";
 import { type ConditionInput, findCondition, mergeConditions, REASONS } from "./conditions.ts";
 import { type ObservedData, resolveReferencedData } from "./data-hashes.ts";
+import { type DriftField, findDrift } from "./declared-drift.ts";
 import { resolveIntOrPercent } from "./int-or-percent.ts";
 import { kubeTime } from "./kube-time.ts";
 import { agentSelector, childNames, formatSelector, serviceHost } from "./names.ts";
@@ -50,9 +51,26 @@ export interface RolloutEvent {
   message: string;
 }
 
+/** An owned object the live state moved away from, while its declaration did not change. */
+export interface DriftReport {
+  kind: string;
+  name: string;
+  /** The declared fields found missing or different; empty when the whole object is missing. */
+  fields: DriftField[];
+  /**
+   * The object was there for this generation and is gone from the operator's view: deleted, or
+   * its managed-by or agent label removed (the informers see only labelled objects).
+   */
+  missing: boolean;
+  /** The object the repair applies. */
+  declared: DesiredObject;
+}
+
 export interface ReconcilePlan {
   /** Objects to server-side apply; unchanged ones are already left out. */
   apply: DesiredObject[];
+  /** Owned objects among `apply` (and `createIfMissing`) that are written only to repair drift. */
+  drift: DriftReport[];
   /** Objects to create only when absent, never overwritten. */
   createIfMissing: DesiredObject[];
   /** Replica counts of older revisions' Deployments (their templates are never re-applied). */
@@ -88,6 +106,7 @@ export function planReconcile(
   const previous = agent.status ?? {};
   const plan: ReconcilePlan = {
     apply: [],
+    drift: [],
     createIfMissing: [],
     scale: [],
     delete: [],
@@ -99,7 +118,10 @@ export function planReconcile(
 
   const authSecret = buildAuthSecret(agent, "");
   if (authSecret && !observed.children.has(childKey("Secret", authSecret.metadata.name))) {
-    plan.createIfMissing.push(buildAuthSecret(agent, generateKey()) as DesiredObject);
+    const created = buildAuthSecret(agent, generateKey()) as DesiredObject;
+    plan.createIfMissing.push(created);
+    // Its key hash is part of the revision: a deleted Secret gets a new key and a new revision rolls out.
+    if (previous.updateRevision !== undefined) plan.drift.push(missingReport(created));
   }
 
   const byRevision = groupByRevision(observed.deployments);
@@ -209,17 +231,33 @@ export function planReconcile(
       if (existing) plan.delete.push(refTo(existing, kind));
     }
   }
+  // Objects this generation already wrote: one missing now was deleted by someone else.
+  const established =
+    previous.observedGeneration === agent.metadata.generation &&
+    findCondition(previous.conditions, "Stalled")?.reason !== REASONS.applyFailed;
   for (const object of desiredObjects) {
     const stamped = withAppliedHash(object);
     const current =
       object.kind === "Deployment"
         ? update
         : observed.children.get(childKey(object.kind, object.metadata.name));
-    // The stamp cannot see someone scaling the Deployment by hand; the replica count is checked too.
-    const replicasDrifted =
-      object.kind === "Deployment" &&
-      (current as Deployment | undefined)?.spec?.replicas !== (object.spec as { replicas: number }).replicas;
-    if (!isUpToDate(stamped, current) || replicasDrifted) plan.apply.push(stamped);
+    if (!isUpToDate(stamped, current)) {
+      plan.apply.push(stamped);
+      const wasRunning = object.kind !== "Deployment" || previous.updateRevision === revision;
+      if (!current && established && wasRunning) plan.drift.push(missingReport(stamped));
+      continue;
+    }
+    // The stamp says what was applied, not what is there now: every declared field is checked too.
+    const fields = findDrift(object, current);
+    if (fields.length === 0) continue;
+    plan.apply.push(stamped);
+    plan.drift.push({
+      kind: object.kind,
+      name: object.metadata.name,
+      fields,
+      missing: false,
+      declared: stamped,
+    });
   }
 
   for (const { revision: old, deployment } of olds) {
@@ -238,8 +276,11 @@ export function planReconcile(
       message: `revision ${revision} made no progress for ${spec.progressDeadlineSeconds}s: ${deadline.message ?? "pods are not becoming available"}`,
     };
   }
+  // A revision whose Deployment is neither there nor written now has not started: the status (and
+  // its Events) keep naming the revision that runs.
+  const started = update !== undefined || updateTarget !== undefined;
   plan.status = computeStatus(observed, {
-    revision,
+    revision: started ? revision : previous.updateRevision,
     byRevision,
     complete,
     now,
@@ -250,6 +291,10 @@ export function planReconcile(
   plan.events = transitionEvents(previous, plan.status, plan.blocked);
   if (!complete) plan.requeueAfterMs = PROGRESS_RECHECK_MS;
   return plan;
+}
+
+function missingReport(declared: DesiredObject): DriftReport {
+  return { kind: declared.kind, name: declared.metadata.name, fields: [], missing: true, declared };
 }
 
 function groupByRevision(deployments: readonly Deployment[]): Map<string, Deployment> {
@@ -340,6 +385,12 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
       message: reconciling ? message : "",
     },
     { type: "Stalled", status: false, reason: REASONS.recovered, message: "" },
+    {
+      type: "Progressing",
+      status: complete || !spec.paused,
+      reason: complete ? REASONS.rolloutComplete : spec.paused ? REASONS.paused : REASONS.rollingOut,
+      message: reconciling ? message : "",
+    },
     {
       type: "Available",
       status: available,

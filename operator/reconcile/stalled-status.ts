@@ -6,13 +6,15 @@ export interface Blocked {
   message: string;
 }
 
-const STALL_CONDITIONS = new Set(["Ready", "Reconciling", "Stalled"]);
+const STALL_CONDITIONS = new Set(["Ready", "Reconciling", "Stalled", "Progressing"]);
 
 /**
- * `status` turned into that of an agent that cannot progress as written: Degraded, Stalled=True
- * with the reason, Ready and Reconciling False; its other conditions (Available, Paused) stay, as
- * what runs is kept. Transition times come from `written`, the status last persisted, so retries
- * of the same stall produce the same status and no write.
+ * `status` turned into that of an agent that cannot progress as written: Stalled=True with the
+ * reason, Ready, Reconciling and Progressing False; its other conditions (Available, Paused)
+ * stay, as what runs is kept. The phase is about what serves: Healthy while an earlier revision
+ * is still available (only the rollout is stalled), Degraded when nothing serves. Transition
+ * times come from `written`, the status last persisted, so retries of the same stall produce the
+ * same status and no write.
  */
 export function stalledStatus(
   status: AgentDeploymentStatus,
@@ -27,16 +29,23 @@ export function stalledStatus(
       { type: "Ready", status: false, reason: blocked.reason, message: blocked.message },
       { type: "Reconciling", status: false, reason: blocked.reason, message: "" },
       { type: "Stalled", status: true, reason: blocked.reason, message: blocked.message },
+      { type: "Progressing", status: false, reason: blocked.reason, message: blocked.message },
     ],
     generation,
     now,
   );
   const kept = (status.conditions ?? []).filter((condition) => !STALL_CONDITIONS.has(condition.type));
+  const serving =
+    findCondition(status.conditions, "Available")?.status === "True" &&
+    status.stableRevision !== undefined &&
+    (status.availableReplicas ?? 0) > 0;
   return {
     ...status,
     ...(generation === undefined ? {} : { observedGeneration: generation }),
-    phase: "Degraded",
-    message: blocked.message,
+    phase: serving ? "Healthy" : "Degraded",
+    message: serving
+      ? `rollout stalled, revision ${status.stableRevision} keeps serving (${status.availableReplicas} available): ${blocked.message}`
+      : blocked.message,
     conditions: [...stall, ...kept],
   };
 }

@@ -81,9 +81,13 @@ describeWithCluster("operator: specs the API server accepts but that cannot run"
       agent: { model: "m", systemPromptFrom: { configMapKeyRef: { name: "prompts", key: "main" } } },
     });
     await eventually(stalledWith("running", "MissingReference"), 60_000);
-    expect((await agents.agent("running")).status?.message).toBe(
+    // The earlier revision still serves: only the rollout is stalled.
+    const { status } = await agents.agent("running");
+    expect(status?.phase).toBe("Healthy");
+    expect(status?.message).toContain(
       "ConfigMap prompts (spec.agent.systemPromptFrom.configMapKeyRef) does not exist",
     );
+    expect((await agents.condition("running", "Available"))?.status).toBe("True");
     expect(await replicaSets("running")).toEqual(before);
   });
 

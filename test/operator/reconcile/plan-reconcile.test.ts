@@ -154,6 +154,7 @@ describe("planReconcile", () => {
       "Ready=True",
       "Reconciling=False",
       "Stalled=False",
+      "Progressing=True",
       "Available=True",
       "Paused=False",
     ]);
@@ -278,12 +279,16 @@ describe("planReconcile", () => {
       expect(plan.apply).toEqual([]);
       expect(plan.scale).toEqual([]);
       expect(plan.delete).toEqual([]);
-      expect(plan.status.phase).toBe("Degraded");
-      expect(plan.status.conditions?.find((condition) => condition.type === "Stalled")).toMatchObject({
-        status: "True",
-        reason,
-      });
-      expect(plan.status.conditions?.find((condition) => condition.type === "Ready")?.status).toBe("False");
+      // What runs still serves: the phase says so, the conditions say the rollout is stalled.
+      const condition = (type: string) =>
+        plan.status.conditions?.find((candidate) => candidate.type === type);
+      expect(plan.status.phase).toBe("Healthy");
+      expect(plan.status.message).toContain(`revision ${healthy.agent.status?.stableRevision} keeps serving`);
+      expect(plan.status.message).toContain(message);
+      expect(condition("Stalled")).toMatchObject({ status: "True", reason });
+      expect(condition("Progressing")).toMatchObject({ status: "False", reason });
+      expect(condition("Available")?.status).toBe("True");
+      expect(condition("Ready")?.status).toBe("False");
       expect(plan.events).toEqual([{ type: "Warning", reason, message: expect.stringContaining(message) }]);
       // The same problem seen again is not announced again.
       const again = planReconcile(
@@ -337,6 +342,17 @@ describe("planReconcile", () => {
     ]);
   });
 
+  it("is Degraded when a stall leaves nothing serving", () => {
+    const plan = planReconcile(
+      observedOf(agent(baseSpec), { data: { secrets: new Map(), configMaps: new Map() } }),
+      config,
+      now,
+      generateKey,
+    );
+    expect(plan.status.phase).toBe("Degraded");
+    expect(plan.status.message).toBe("Secret openai (spec.agent.provider.apiKeySecretRef) does not exist");
+  });
+
   it("keeps the running revision and says why when a Canary rollout is asked of this version", () => {
     const first = converge(observedOf(agent(baseSpec))).observed;
     const canary = agent(
@@ -352,6 +368,22 @@ describe("planReconcile", () => {
     expect(plan.scale).toEqual([]);
     expect(plan.delete).toEqual([]);
     expect(plan.apply.some((object) => object.kind === "Deployment")).toBe(false);
+    // Nothing started, so nothing is announced as started and the status names what runs.
+    expect(plan.events.map((event) => event.reason)).toEqual(["StrategyNotSupported"]);
+    expect(plan.status.updateRevision).toBe(first.agent.status?.updateRevision);
+    expect(plan.status.history?.map((entry) => entry.revision)).toEqual([first.agent.status?.updateRevision]);
+    expect(plan.status.phase).toBe("Healthy");
+
+    // The next change that can run names the revision it really replaces.
+    const rolling = agent({ ...baseSpec, agent: { ...baseSpec.agent, model: "gpt-4o" } }, plan.status);
+    const next = planReconcile({ ...first, agent: rolling }, config, now, generateKey);
+    expect(next.events).toEqual([
+      expect.objectContaining({
+        reason: "RolloutStarted",
+        message: expect.stringContaining(`replacing ${first.agent.status?.updateRevision}`),
+      }),
+      expect.objectContaining({ reason: "Recovered" }),
+    ]);
   });
 });
 
@@ -365,5 +397,82 @@ describe("planReconcile drift", () => {
     expect(
       plan.apply.map((object) => [object.kind, (object.spec as { replicas?: number }).replicas]),
     ).toEqual([["Deployment", 1]]);
+    expect(plan.drift.map((report) => report.fields.map((field) => field.path))).toEqual([["spec.replicas"]]);
+  });
+
+  const replicatedSpec = {
+    replicas: 2,
+    agent: { ...baseSpec.agent, memory: { redis: { urlSecretRef: { name: "openai", key: "api-key" } } } },
+  };
+
+  it("repairs a Service selector pointed elsewhere and reports the field", () => {
+    const { observed } = converge(observedOf(agent(replicatedSpec)));
+    const children = new Map(observed.children);
+    const service = children.get("Service/bot") as KubeObject & { spec: Record<string, unknown> };
+    children.set("Service/bot", {
+      ...service,
+      spec: { ...service.spec, selector: { app: "other" } },
+    } as KubeObject);
+    const plan = planReconcile({ ...observed, children }, config, now, generateKey);
+    expect(plan.apply.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(["Service/bot"]);
+    expect(plan.drift).toEqual([
+      expect.objectContaining({
+        kind: "Service",
+        name: "bot",
+        missing: false,
+        fields: [{ path: "spec.selector", missingEntry: false }],
+      }),
+    ]);
+  });
+
+  it("recreates a deleted PodDisruptionBudget and says it was deleted", () => {
+    const { observed } = converge(observedOf(agent(replicatedSpec)));
+    const children = new Map(observed.children);
+    children.delete("PodDisruptionBudget/bot");
+    const plan = planReconcile({ ...observed, children }, config, now, generateKey);
+    expect(plan.apply.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([
+      "PodDisruptionBudget/bot",
+    ]);
+    expect(plan.drift).toEqual([expect.objectContaining({ kind: "PodDisruptionBudget", missing: true })]);
+  });
+
+  it("reports no drift while creating objects or applying a changed spec", () => {
+    const { plans, observed } = converge(observedOf(agent(replicatedSpec)));
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+    const bigger = agent({ ...replicatedSpec, replicas: 3 }, observed.agent.status);
+    const plan = planReconcile(
+      { ...observed, agent: { ...bigger, metadata: { ...bigger.metadata, generation: 2 } } },
+      config,
+      now,
+      generateKey,
+    );
+    expect(plan.apply.length).toBeGreaterThan(0);
+    expect(plan.drift).toEqual([]);
+  });
+
+  it("gives a deleted auth Secret a new key, which rolls out a new revision", () => {
+    const spec = { ...baseSpec, auth: { mode: "apiKey" } };
+    const { observed } = converge(observedOf(agent(spec)));
+    const secrets = new Map(observed.data.secrets);
+    secrets.delete("bot-auth");
+    const children = new Map(observed.children);
+    children.delete("Secret/bot-auth");
+    let keys = 0;
+    const plan = planReconcile(
+      { ...observed, children, data: { ...observed.data, secrets } },
+      config,
+      now,
+      () => `new-key-${keys++}`,
+    );
+    expect(plan.createIfMissing.map((object) => (object as Secret).stringData)).toEqual([
+      { "api-keys": "new-key-0" },
+    ]);
+    expect(plan.drift).toEqual([
+      expect.objectContaining({ kind: "Secret", name: "bot-auth", missing: true }),
+    ]);
+    const after = converge(
+      applyPlan({ ...observed, children, data: { ...observed.data, secrets } }, plan),
+    ).observed;
+    expect(after.agent.status?.updateRevision).not.toBe(observed.agent.status?.updateRevision);
   });
 });

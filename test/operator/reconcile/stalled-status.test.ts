@@ -49,10 +49,27 @@ describe("stalledStatus", () => {
         "Ready=False/ApplyFailed",
         "Reconciling=False/ApplyFailed",
         "Stalled=True/ApplyFailed",
+        "Progressing=False/ApplyFailed",
         "Available=True/MinimumReplicasAvailable",
       ],
     );
     expect(status.conditions?.[2]?.lastTransitionTime).toBe("2026-11-26T10:00:00Z");
+  });
+
+  it("stays Healthy while an earlier revision serves: only the rollout is stalled", () => {
+    const serving = { ...healthy, stableRevision: "a", availableReplicas: 2 };
+    const status = stalledStatus(serving, serving, blocked, 4, new Date("2026-11-26T10:00:00Z"));
+    expect(status.phase).toBe("Healthy");
+    expect(status.message).toBe(
+      `rollout stalled, revision a keeps serving (2 available): ${blocked.message}`,
+    );
+    const unavailable = {
+      ...serving,
+      conditions: serving.conditions?.map((condition) =>
+        condition.type === "Available" ? { ...condition, status: "False" as const } : condition,
+      ),
+    };
+    expect(stalledStatus(unavailable, serving, blocked, 4, new Date()).phase).toBe("Degraded");
   });
 
   it("gives the same status when the same stall is seen again later, so nothing is rewritten", () => {
