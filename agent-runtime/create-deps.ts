@@ -29,10 +29,12 @@ export function createDeps(
     ? createRedisClient(config.redis.url, logger.child({ component: "redis" }))
     : undefined;
   const model = createModelClient({
-    baseURL: config.provider.baseURL,
-    apiKey: config.provider.apiKey,
+    provider: config.provider,
     timeoutMs: config.provider.timeoutMs,
     maxRetries: config.provider.maxRetries,
+    maxConnections: config.provider.maxConnections,
+    maxResponseBytes: config.provider.maxResponseBytes,
+    proxy: config.provider.proxy,
     breaker: config.provider.breaker,
     metrics,
   });
@@ -70,6 +72,7 @@ export function createDeps(
     deps,
     redis,
     async close() {
+      await model.close();
       if (!redis) return;
       try {
         await redis.quit();

@@ -17,8 +17,7 @@ const context = () => ({ signal: new AbortController().signal, headers: { "x-req
 
 function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelClient {
   return createModelClient({
-    baseURL: stub.url,
-    apiKey: "sk-test",
+    provider: { type: "openai", baseURL: stub.url, apiKey: "sk-test", azure: undefined },
     timeoutMs: 2000,
     maxRetries: 2,
     breaker: { failureThreshold: 3, cooldownMs: 60_000 },
@@ -188,8 +187,7 @@ describe("model client", () => {
     expect(await client().probe(1000)).toEqual({ ok: true, detail: "HTTP 200" });
     expect(stub.stats.total).toBe(0);
     const dead = createModelClient({
-      baseURL: "http://127.0.0.1:1/v1",
-      apiKey: undefined,
+      provider: { type: "openai", baseURL: "http://127.0.0.1:1/v1", apiKey: undefined, azure: undefined },
       timeoutMs: 500,
       maxRetries: 0,
       breaker: { failureThreshold: 3, cooldownMs: 1000 },
