@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RuntimeError } from "../../../agent-runtime/errors.ts";
-import { createModelClient, type ModelClient } from "../../../agent-runtime/llm/model-client.ts";
+import { createModelClient, type ModelConnection } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
 import {
   type StubModelServer,
@@ -15,8 +15,10 @@ const requestObject = { model: "m", messages: [{ role: "user" as const, content:
 const request = JSON.stringify(requestObject);
 const context = () => ({ signal: new AbortController().signal, headers: { "x-request-id": "rid-1" } });
 
-function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelClient {
-  return createModelClient({
+const opened: ModelConnection[] = [];
+
+function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelConnection {
+  const model = createModelClient({
     provider: { type: "openai", baseURL: stub.url, apiKey: "sk-test", azure: undefined },
     timeoutMs: 2000,
     maxRetries: 2,
@@ -25,6 +27,8 @@ function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}
     retryPolicy: { baseMs: 10, maxMs: 2000 },
     ...overrides,
   });
+  opened.push(model);
+  return model;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
@@ -44,6 +48,9 @@ beforeAll(async () => {
   stub = await startStubModelServer();
 });
 afterAll(() => stub.close());
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((model) => model.close()));
+});
 beforeEach(() => {
   stub.reset();
   metrics = createMetrics("r1", { processMetrics: false });
@@ -72,6 +79,31 @@ describe("model client", () => {
     expect(await outcome("rate_limited")).toBe(1);
     expect(await outcome("server_error")).toBe(1);
     expect(await outcome("success")).toBe(1);
+  });
+
+  it("makes exactly one call per attempt its policy allows: the SDK's own retries are off", async () => {
+    stub.setDefault({ type: "error", status: 500 });
+    await rejection(client({ maxRetries: 0 }).complete(request, context()));
+    expect(stub.stats.total).toBe(1);
+    stub.reset();
+    stub.setDefault({ type: "error", status: 429, retryAfter: "0" });
+    await rejection(
+      client({ maxRetries: 0 }).stream(JSON.stringify({ ...requestObject, stream: true }), context()),
+    );
+    expect(stub.stats.total).toBe(1);
+    stub.reset();
+    stub.enqueue(
+      { type: "error", status: 429, retryAfter: "0.1" },
+      { type: "error", status: 500 },
+      { type: "error", status: 502 },
+    );
+    const completion = await client({ maxRetries: 3 }).complete(request, context());
+    expect(completion.choices[0]?.message.content).toBe("echo: hi");
+    expect(stub.stats.total).toBe(4);
+    stub.reset();
+    stub.setDefault({ type: "error", status: 500 });
+    await rejection(client({ maxRetries: 3 }).forward(request, context()));
+    expect(stub.stats.total).toBe(4);
   });
 
   it("gives up after maxRetries with a 503 carrying Retry-After", async () => {
@@ -194,5 +226,6 @@ describe("model client", () => {
       metrics,
     });
     expect((await dead.probe(500)).ok).toBe(false);
+    await dead.close();
   });
 });
