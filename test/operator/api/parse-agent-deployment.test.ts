@@ -106,6 +106,50 @@ describe("parseAgentDeployment", () => {
       message: "spec.agent: more than one replica or autoscaling needs agent.memory.redis",
     },
     {
+      rule: "azure needs its settings",
+      bad: { agent: { model: "m", provider: { type: "azure", baseURL: "https://res.openai.azure.com" } } },
+      good: {
+        agent: {
+          model: "m",
+          provider: {
+            type: "azure",
+            baseURL: "https://res.openai.azure.com",
+            azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" },
+          },
+        },
+      },
+      message:
+        "spec.agent.provider.azure: azure (deployment, apiVersion) is required with type: azure and only allowed with it",
+    },
+    {
+      rule: "azure settings only with type azure",
+      bad: { agent: { model: "m", provider: { azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" } } } },
+      good: { agent: { model: "m", provider: {} } },
+      message:
+        "spec.agent.provider.azure: azure (deployment, apiVersion) is required with type: azure and only allowed with it",
+    },
+    {
+      rule: "azure needs its resource endpoint",
+      bad: {
+        agent: {
+          model: "m",
+          provider: { type: "azure", azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" } },
+        },
+      },
+      good: {
+        agent: {
+          model: "m",
+          provider: {
+            type: "azure",
+            baseURL: "https://res.openai.azure.com",
+            azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" },
+          },
+        },
+      },
+      message:
+        "spec.agent.provider.baseURL: with type: azure, baseURL is the Azure resource endpoint (https://NAME.openai.azure.com)",
+    },
+    {
       rule: "cache needs redis",
       bad: { agent: { model: "m", cache: {} } },
       good: { agent: { model: "m", cache: {}, memory: redis } },
