@@ -47,11 +47,15 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 function capped(response: Response, limit: number): Response {
   if (!response.body || NULL_BODY_STATUS.has(response.status)) return response;
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared > limit) {
+  const decoded = response.headers.has("content-encoding");
+  if (declared > limit && !decoded) {
     // Refused before reading: cancelling drops the connection instead of draining the body.
     void response.body.cancel().catch(() => undefined);
     throw new ModelResponseTooLargeError(limit);
   }
+  // A declared length within the cap is enforced by the HTTP framing itself; only bodies that
+  // are decompressed or of unknown length need counting.
+  if (declared <= limit && !decoded) return response;
   let received = 0;
   const body = response.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
