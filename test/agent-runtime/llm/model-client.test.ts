@@ -1,12 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RuntimeError } from "../../../agent-runtime/errors.ts";
 import { createModelClient, type ModelConnection } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
 import {
   type StubModelServer,
   startStubModelServer,
 } from "../../../agent-runtime/testing/stub-model-server.ts";
-import { metricValue } from "../test-runtime.ts";
+import { metricValue, rejection } from "../test-runtime.ts";
 
 let stub: StubModelServer;
 let metrics: RuntimeMetrics;
@@ -29,15 +28,6 @@ function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}
   });
   opened.push(model);
   return model;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(RuntimeError);
-  return error as RuntimeError;
 }
 
 async function outcome(name: string): Promise<number> {

@@ -4,7 +4,6 @@
  * a typed runtime error, and the next call must work on a fresh connection.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RuntimeError } from "../../../agent-runtime/errors.ts";
 import { createModelClient, type ModelConnection } from "../../../agent-runtime/llm/model-client.ts";
 import type { ProxySettings } from "../../../agent-runtime/llm/model-transport.ts";
 import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
@@ -18,6 +17,7 @@ import {
   rawCompletionAnswer,
   startRawHttpServer,
 } from "../../support/raw-http-server.ts";
+import { rejection } from "../test-runtime.ts";
 
 const request = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
 const streamRequest = JSON.stringify({
@@ -49,15 +49,6 @@ function client(
   });
   clients.push(model);
   return model;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(RuntimeError);
-  return error as RuntimeError;
 }
 
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {

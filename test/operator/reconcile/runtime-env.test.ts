@@ -40,6 +40,17 @@ const data = {
   "bot-auth/api-keys": "generated-key-0123456789abcdef",
   "jwt/secret": "a-secret-of-at-least-thirty-two-bytes!!",
 };
+const azureAgent = {
+  model: "gpt-4o",
+  provider: {
+    type: "azure",
+    baseURL: "https://res.openai.azure.com",
+    apiKeySecretRef: { name: "openai", key: "api-key" },
+    azure: { deployment: "gpt-4o-prod", apiVersion: "2024-10-21" },
+    maxConnections: 16,
+    maxResponseBytes: 2_000_000,
+  },
+};
 const memory = {
   redis: { urlSecretRef: { name: "redis", key: "url" } },
   ttlSeconds: 600,
@@ -100,19 +111,7 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
     },
     {
       name: "an Azure OpenAI deployment with connection and size limits",
-      spec: {
-        agent: {
-          model: "gpt-4o",
-          provider: {
-            type: "azure",
-            baseURL: "https://res.openai.azure.com",
-            apiKeySecretRef: { name: "openai", key: "api-key" },
-            azure: { deployment: "gpt-4o-prod", apiVersion: "2024-10-21" },
-            maxConnections: 16,
-            maxResponseBytes: 2_000_000,
-          },
-        },
-      },
+      spec: { agent: azureAgent },
     },
     {
       name: "JWT with a JWKS URL",
@@ -167,17 +166,7 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
 
   it("maps an Azure provider, its limits and the proxy variables from spec.env", () => {
     const spec = {
-      agent: {
-        model: "gpt-4o",
-        provider: {
-          type: "azure",
-          baseURL: "https://res.openai.azure.com",
-          apiKeySecretRef: { name: "openai", key: "api-key" },
-          azure: { deployment: "gpt-4o-prod", apiVersion: "2024-10-21" },
-          maxConnections: 16,
-          maxResponseBytes: 2_000_000,
-        },
-      },
+      agent: azureAgent,
       env: [
         { name: "HTTPS_PROXY", value: "http://egress.proxy.svc:3128" },
         { name: "NO_PROXY", value: ".svc,.cluster.local" },
