@@ -431,7 +431,8 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
           headers: endpoint.authHeaders,
           signal: AbortSignal.timeout(timeoutMs),
         });
-        await response.body?.cancel();
+        // Read to the end (the cap bounds it), so the connection stays reusable.
+        await response.arrayBuffer();
         const { status } = response;
         if (status === 401 || status === 403) {
           return { ok: false, detail: `model endpoint rejected the API key (HTTP ${status})` };

@@ -171,7 +171,7 @@ describe("model client", () => {
     stub.enqueue({ type: "hang" });
     const controller = new AbortController();
     const pending = client().complete(request, { signal: controller.signal, headers: {} });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(() => stub.stats.inflight).toBe(1);
     controller.abort();
     const error = await rejection(pending);
     expect(error.code).toBe("CLIENT_CLOSED");
