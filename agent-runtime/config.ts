@@ -105,11 +105,44 @@ export const runtimeEnvSchema = z.object({
     .string()
     .optional()
     .describe("System prompt text (the operator fills it from the spec or a ConfigMap/Secret key)."),
+  AGENTRY_PROVIDER_TYPE: z
+    .enum(["openai", "azure"])
+    .default("openai")
+    .describe(
+      "openai (any OpenAI-compatible API, key as Bearer token) | azure (Azure OpenAI: deployment path, api-version, api-key header).",
+    ),
   AGENTRY_PROVIDER_BASE_URL: z
     .url({ protocol: /^https?$/ })
     .default("https://api.openai.com/v1")
-    .describe("Base URL of any OpenAI-compatible API, including the /v1 suffix."),
-  AGENTRY_PROVIDER_API_KEY: z.string().optional().describe("Bearer token for the provider (from a Secret)."),
+    .describe(
+      "Base URL of any OpenAI-compatible API, including the /v1 suffix; for azure the resource endpoint (https://NAME.openai.azure.com).",
+    ),
+  AGENTRY_PROVIDER_API_KEY: z
+    .string()
+    .optional()
+    .describe("API key for the provider (from a Secret): a Bearer token, or Azure's api-key header."),
+  AGENTRY_PROVIDER_AZURE_DEPLOYMENT: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+      "Azure deployment names are 1-64 letters, digits, '.', '_' or '-'",
+    )
+    .optional()
+    .describe("Azure OpenAI deployment name (required with AGENTRY_PROVIDER_TYPE=azure)."),
+  AGENTRY_PROVIDER_AZURE_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, "Azure API versions look like 2024-10-21 or 2025-01-01-preview")
+    .optional()
+    .describe("Azure OpenAI api-version query parameter (required with AGENTRY_PROVIDER_TYPE=azure)."),
+  AGENTRY_PROVIDER_MAX_CONNECTIONS: positiveInt
+    .max(10_000)
+    .default(64)
+    .describe("Connections kept open to the model endpoint; further calls wait for a free one."),
+  AGENTRY_PROVIDER_MAX_RESPONSE_BYTES: positiveInt
+    .default(10_485_760)
+    .describe(
+      "Largest model answer read (after decompression), streamed or not; a larger one fails with 502.",
+    ),
   AGENTRY_PROVIDER_TIMEOUT_SECONDS: positiveSeconds
     .default(60)
     .describe("Timeout of one model call attempt."),
@@ -248,6 +281,25 @@ export const runtimeEnvSchema = z.object({
 
 export type RuntimeEnvName = keyof typeof runtimeEnvSchema.shape;
 
+const proxyURL = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// proxy URL" });
+
+/**
+ * The standard proxy variables, read for model calls (curl's names; the lower-case spelling wins,
+ * as in curl and undici). They are not part of the AGENTRY_ contract: users set them in spec.env.
+ */
+const proxyEnvSchema = z.object({
+  HTTP_PROXY: proxyURL.optional(),
+  HTTPS_PROXY: proxyURL.optional(),
+  NO_PROXY: z.string().optional(),
+});
+const PROXY_ENV_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"] as const;
+
+export type ProxyConfig = {
+  httpProxy: string | undefined;
+  httpsProxy: string | undefined;
+  noProxy: string | undefined;
+};
+
 /** Every variable the runtime reads; nothing else in the process environment is consulted. */
 export const RUNTIME_ENV_VARS = Object.keys(runtimeEnvSchema.shape) as RuntimeEnvName[];
 
@@ -326,10 +378,15 @@ export type RuntimeConfig = {
     systemPrompt: string | undefined;
   };
   provider: {
+    type: "openai" | "azure";
     baseURL: string;
     apiKey: string | undefined;
+    azure: { deployment: string; apiVersion: string } | undefined;
     timeoutMs: number;
     maxRetries: number;
+    maxConnections: number;
+    maxResponseBytes: number;
+    proxy: ProxyConfig;
     breaker: { failureThreshold: number; cooldownMs: number };
     readinessCheck: boolean;
   };
@@ -361,6 +418,15 @@ function pickRuntimeEnv(env: Record<string, string | undefined>): Record<string,
   return picked;
 }
 
+function pickProxyEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of PROXY_ENV_VARS) {
+    const value = env[name.toLowerCase()] || env[name];
+    if (value) picked[name] = value;
+  }
+  return picked;
+}
+
 /**
  * Rules between variables. They read the raw strings, so they are reported together with the
  * per-variable problems instead of only after those are fixed.
@@ -386,6 +452,24 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   if (Number(env.AGENTRY_CACHE_TTL_SECONDS ?? 0) > 0 && !hasRedis) {
     problems.push(
       "AGENTRY_REDIS_URL / AGENTRY_REDIS_SENTINELS / AGENTRY_REDIS_CLUSTER_NODES: one is required when AGENTRY_CACHE_TTL_SECONDS > 0",
+    );
+  }
+  return [...problems, ...providerProblems(env)];
+}
+
+function providerProblems(env: Record<string, string>): string[] {
+  const azureVariables = ["AGENTRY_PROVIDER_AZURE_DEPLOYMENT", "AGENTRY_PROVIDER_AZURE_API_VERSION"] as const;
+  if (env.AGENTRY_PROVIDER_TYPE !== "azure") {
+    return azureVariables
+      .filter((name) => env[name] !== undefined)
+      .map((name) => `${name}: only used when AGENTRY_PROVIDER_TYPE=azure`);
+  }
+  const problems = azureVariables
+    .filter((name) => env[name] === undefined)
+    .map((name) => `${name}: required when AGENTRY_PROVIDER_TYPE=azure`);
+  if (env.AGENTRY_PROVIDER_BASE_URL === undefined) {
+    problems.push(
+      "AGENTRY_PROVIDER_BASE_URL: required when AGENTRY_PROVIDER_TYPE=azure (the resource endpoint, https://NAME.openai.azure.com)",
     );
   }
   return problems;
@@ -458,8 +542,9 @@ function withCredentials(
 export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
   const raw = pickRuntimeEnv(env);
   const parsed = runtimeEnvSchema.safeParse(raw);
+  const proxy = proxyEnvSchema.safeParse(pickProxyEnv(env));
   const problems = [
-    ...(parsed.error?.issues ?? []).map((issue) => {
+    ...[...(parsed.error?.issues ?? []), ...(proxy.error?.issues ?? [])].map((issue) => {
       const [name, ...rest] = issue.path.map(String);
       const where = rest.length > 0 ? `${name} (${rest.join(".")})` : (name ?? "environment");
       return `${where}: ${issue.message}`;
@@ -467,7 +552,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     ...crossFieldProblems(raw),
   ];
   const tools = withCredentials(parsed.data?.AGENTRY_TOOLS ?? [], env, problems);
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || !proxy.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
 
   const rpm = e.AGENTRY_RATE_LIMIT_RPM;
@@ -487,10 +572,25 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       systemPrompt: e.AGENTRY_SYSTEM_PROMPT,
     },
     provider: {
+      type: e.AGENTRY_PROVIDER_TYPE,
       baseURL: e.AGENTRY_PROVIDER_BASE_URL.replace(/\/+$/, ""),
       apiKey: e.AGENTRY_PROVIDER_API_KEY,
+      azure:
+        e.AGENTRY_PROVIDER_AZURE_DEPLOYMENT && e.AGENTRY_PROVIDER_AZURE_API_VERSION
+          ? {
+              deployment: e.AGENTRY_PROVIDER_AZURE_DEPLOYMENT,
+              apiVersion: e.AGENTRY_PROVIDER_AZURE_API_VERSION,
+            }
+          : undefined,
       timeoutMs: e.AGENTRY_PROVIDER_TIMEOUT_SECONDS * 1000,
       maxRetries: e.AGENTRY_PROVIDER_MAX_RETRIES,
+      maxConnections: e.AGENTRY_PROVIDER_MAX_CONNECTIONS,
+      maxResponseBytes: e.AGENTRY_PROVIDER_MAX_RESPONSE_BYTES,
+      proxy: {
+        httpProxy: proxy.data.HTTP_PROXY,
+        httpsProxy: proxy.data.HTTPS_PROXY,
+        noProxy: proxy.data.NO_PROXY,
+      },
       breaker: {
         failureThreshold: e.AGENTRY_BREAKER_FAILURE_THRESHOLD,
         cooldownMs: e.AGENTRY_BREAKER_COOLDOWN_SECONDS * 1000,

@@ -38,10 +38,12 @@ export function createDeps(
       ? createRedisClient(connection, logger.child({ component: "redis", connection: "durable-writes" }))
       : undefined;
   const model = createModelClient({
-    baseURL: config.provider.baseURL,
-    apiKey: config.provider.apiKey,
+    provider: config.provider,
     timeoutMs: config.provider.timeoutMs,
     maxRetries: config.provider.maxRetries,
+    maxConnections: config.provider.maxConnections,
+    maxResponseBytes: config.provider.maxResponseBytes,
+    proxy: config.provider.proxy,
     breaker: config.provider.breaker,
     metrics,
   });
@@ -87,6 +89,7 @@ export function createDeps(
     deps,
     redis,
     async close() {
+      await model.close();
       await Promise.all([redis, durableWriter].map((client) => (client ? closeRedis(client) : undefined)));
     },
   };

@@ -3,7 +3,7 @@ import type { Authenticator } from "./auth/authenticator.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
 import type { RuntimeConfig } from "./config.ts";
 import type { Readiness } from "./health/readiness.ts";
-import type { ModelClient } from "./llm/model-client.ts";
+import type { ModelClient, ModelPassthrough } from "./llm/model-client.ts";
 import type { SessionStore } from "./memory/session-store.ts";
 import type { RuntimeMetrics } from "./observability/metrics.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -14,7 +14,7 @@ export type AppDeps = {
   config: RuntimeConfig;
   logger: Logger;
   metrics: RuntimeMetrics;
-  model: ModelClient;
+  model: ModelClient & ModelPassthrough;
   tools: ToolExecutor;
   authenticate: Authenticator;
   sessions: SessionStore | undefined;

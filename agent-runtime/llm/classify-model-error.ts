@@ -1,6 +1,7 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { RuntimeError } from "../errors.ts";
 import type { LlmOutcome } from "../observability/metrics.ts";
-import { ModelBadResponseError, ModelConnectionError, ModelHttpError } from "./model-http-errors.ts";
+import { ModelBadResponseError, ModelResponseTooLargeError } from "./model-errors.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";
 
 export type ClassifiedModelError = {
@@ -12,116 +13,149 @@ export type ClassifiedModelError = {
   error: RuntimeError;
 };
 
+/** undici's codes for a response head or body that took too long. */
+const UNDICI_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/** The error and its causes, outermost first. */
+function* causesOf(thrown: unknown): Generator<unknown> {
+  let current = thrown;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    yield current;
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+function find<T>(thrown: unknown, match: (error: unknown) => error is T): T | undefined {
+  for (const error of causesOf(thrown)) if (match(error)) return error;
+  return undefined;
+}
+
+const is =
+  <T>(type: abstract new (...args: never[]) => T) =>
+  (error: unknown): error is T =>
+    error instanceof type;
+
+/** llhttp (undici's parser) rejected the answer: bad framing, bad header syntax. */
+const isMalformedHttp = (error: unknown): error is Error =>
+  codeOf(error).startsWith("HPE_") || (error as Error | null)?.name === "HTTPParserError";
+
+const isUndiciTimeout = (error: unknown): error is Error =>
+  error instanceof APIConnectionTimeoutError || UNDICI_TIMEOUTS.has(codeOf(error));
+
+/** No usable answer: refused, reset, DNS, TLS, a proxy that failed, a connection cut mid-body. */
+const isConnectionFailure = (error: unknown): error is Error =>
+  error instanceof APIConnectionError || /^(UND_ERR_|E[A-Z]+$)/.test(codeOf(error));
+
+function failure(
+  outcome: LlmOutcome,
+  error: RuntimeError,
+  options: { retryable?: boolean; countsAsFailure?: boolean; retryAfterMs?: number } = {},
+): ClassifiedModelError {
+  return {
+    outcome,
+    retryable: options.retryable ?? false,
+    countsAsFailure: options.countsAsFailure ?? true,
+    retryAfterMs: options.retryAfterMs,
+    error,
+  };
+}
+
+function classifyStatus(thrown: APIError, status: number, nowMs: number): ClassifiedModelError {
+  const header = (name: string) => thrown.headers?.get(name) ?? undefined;
+  const retryAfterMs = parseRetryAfterMs(header("retry-after"), header("retry-after-ms"), nowMs);
+  if (status === 429) {
+    const error = new RuntimeError("MODEL_UNAVAILABLE", "the model endpoint is rate limiting this agent", {
+      cause: thrown,
+      retryAfterSeconds: Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000)),
+    });
+    return failure("rate_limited", error, { retryable: true, retryAfterMs });
+  }
+  if (status >= 500 || status === 408 || status === 409) {
+    const error = new RuntimeError("MODEL_ERROR", `the model endpoint failed with HTTP ${status}`, {
+      cause: thrown,
+    });
+    return failure("server_error", error, { retryable: true, retryAfterMs });
+  }
+  const error = new RuntimeError(
+    "MODEL_REQUEST_REJECTED",
+    `the model endpoint rejected the request with HTTP ${status}`,
+    { cause: thrown },
+  );
+  return failure("client_error", error, { countsAsFailure: false });
+}
+
 /**
- * Maps whatever a model call threw to a metric outcome, a retry decision and the typed error the
- * client sees. `aborted`/`timedOut` come from the caller, which owns the AbortController.
+ * Maps whatever a model call threw (the `openai` SDK's `APIError` family, undici's errors, our
+ * own) to a metric outcome, a retry decision and the typed error the client sees.
+ * `aborted`/`timedOut` come from the caller, which owns the AbortController.
  */
 export function classifyModelError(
   thrown: unknown,
   context: { aborted: boolean; timedOut: boolean; timeoutMs: number; nowMs: number },
 ): ClassifiedModelError {
-  if (thrown instanceof RuntimeError) {
-    return {
-      outcome: "bad_response",
-      retryable: false,
-      countsAsFailure: true,
-      retryAfterMs: undefined,
-      error: thrown,
-    };
-  }
+  if (thrown instanceof RuntimeError) return failure("bad_response", thrown);
   if (context.aborted) {
-    return {
-      outcome: "aborted",
-      retryable: false,
-      countsAsFailure: false,
-      retryAfterMs: undefined,
-      error: new RuntimeError("CLIENT_CLOSED", "the client closed the connection", { cause: thrown }),
-    };
+    const error = new RuntimeError("CLIENT_CLOSED", "the client closed the connection", { cause: thrown });
+    return failure("aborted", error, { countsAsFailure: false });
   }
-  if (context.timedOut) {
-    return {
-      outcome: "timeout",
-      retryable: false,
-      countsAsFailure: true,
-      retryAfterMs: undefined,
-      error: new RuntimeError(
-        "MODEL_TIMEOUT",
-        `the model endpoint did not answer within ${context.timeoutMs} ms`,
-        {
-          cause: thrown,
-        },
-      ),
-    };
-  }
-  if (thrown instanceof ModelConnectionError) {
-    return {
-      outcome: "connection_error",
-      retryable: true,
-      countsAsFailure: true,
-      retryAfterMs: undefined,
-      error: new RuntimeError("MODEL_UNAVAILABLE", "the model endpoint is unreachable", {
+  const timeout = () =>
+    failure(
+      "timeout",
+      new RuntimeError("MODEL_TIMEOUT", `the model endpoint did not answer within ${context.timeoutMs} ms`, {
         cause: thrown,
-        retryAfterSeconds: 1,
       }),
-    };
-  }
-  if (thrown instanceof ModelHttpError) {
-    const status = thrown.status;
-    const retryAfterMs = parseRetryAfterMs(
-      thrown.header("retry-after"),
-      thrown.header("retry-after-ms"),
-      context.nowMs,
     );
-    if (status === 429) {
-      return {
-        outcome: "rate_limited",
-        retryable: true,
-        countsAsFailure: true,
-        retryAfterMs,
-        error: new RuntimeError("MODEL_UNAVAILABLE", "the model endpoint is rate limiting this agent", {
-          cause: thrown,
-          retryAfterSeconds: Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000)),
-        }),
-      };
-    }
-    if (status >= 500 || status === 408 || status === 409) {
-      return {
-        outcome: "server_error",
-        retryable: true,
-        countsAsFailure: true,
-        retryAfterMs,
-        error: new RuntimeError("MODEL_ERROR", `the model endpoint failed with HTTP ${status}`, {
-          cause: thrown,
-        }),
-      };
-    }
-    return {
-      outcome: "client_error",
-      retryable: false,
-      countsAsFailure: false,
-      retryAfterMs: undefined,
-      error: new RuntimeError(
-        "MODEL_REQUEST_REJECTED",
-        `the model endpoint rejected the request with HTTP ${status}`,
-        {
-          cause: thrown,
-        },
-      ),
-    };
+  if (context.timedOut) return timeout();
+
+  const tooLarge = find(thrown, is(ModelResponseTooLargeError));
+  if (tooLarge) {
+    return failure(
+      "bad_response",
+      new RuntimeError("MODEL_RESPONSE_TOO_LARGE", tooLarge.message, { cause: thrown }),
+    );
   }
-  return {
-    outcome: "bad_response",
-    retryable: false,
-    countsAsFailure: true,
-    retryAfterMs: undefined,
-    error: new RuntimeError(
-      "MODEL_BAD_RESPONSE",
-      thrown instanceof ModelBadResponseError
-        ? thrown.message
-        : "the model endpoint sent a response that could not be read",
-      {
-        cause: thrown,
-      },
-    ),
-  };
+  if (find(thrown, isUndiciTimeout)) return timeout();
+  const malformed = find(thrown, isMalformedHttp);
+  if (malformed) {
+    return failure(
+      "bad_response",
+      new RuntimeError(
+        "MODEL_BAD_RESPONSE",
+        `the model endpoint sent a malformed HTTP response (${codeOf(malformed) || malformed.message})`,
+        { cause: thrown },
+      ),
+    );
+  }
+  if (thrown instanceof APIUserAbortError) {
+    const error = new RuntimeError("CLIENT_CLOSED", "the model call was cancelled", { cause: thrown });
+    return failure("aborted", error, { countsAsFailure: false });
+  }
+  if (thrown instanceof APIError && typeof thrown.status === "number") {
+    return classifyStatus(thrown, thrown.status, context.nowMs);
+  }
+  if (find(thrown, isConnectionFailure)) {
+    const error = new RuntimeError("MODEL_UNAVAILABLE", "the model endpoint is unreachable", {
+      cause: thrown,
+      retryAfterSeconds: 1,
+    });
+    return failure("connection_error", error, { retryable: true });
+  }
+  return failure(
+    "bad_response",
+    new RuntimeError("MODEL_BAD_RESPONSE", badResponseMessage(thrown), { cause: thrown }),
+  );
+}
+
+function badResponseMessage(thrown: unknown): string {
+  if (thrown instanceof ModelBadResponseError) return thrown.message;
+  // An APIError without a status is an error event inside a stream.
+  if (thrown instanceof APIError)
+    return `the model endpoint ended the stream with an error: ${thrown.message}`;
+  if (thrown instanceof SyntaxError) return "the model endpoint answered with a body that is not JSON";
+  return "the model endpoint sent a response that could not be read";
 }

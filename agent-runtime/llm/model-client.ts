@@ -1,17 +1,26 @@
 /**
- * The only code that talks to the model endpoint: chat completions over `model-endpoint.ts` with
- * per-attempt timeouts, retries (backoff + jitter, honouring Retry-After), a circuit breaker and
- * the `agentry_llm_*` metrics. Every attempt is counted and timed.
+ * The only code that talks to the model endpoint. Agent turns go through the `openai` SDK
+ * (its own retries off); `/v1/chat/completions` is relayed as the provider's bytes over the same
+ * transport. Both share per-attempt timeouts, retries (backoff + jitter, honouring Retry-After),
+ * a circuit breaker and the `agentry_llm_*` metrics. Every attempt is counted and timed.
  */
+import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import { RuntimeError } from "../errors.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
 import { type BreakerSnapshot, CircuitBreaker } from "./circuit-breaker.ts";
 import { type ClassifiedModelError, classifyModelError } from "./classify-model-error.ts";
-import { createModelEndpoint } from "./model-endpoint.ts";
-import { ModelBadResponseError } from "./model-http-errors.ts";
+import { ModelBadResponseError } from "./model-errors.ts";
+import { createModelTransport, type ProxySettings } from "./model-transport.ts";
+import {
+  type ForwardedAnswer,
+  forwardEventStream,
+  forwardJson,
+  type PassthroughCall,
+} from "./passthrough-request.ts";
+import { endpointURL, type ProviderSettings, providerEndpointOf } from "./provider-endpoint.ts";
 import { computeRetryDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-delay.ts";
-import type { ServerSentEvent } from "./sse-data-parser.ts";
+import type { EventSourceMessage } from "./server-sent-events.ts";
 
 export type CallContext = {
   /** Aborted when the client disconnects; aborts the HTTP call to the model. */
@@ -27,6 +36,13 @@ export type UpstreamTime = { ms: number };
 
 export type ProbeResult = { ok: boolean; detail: string };
 
+/** One event of a relayed stream, as the provider sent its data. */
+export type RelayedEvent = {
+  data: string;
+  /** A chunk that only carries usage (no choices): relayed only to clients that asked for it. */
+  usageOnly: boolean;
+};
+
 export type ModelClient = {
   /** `body` is the JSON of a chat completion request (without `stream: true`). */
   complete(body: string, context: CallContext): Promise<ChatCompletion>;
@@ -40,17 +56,42 @@ export type ModelClient = {
   breaker(): BreakerSnapshot;
 };
 
+/** `/v1/chat/completions`: the provider's answer relayed as sent, under the same policy. */
+export type ModelPassthrough = {
+  /** Pass-through of a non-stream request: the provider's JSON text, unparsed for the client. */
+  forward(body: string, context: CallContext): Promise<string>;
+  /** Pass-through of a stream request: the provider's events up to `[DONE]` (not included). */
+  forwardStream(body: string, context: CallContext): Promise<AsyncIterable<RelayedEvent>>;
+};
+
+export type ModelConnection = ModelClient &
+  ModelPassthrough & {
+    /** Closes the connections to the endpoint. */
+    close(): Promise<void>;
+  };
+
 export type ModelClientOptions = {
-  baseURL: string;
-  apiKey: string | undefined;
+  provider: ProviderSettings;
   timeoutMs: number;
   maxRetries: number;
   breaker: { failureThreshold: number; cooldownMs: number };
   metrics: RuntimeMetrics;
+  /** Connections kept open to the endpoint; default 64. */
+  maxConnections?: number;
+  /** Largest answer read (decoded); default 10 MiB. */
+  maxResponseBytes?: number;
+  proxy?: ProxySettings;
   retryPolicy?: RetryPolicy;
   random?: () => number;
   now?: () => number;
 };
+
+export const DEFAULT_MAX_CONNECTIONS = 64;
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+const NO_PROXY: ProxySettings = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
+
+type AttemptControl = ReturnType<typeof attemptController>;
+type Usage = ChatCompletion["usage"] | null | undefined;
 
 /** Abort plumbing for one attempt: the client's signal plus our own timeout. */
 function attemptController(signal: AbortSignal, timeoutMs: number) {
@@ -74,6 +115,8 @@ function attemptController(signal: AbortSignal, timeoutMs: number) {
     },
     /** Streams use an idle timeout: every chunk re-arms it. */
     rearm: arm,
+    /** The consumer stopped early: closing the request stops the generation upstream. */
+    cancel: () => controller.abort(new Error("the consumer stopped reading")),
     dispose() {
       clearTimeout(state.timer);
       signal.removeEventListener("abort", onAbort);
@@ -113,44 +156,72 @@ export async function timedUpstream<T>(context: CallContext, work: () => Promise
   }
 }
 
-/** One streamed chunk: the JSON of an event's data, or the error the endpoint sent in its place. */
-function chunkOf(event: ServerSentEvent): ChatCompletionChunk {
-  let value: unknown;
-  try {
-    value = JSON.parse(event.data);
-  } catch (error) {
-    throw new ModelBadResponseError("the model endpoint streamed an event that is not JSON", {
-      cause: error,
-    });
+/** The SDK's chunks, checked: a chunk without choices is not a completion chunk. */
+async function* checkedChunks(source: AsyncIterable<unknown>): AsyncGenerator<ChatCompletionChunk> {
+  for await (const chunk of source) {
+    if (!Array.isArray((chunk as { choices?: unknown } | null)?.choices)) {
+      throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");
+    }
+    yield chunk as ChatCompletionChunk;
   }
-  const error = (value as { error?: { message?: unknown } } | null)?.error;
-  if (event.event === "error" || (typeof error === "object" && error !== null)) {
-    const message = typeof error?.message === "string" ? error.message : event.data.slice(0, 200);
-    throw new ModelBadResponseError(`the model endpoint ended the stream with an error: ${message}`);
-  }
-  if (!Array.isArray((value as { choices?: unknown } | null)?.choices)) {
-    throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");
-  }
-  return value as ChatCompletionChunk;
 }
 
-/** The chunks of a completion stream, up to `[DONE]`. */
-async function* chunksOf(events: AsyncGenerator<ServerSentEvent>): AsyncGenerator<ChatCompletionChunk> {
+/** A relayed stream's events up to `[DONE]`, each checked to be a completion chunk. */
+async function* relayedEvents(
+  events: AsyncIterable<EventSourceMessage>,
+): AsyncGenerator<RelayedEvent & { usage: Usage }> {
   for await (const event of events) {
     if (event.data === "[DONE]") return;
-    yield chunkOf(event);
+    let value: { choices?: unknown; usage?: Usage; error?: { message?: unknown } } | null;
+    try {
+      value = JSON.parse(event.data);
+    } catch (error) {
+      throw new ModelBadResponseError("the model endpoint streamed an event that is not JSON", {
+        cause: error,
+      });
+    }
+    if (event.event === "error" || (typeof value?.error === "object" && value.error !== null)) {
+      const message = typeof value?.error?.message === "string" ? value.error.message : event.data;
+      throw new ModelBadResponseError(
+        `the model endpoint ended the stream with an error: ${message.slice(0, 200)}`,
+      );
+    }
+    if (!Array.isArray(value?.choices)) {
+      throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");
+    }
+    yield { data: event.data, usageOnly: value.choices.length === 0 && !!value.usage, usage: value.usage };
   }
 }
 
-export function createModelClient(options: ModelClientOptions): ModelClient {
+export function createModelClient(options: ModelClientOptions): ModelConnection {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const breaker = new CircuitBreaker(options.breaker, now);
   const { metrics } = options;
-  const endpoint = createModelEndpoint({ baseURL: options.baseURL, apiKey: options.apiKey });
+  const endpoint = providerEndpointOf(options.provider);
+  const transport = createModelTransport({
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    timeoutMs: options.timeoutMs,
+    proxy: options.proxy ?? NO_PROXY,
+  });
+  const sdk = new OpenAI({
+    // Authentication comes from the provider's own headers (Bearer or Azure's api-key).
+    apiKey: "unused",
+    baseURL: endpoint.apiRoot,
+    defaultQuery: endpoint.query,
+    defaultHeaders: { authorization: null, ...endpoint.authHeaders },
+    // Retries are this client's policy (backoff, Retry-After, breaker), never the SDK's.
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+    fetch: transport.fetch,
+    // Failures reach the logs as typed errors, once, through the request's log line.
+    logLevel: "off",
+  });
+  const completionsURL = endpointURL(endpoint, "/chat/completions");
 
-  function countTokens(usage: ChatCompletion["usage"] | null | undefined) {
+  function countTokens(usage: Usage) {
     if (!usage) return;
     if (usage.prompt_tokens > 0) metrics.llmTokens.inc({ kind: "prompt" }, usage.prompt_tokens);
     if (usage.completion_tokens > 0) metrics.llmTokens.inc({ kind: "completion" }, usage.completion_tokens);
@@ -162,12 +233,35 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     else breaker.inconclusive();
   }
 
-  /** Runs `attempt` with the breaker and retries; `attempt` gets a fresh controller each time. */
+  function classify(thrown: unknown, context: CallContext, control: AttemptControl) {
+    return classifyModelError(thrown, {
+      aborted: context.signal.aborted,
+      timedOut: control.timedOut,
+      timeoutMs: options.timeoutMs,
+      nowMs: now(),
+    });
+  }
+
+  function recordSuccess(started: number) {
+    metrics.llmRequests.inc({ outcome: "success" });
+    metrics.llmDuration.observe({ outcome: "success" }, (performance.now() - started) / 1000);
+    breaker.success();
+  }
+
+  function recordFailure(classified: ClassifiedModelError, started: number) {
+    metrics.llmRequests.inc({ outcome: classified.outcome });
+    metrics.llmDuration.observe({ outcome: classified.outcome }, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * Runs `attempt` with the breaker and retries; `attempt` gets a fresh controller each time.
+   * With `keepsOpen` the result is a stream whose end `relay` records.
+   */
   async function withResilience<T>(
     context: CallContext,
-    attempt: (control: ReturnType<typeof attemptController>) => Promise<T>,
+    attempt: (control: AttemptControl) => Promise<T>,
     keepsOpen: boolean,
-  ): Promise<T> {
+  ): Promise<{ result: T; control: AttemptControl; started: number }> {
     const admission = breaker.admit();
     if (!admission.admitted) {
       metrics.llmRequests.inc({ outcome: "circuit_open" });
@@ -186,21 +280,13 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         const result = await attempt(control);
         if (!keepsOpen) {
           control.dispose();
-          metrics.llmRequests.inc({ outcome: "success" });
-          metrics.llmDuration.observe({ outcome: "success" }, (performance.now() - started) / 1000);
-          breaker.success();
+          recordSuccess(started);
         }
-        return result;
+        return { result, control, started };
       } catch (thrown) {
         control.dispose();
-        const classified = classifyModelError(thrown, {
-          aborted: context.signal.aborted,
-          timedOut: control.timedOut,
-          timeoutMs: options.timeoutMs,
-          nowMs: now(),
-        });
-        metrics.llmRequests.inc({ outcome: classified.outcome });
-        metrics.llmDuration.observe({ outcome: classified.outcome }, (performance.now() - started) / 1000);
+        const classified = classify(thrown, context, control);
+        recordFailure(classified, started);
         const delay =
           classified.retryable && attemptNumber < options.maxRetries
             ? computeRetryDelayMs(attemptNumber, classified.retryAfterMs, policy, random)
@@ -219,35 +305,29 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     }
   }
 
-  async function* relay(
-    source: AsyncIterable<ChatCompletionChunk>,
-    control: ReturnType<typeof attemptController>,
+  /** Passes a stream's items on, re-arming the idle timeout, and records how the stream ended. */
+  async function* relay<T>(
+    source: AsyncIterable<T>,
+    usageOf: (item: T) => Usage,
+    opened: { control: AttemptControl; started: number },
     context: CallContext,
-    started: number,
-  ): AsyncGenerator<ChatCompletionChunk> {
+  ): AsyncGenerator<T> {
+    const { control, started } = opened;
     let finished = false;
     try {
-      for await (const chunk of source) {
+      for await (const item of source) {
         control.rearm();
-        if (chunk.usage) countTokens(chunk.usage);
-        yield chunk;
+        countTokens(usageOf(item));
+        yield item;
       }
-      // An abort that lands between the last event and the end is not a finished answer either.
+      // The SDK ends a stream quietly when its request is aborted: that is no finished answer.
       if (control.signal.aborted) throw control.signal.reason;
       finished = true;
-      metrics.llmRequests.inc({ outcome: "success" });
-      metrics.llmDuration.observe({ outcome: "success" }, (performance.now() - started) / 1000);
-      breaker.success();
+      recordSuccess(started);
     } catch (thrown) {
-      const classified = classifyModelError(thrown, {
-        aborted: context.signal.aborted,
-        timedOut: control.timedOut,
-        timeoutMs: options.timeoutMs,
-        nowMs: now(),
-      });
+      const classified = classify(thrown, context, control);
       finished = true;
-      metrics.llmRequests.inc({ outcome: classified.outcome });
-      metrics.llmDuration.observe({ outcome: classified.outcome }, (performance.now() - started) / 1000);
+      recordFailure(classified, started);
       settle(classified);
       throw classified.error;
     } finally {
@@ -260,64 +340,100 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     }
   }
 
+  /** A relayed stream whose waits count as upstream time and whose early stop closes the request. */
+  function upstreamIterable<T>(context: CallContext, control: AttemptControl, items: AsyncGenerator<T>) {
+    return {
+      [Symbol.asyncIterator]: () => ({
+        // Waiting for the next item is upstream time; what we do with it is not.
+        next: () => timedUpstream(context, () => items.next()),
+        return: async (value?: unknown) => {
+          control.cancel();
+          return items.return(value as never);
+        },
+      }),
+    };
+  }
+
+  const passthrough = (body: string, context: CallContext, control: AttemptControl): PassthroughCall => ({
+    fetch: transport.fetch,
+    url: completionsURL,
+    headers: { ...endpoint.authHeaders, ...context.headers },
+    body,
+    signal: control.signal,
+  });
+
+  const sdkRequest = (body: string, context: CallContext, control: AttemptControl) => ({
+    // A string body with a content type goes out as is: the session history is never re-serialized.
+    body,
+    headers: { ...context.headers, "content-type": "application/json" },
+    signal: control.signal,
+  });
+
   return {
     async complete(body, context) {
-      const completion = await timedUpstream(context, () =>
+      const { result } = await timedUpstream(context, () =>
         withResilience(
           context,
           async (control) => {
-            const result = await endpoint.postJson("/chat/completions", body, {
-              headers: context.headers,
-              signal: control.signal,
-            });
-            assertCompletionShape(result);
-            return result;
+            const completion: unknown = await sdk.post(
+              "/chat/completions",
+              sdkRequest(body, context, control),
+            );
+            assertCompletionShape(completion);
+            return completion;
           },
           false,
         ),
       );
-      countTokens(completion.usage);
-      return completion;
+      countTokens(result.usage);
+      return result;
     },
 
     async stream(body, context) {
-      let opened: { control: ReturnType<typeof attemptController>; started: number } | undefined;
-      const source = await timedUpstream(context, () =>
+      const opened = await timedUpstream(context, () =>
         withResilience(
           context,
-          async (control) => {
-            const started = performance.now();
-            const events = await endpoint.postEventStream("/chat/completions", body, {
-              headers: context.headers,
-              signal: control.signal,
-            });
-            opened = { control, started };
-            return events;
-          },
+          (control) =>
+            sdk.post<AsyncIterable<unknown>>("/chat/completions", {
+              ...sdkRequest(body, context, control),
+              stream: true,
+            }),
           true,
         ),
       );
-      if (!opened) throw new RuntimeError("INTERNAL", "stream opened without a controller");
-      const { control, started } = opened;
-      return {
-        [Symbol.asyncIterator]: () => {
-          const iterator = relay(chunksOf(source), control, context, started);
-          return {
-            // Waiting for the next chunk is upstream time; what we do with it is not.
-            next: () => timedUpstream(context, () => iterator.next()),
-            return: async (value?: unknown) => {
-              // Stopping early must close the upstream HTTP request, not just our generator.
-              await source.return(undefined);
-              return iterator.return(value as never);
-            },
-          };
-        },
-      };
+      const chunks = relay(checkedChunks(opened.result), (chunk) => chunk.usage, opened, context);
+      return upstreamIterable(context, opened.control, chunks);
+    },
+
+    async forward(body, context) {
+      const { result } = await timedUpstream(context, () =>
+        withResilience<ForwardedAnswer>(
+          context,
+          (control) => forwardJson(passthrough(body, context, control)),
+          false,
+        ),
+      );
+      countTokens(result.usage);
+      return result.text;
+    },
+
+    async forwardStream(body, context) {
+      const opened = await timedUpstream(context, () =>
+        withResilience(context, (control) => forwardEventStream(passthrough(body, context, control)), true),
+      );
+      const events = relay(relayedEvents(opened.result), (event) => event.usage, opened, context);
+      return upstreamIterable(context, opened.control, events);
     },
 
     async probe(timeoutMs) {
       try {
-        const status = await endpoint.status("/models", timeoutMs);
+        const response = await transport.fetch(endpoint.probeURL, {
+          headers: endpoint.authHeaders,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        // Read to the end (the cap bounds it), so the connection stays reusable.
+        await response.arrayBuffer();
+        const { status } = response;
         if (status === 401 || status === 403) {
           return { ok: false, detail: `model endpoint rejected the API key (HTTP ${status})` };
         }
@@ -330,5 +446,6 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     },
 
     breaker: () => breaker.snapshot(),
+    close: () => transport.close(),
   };
 }

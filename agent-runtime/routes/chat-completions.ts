@@ -1,8 +1,10 @@
 /**
  * POST /v1/chat/completions: OpenAI-compatible pass-through, so an OpenAI SDK client can point at
  * an agent. The body goes to the provider as sent, except `model`, which is always the agent's
- * configured model (the model is part of the revision that canary analysis judges). Same auth,
- * rate limit, retries, breaker and metrics as /v1/chat; no memory, tools or system prompt.
+ * configured model (the model is part of the revision that canary analysis judges); the answer
+ * comes back as the provider's bytes: its JSON text, its stream's event data, its 4xx as sent.
+ * Same auth, rate limit, retries, breaker and metrics as /v1/chat; no memory, tools or system
+ * prompt.
  */
 import type { FastifyInstance } from "fastify";
 import { isCacheableCompletion } from "../cache/cacheable.ts";
@@ -13,7 +15,7 @@ import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";
 import { callContextFor } from "../http/request-context.ts";
 import { createSseWriter } from "../http/sse-writer.ts";
-import { ModelHttpError } from "../llm/model-http-errors.ts";
+import { ModelHttpError } from "../llm/model-errors.ts";
 import { completionRequestSchema } from "./chat-schema.ts";
 
 export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps): void {
@@ -41,8 +43,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
           }
           if (lookup.result === "error") cacheHeader = "bypass";
         }
-        const completion = await deps.model.complete(JSON.stringify(body), context);
-        const json = JSON.stringify(completion);
+        const json = await deps.model.forward(JSON.stringify(body), context);
         if (cacheKey && deps.cache) {
           await deps.cache.set(cacheKey, json).catch((error: Error) => {
             request.log.warn({ err: { message: error.message } }, "response cache write failed");
@@ -59,12 +60,12 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
         stream: true,
         stream_options: { ...(body.stream_options as object | undefined), include_usage: true },
       };
-      const stream = await deps.model.stream(JSON.stringify(params), context);
+      const events = await deps.model.forwardStream(JSON.stringify(params), context);
       const sse = createSseWriter(reply);
       try {
-        for await (const chunk of stream) {
-          if (chunk.choices.length === 0 && chunk.usage && !clientWantsUsage) continue;
-          sse.send(JSON.stringify(chunk));
+        for await (const event of events) {
+          if (event.usageOnly && !clientWantsUsage) continue;
+          sse.send(event.data);
         }
         sse.send("[DONE]");
       } catch (error) {
@@ -83,9 +84,10 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
         error.cause instanceof ModelHttpError
       ) {
         const upstream = error.cause;
-        return reply.code(upstream.status).send({
-          error: upstream.errorObject ?? { message: upstream.message, type: "invalid_request_error" },
-        });
+        return reply
+          .code(upstream.status)
+          .type(upstream.contentType ?? "application/json")
+          .send(upstream.body);
       }
       throw error;
     }

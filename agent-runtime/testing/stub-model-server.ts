@@ -3,6 +3,10 @@
  * `POST /v1/chat/completions` as JSON or SSE, can return tool calls, and can be told to be slow,
  * hang, fail with any status (429 with Retry-After, 500, ...) or send malformed bodies.
  *
+ * With `azure` set it checks requests the way Azure OpenAI does instead: the deployment path
+ * (`/openai/deployments/{deployment}/chat/completions`), the `api-version` query parameter and the
+ * `api-key` header; anything else gets Azure's error answers.
+ *
  * Behaviour per request: the next queued one-shot behaviour if any, else the default. The default
  * default echoes the last message, so answers are predictable without any scripting:
  * a user message "hi" gets "echo: hi"; a tool result "42" gets "tool said: 42".
@@ -13,6 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 
 export type StubToolCall = { name: string; arguments: unknown };
 
@@ -24,7 +29,13 @@ export type StubBehavior =
       chunkDelayMs?: number;
       /** Streams only: cut the connection after this many chunks (a provider dying mid-answer). */
       dropAfterChunks?: number;
+      /** Send the answer gzip-compressed, with `content-encoding: gzip`. */
+      gzip?: boolean;
     }
+  /** A 200 answer of `bytes` bytes (JSON, or one SSE event for streams), written in 64 KiB pieces. */
+  | { type: "huge"; bytes: number; declareLength?: boolean }
+  /** A 200 answer whose body arrives one byte every `intervalMs` and never ends. */
+  | { type: "trickle"; intervalMs: number }
   | { type: "tool_call"; calls: StubToolCall[]; delayMs?: number; chunkDelayMs?: number }
   | { type: "error"; status: number; retryAfter?: string; body?: string; delayMs?: number }
   | { type: "malformed"; delayMs?: number }
@@ -51,6 +62,8 @@ export type StubStats = { total: number; inflight: number; completed: number; ab
 export type StubModelServer = {
   /** Base URL including /v1, ready for AGENTRY_PROVIDER_BASE_URL. */
   url: string;
+  /** `http://host:port`: the resource endpoint in Azure mode. */
+  origin: string;
   port: number;
   /** Chat requests received, oldest first (bounded by `recordLimit`). */
   requests: RecordedRequest[];
@@ -67,7 +80,11 @@ export type StubModelServerOptions = {
   defaultBehavior?: StubBehavior;
   /** How many chat requests to remember; 0 for benchmarks. */
   recordLimit?: number;
+  /** Behave like an Azure OpenAI resource with this one deployment. */
+  azure?: StubAzureSettings;
 };
+
+export type StubAzureSettings = { deployment: string; apiVersion: string; apiKey: string };
 
 const ECHO: StubBehavior = { type: "reply" };
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -123,6 +140,68 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
     ...headers,
   });
   res.end(body);
+}
+
+/** Refuses a request the way Azure OpenAI does; undefined when it is well-formed. */
+function azureRejection(
+  req: IncomingMessage,
+  url: URL,
+  azure: StubAzureSettings,
+  resourcePath: string,
+): { status: number; error: { code: string; message: string } } | undefined {
+  if (req.headers["api-key"] !== azure.apiKey) {
+    return {
+      status: 401,
+      error: {
+        code: "401",
+        message: "Access denied due to invalid subscription key or wrong API endpoint.",
+      },
+    };
+  }
+  const version = url.searchParams.get("api-version");
+  if (version === null) return { status: 404, error: { code: "404", message: "Resource not found" } };
+  if (version !== azure.apiVersion) {
+    return { status: 400, error: { code: "BadRequest", message: "API version not supported" } };
+  }
+  if (url.pathname !== resourcePath) {
+    return {
+      status: 404,
+      error: {
+        code: "DeploymentNotFound",
+        message: "The API deployment for this resource does not exist.",
+      },
+    };
+  }
+  return undefined;
+}
+
+async function writeHuge(res: ServerResponse, bytes: number, stream: boolean, declareLength: boolean) {
+  const head = stream ? 'data: {"choices":[],"pad":"' : '{"choices":[],"pad":"';
+  const tail = stream ? '"}\n\n' : '"}';
+  const headers: Record<string, string | number> = {
+    "content-type": stream ? "text/event-stream" : "application/json",
+  };
+  if (declareLength) headers["content-length"] = bytes;
+  res.writeHead(200, headers);
+  res.write(head);
+  const piece = Buffer.alloc(64 * 1024, "x");
+  let left = bytes - head.length - tail.length;
+  while (left > 0 && !res.destroyed) {
+    const slice = left >= piece.length ? piece : piece.subarray(0, left);
+    left -= slice.length;
+    // Respect backpressure, so a reader that stops costs the stub no memory either.
+    if (!res.write(slice)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+  }
+  if (!res.destroyed) res.end(tail);
+}
+
+function writeTrickle(res: ServerResponse, intervalMs: number) {
+  res.writeHead(200, { "content-type": "application/json" });
+  const timer = setInterval(() => {
+    if (res.destroyed) clearInterval(timer);
+    else res.write(" ");
+  }, intervalMs);
+  res.once("close", () => clearInterval(timer));
 }
 
 function completionId() {
@@ -227,7 +306,7 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
   const requests: RecordedRequest[] = [];
   const stats: StubStats = { total: 0, inflight: 0, completed: 0, aborted: 0 };
 
-  async function answerChat(req: IncomingMessage, res: ServerResponse) {
+  async function answerChat(req: IncomingMessage, res: ServerResponse, path: string) {
     let body: ChatRequestBody;
     try {
       body = JSON.parse(await readBody(req)) as ChatRequestBody;
@@ -235,12 +314,12 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
       return sendJson(res, 400, { error: { message: "body is not JSON", type: "invalid_request_error" } });
     }
     if (recordLimit > 0) {
-      requests.push({ path: req.url ?? "", body, headers: req.headers });
+      requests.push({ path, body, headers: req.headers });
       if (requests.length > recordLimit) requests.shift();
     }
     const behavior = queue.shift() ?? defaultBehavior;
     if (behavior.type === "hang") return;
-    await wait(behavior.delayMs);
+    await wait("delayMs" in behavior ? behavior.delayMs : undefined);
     if (res.destroyed) return;
     switch (behavior.type) {
       case "error": {
@@ -253,6 +332,10 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
         res.writeHead(behavior.status, { "content-type": "application/json", ...headers });
         return res.end(text);
       }
+      case "huge":
+        return writeHuge(res, behavior.bytes, body.stream === true, behavior.declareLength ?? true);
+      case "trickle":
+        return writeTrickle(res, behavior.intervalMs);
       case "malformed":
         if (body.stream) {
           res.writeHead(200, { "content-type": "text/event-stream" });
@@ -262,6 +345,19 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
         return res.end('{"id": "chatcmpl-broken", "choices": [');
       default:
         break;
+    }
+    const gzip = behavior.type === "reply" && behavior.gzip === true;
+    if (gzip) {
+      const events = body.stream
+        ? `${streamChunks(body, behavior)
+            .map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
+            .join("")}data: [DONE]\n\n`
+        : JSON.stringify(jsonCompletion(body, behavior));
+      res.writeHead(200, {
+        "content-type": body.stream ? "text/event-stream" : "application/json",
+        "content-encoding": "gzip",
+      });
+      return res.end(gzipSync(events));
     }
     if (!body.stream) return sendJson(res, 200, jsonCompletion(body, behavior));
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -297,9 +393,20 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
     defaultBehavior = options.defaultBehavior ?? ECHO;
   }
 
+  const azure = options.azure;
+  const chatPath = azure
+    ? `/openai/deployments/${encodeURIComponent(azure.deployment)}/chat/completions`
+    : "/v1/chat/completions";
+  const modelsPath = azure ? "/openai/models" : "/v1/models";
+
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/v1/chat/completions" && req.method === "POST") {
+    const url = new URL(req.url ?? "/", "http://stub");
+    const path = url.pathname;
+    if (azure && !path.startsWith("/__stub/")) {
+      const rejection = azureRejection(req, url, azure, req.method === "GET" ? modelsPath : chatPath);
+      if (rejection) return sendJson(res, rejection.status, { error: rejection.error });
+    }
+    if (path === chatPath && req.method === "POST") {
       stats.total++;
       stats.inflight++;
       res.once("close", () => {
@@ -307,13 +414,13 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
         if (res.writableFinished) stats.completed++;
         else stats.aborted++;
       });
-      answerChat(req, res).catch((error: Error) => {
+      answerChat(req, res, req.url ?? path).catch((error: Error) => {
         if (!res.headersSent) sendJson(res, 500, { error: { message: error.message } });
         else res.destroy();
       });
       return;
     }
-    if (path === "/v1/models" && req.method === "GET") {
+    if (path === modelsPath && req.method === "GET") {
       return sendJson(res, 200, {
         object: "list",
         data: [{ id: "stub-model", object: "model", created: 0, owned_by: "agentry" }],
@@ -338,6 +445,7 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
 
   return {
     url: `http://${urlHost}:${port}/v1`,
+    origin: `http://${urlHost}:${port}`,
     port,
     requests,
     stats,

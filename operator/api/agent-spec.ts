@@ -27,27 +27,89 @@ const systemPromptFrom = withRules(
   ],
 );
 
-export const providerSpec = z
+export const DEFAULT_PROVIDER_BASE_URL = "https://api.openai.com/v1";
+
+const azureSpec = z
   .strictObject({
-    baseURL: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .default("https://api.openai.com/v1")
-      .describe("Base URL of any OpenAI-compatible API (OpenAI, Azure OpenAI, vLLM, Ollama, LiteLLM, ...)."),
-    apiKeySecretRef: secretKeyRef
-      .optional()
-      .describe(
-        "Secret key holding the API key. Passed to the runtime as a secretKeyRef, never copied; rotating it rolls out a new revision.",
-      ),
-    timeoutSeconds: z.int().min(1).max(3600).default(60).describe("Timeout of one model call, in seconds."),
-    maxRetries: z
-      .int()
-      .min(0)
-      .max(10)
-      .default(2)
-      .describe("Retries of a model call on 429 and 5xx, with backoff and jitter, honouring Retry-After."),
+    deployment: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+        message: "must be 1-64 letters, digits, '.', '_' or '-'",
+      })
+      .describe("Name of the Azure OpenAI deployment; requests go to /openai/deployments/{deployment}/..."),
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { message: "must look like 2024-10-21 or 2025-01-01-preview" })
+      .describe("Azure OpenAI API version, sent as the api-version query parameter (e.g. 2024-10-21)."),
   })
-  .describe("The model endpoint.");
+  .describe("Azure OpenAI settings; required with type: azure.");
+
+const isAzure = (provider: { type: string }) => provider.type === "azure";
+
+export const providerSpec = withRules(
+  z
+    .strictObject({
+      type: z
+        .enum(["openai", "azure"])
+        .default("openai")
+        .describe(
+          "openai: any OpenAI-compatible API, the key sent as a Bearer token. azure: Azure OpenAI, with the deployment path, the api-version parameter and the key in the api-key header.",
+        ),
+      baseURL: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .default(DEFAULT_PROVIDER_BASE_URL)
+        .describe(
+          "Base URL of any OpenAI-compatible API (OpenAI, vLLM, Ollama, LiteLLM, ...), with its /v1; for type: azure the resource endpoint, https://NAME.openai.azure.com.",
+        ),
+      apiKeySecretRef: secretKeyRef
+        .optional()
+        .describe(
+          "Secret key holding the API key. Passed to the runtime as a secretKeyRef, never copied; rotating it rolls out a new revision.",
+        ),
+      azure: azureSpec.optional(),
+      timeoutSeconds: z.int().min(1).max(3600).default(60).describe("Timeout of one model call, in seconds."),
+      maxRetries: z
+        .int()
+        .min(0)
+        .max(10)
+        .default(2)
+        .describe("Retries of a model call on 429 and 5xx, with backoff and jitter, honouring Retry-After."),
+      maxConnections: z
+        .int()
+        .min(1)
+        .max(10_000)
+        .optional()
+        .describe(
+          "Connections each replica keeps open to the model endpoint; further calls wait for a free one. Default 64.",
+        ),
+      maxResponseBytes: z
+        .int()
+        .min(1024)
+        .max(1_073_741_824)
+        .optional()
+        .describe(
+          "Largest model answer a replica reads (after decompression), streamed or not; a larger one fails the call with 502. Default 10485760 (10 MiB).",
+        ),
+    })
+    .describe(
+      "The model endpoint. An egress proxy is set with the standard HTTPS_PROXY, HTTP_PROXY and NO_PROXY variables in spec.env.",
+    ),
+  [
+    {
+      cel: "(has(self.type) && self.type == 'azure') == has(self.azure)",
+      message: "azure (deployment, apiVersion) is required with type: azure and only allowed with it",
+      field: "azure",
+      holds: (provider) => isAzure(provider) === (provider.azure !== undefined),
+    },
+    {
+      cel: `!(has(self.type) && self.type == 'azure') || self.baseURL != '${DEFAULT_PROVIDER_BASE_URL}'`,
+      message: "with type: azure, baseURL is the Azure resource endpoint (https://NAME.openai.azure.com)",
+      field: "baseURL",
+      holds: (provider) => !isAzure(provider) || provider.baseURL !== DEFAULT_PROVIDER_BASE_URL,
+    },
+  ],
+);
 
 const MAX_REDIS_ENDPOINTS = 16;
 

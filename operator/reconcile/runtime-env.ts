@@ -66,11 +66,17 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
   }
   if (promptFrom?.secretKeyRef) fromSecret("AGENTRY_SYSTEM_PROMPT", promptFrom.secretKeyRef);
 
-  set("AGENTRY_PROVIDER_BASE_URL", agentSpec.provider.baseURL);
-  if (agentSpec.provider.apiKeySecretRef)
-    fromSecret("AGENTRY_PROVIDER_API_KEY", agentSpec.provider.apiKeySecretRef);
-  set("AGENTRY_PROVIDER_TIMEOUT_SECONDS", agentSpec.provider.timeoutSeconds);
-  set("AGENTRY_PROVIDER_MAX_RETRIES", agentSpec.provider.maxRetries);
+  const { provider } = agentSpec;
+  // The default type is left out, so agents without Azure keep the pod template (and revision) they had.
+  if (provider.type !== "openai") set("AGENTRY_PROVIDER_TYPE", provider.type);
+  set("AGENTRY_PROVIDER_BASE_URL", provider.baseURL);
+  if (provider.apiKeySecretRef) fromSecret("AGENTRY_PROVIDER_API_KEY", provider.apiKeySecretRef);
+  set("AGENTRY_PROVIDER_AZURE_DEPLOYMENT", provider.azure?.deployment);
+  set("AGENTRY_PROVIDER_AZURE_API_VERSION", provider.azure?.apiVersion);
+  set("AGENTRY_PROVIDER_TIMEOUT_SECONDS", provider.timeoutSeconds);
+  set("AGENTRY_PROVIDER_MAX_RETRIES", provider.maxRetries);
+  set("AGENTRY_PROVIDER_MAX_CONNECTIONS", provider.maxConnections);
+  set("AGENTRY_PROVIDER_MAX_RESPONSE_BYTES", provider.maxResponseBytes);
 
   if (agentSpec.memory) {
     const { redis } = agentSpec.memory;

@@ -209,3 +209,61 @@ describe("parseRuntimeConfig", () => {
     }
   });
 });
+
+describe("parseRuntimeConfig: the model provider", () => {
+  const azure = {
+    ...minimal,
+    AGENTRY_PROVIDER_TYPE: "azure",
+    AGENTRY_PROVIDER_BASE_URL: "https://res.openai.azure.com",
+    AGENTRY_PROVIDER_AZURE_DEPLOYMENT: "gpt-4o-prod",
+    AGENTRY_PROVIDER_AZURE_API_VERSION: "2024-10-21",
+  };
+
+  it("defaults to an OpenAI-compatible endpoint, 64 connections, a 10 MiB answer cap and no proxy", () => {
+    const { provider } = parseRuntimeConfig(minimal);
+    expect(provider.type).toBe("openai");
+    expect(provider.azure).toBeUndefined();
+    expect(provider.maxConnections).toBe(64);
+    expect(provider.maxResponseBytes).toBe(10 * 1024 * 1024);
+    expect(provider.proxy).toEqual({ httpProxy: undefined, httpsProxy: undefined, noProxy: undefined });
+  });
+
+  it("reads the Azure deployment and api-version", () => {
+    const { provider } = parseRuntimeConfig(azure);
+    expect(provider.type).toBe("azure");
+    expect(provider.baseURL).toBe("https://res.openai.azure.com");
+    expect(provider.azure).toEqual({ deployment: "gpt-4o-prod", apiVersion: "2024-10-21" });
+  });
+
+  it("names every missing or misplaced Azure setting", () => {
+    expect(problemsOf({ ...minimal, AGENTRY_PROVIDER_TYPE: "azure" })).toEqual([
+      "AGENTRY_PROVIDER_AZURE_DEPLOYMENT: required when AGENTRY_PROVIDER_TYPE=azure",
+      "AGENTRY_PROVIDER_AZURE_API_VERSION: required when AGENTRY_PROVIDER_TYPE=azure",
+      "AGENTRY_PROVIDER_BASE_URL: required when AGENTRY_PROVIDER_TYPE=azure (the resource endpoint, https://NAME.openai.azure.com)",
+    ]);
+    expect(problemsOf({ ...minimal, AGENTRY_PROVIDER_AZURE_DEPLOYMENT: "d" })).toEqual([
+      "AGENTRY_PROVIDER_AZURE_DEPLOYMENT: only used when AGENTRY_PROVIDER_TYPE=azure",
+    ]);
+    expect(problemsOf({ ...azure, AGENTRY_PROVIDER_AZURE_API_VERSION: "latest" })).toEqual([
+      "AGENTRY_PROVIDER_AZURE_API_VERSION: Azure API versions look like 2024-10-21 or 2025-01-01-preview",
+    ]);
+  });
+
+  it("reads the standard proxy variables, the lower-case spelling first, and checks them", () => {
+    const { provider } = parseRuntimeConfig({
+      ...minimal,
+      HTTPS_PROXY: "http://upper:3128",
+      https_proxy: "http://lower:3128",
+      HTTP_PROXY: "http://plain:3128",
+      no_proxy: "localhost,.svc.cluster.local",
+    });
+    expect(provider.proxy).toEqual({
+      httpProxy: "http://plain:3128",
+      httpsProxy: "http://lower:3128",
+      noProxy: "localhost,.svc.cluster.local",
+    });
+    expect(problemsOf({ ...minimal, HTTPS_PROXY: "proxy.corp:3128" })).toEqual([
+      "HTTPS_PROXY: must be an http:// or https:// proxy URL",
+    ]);
+  });
+});

@@ -3,11 +3,12 @@
  * endpoint and, when given, a real Redis; log lines are captured for assertions.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { type App, buildApp } from "../../agent-runtime/app.ts";
 import { parseRuntimeConfig } from "../../agent-runtime/config.ts";
 import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
+import { RuntimeError } from "../../agent-runtime/errors.ts";
 import { createLogger } from "../../agent-runtime/observability/logger.ts";
 import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
@@ -106,4 +107,14 @@ export function useStubbedRuntimes(baseEnv: Record<string, string> = {}) {
       return started;
     },
   };
+}
+
+/** The typed error `promise` rejects with; fails the test if it resolves or throws anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(RuntimeError);
+  return error as RuntimeError;
 }

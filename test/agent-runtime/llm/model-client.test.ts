@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RuntimeError } from "../../../agent-runtime/errors.ts";
-import { createModelClient, type ModelClient } from "../../../agent-runtime/llm/model-client.ts";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createModelClient, type ModelConnection } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
 import {
   type StubModelServer,
   startStubModelServer,
 } from "../../../agent-runtime/testing/stub-model-server.ts";
-import { metricValue } from "../test-runtime.ts";
+import { metricValue, rejection } from "../test-runtime.ts";
 
 let stub: StubModelServer;
 let metrics: RuntimeMetrics;
@@ -15,10 +14,11 @@ const requestObject = { model: "m", messages: [{ role: "user" as const, content:
 const request = JSON.stringify(requestObject);
 const context = () => ({ signal: new AbortController().signal, headers: { "x-request-id": "rid-1" } });
 
-function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelClient {
-  return createModelClient({
-    baseURL: stub.url,
-    apiKey: "sk-test",
+const opened: ModelConnection[] = [];
+
+function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelConnection {
+  const model = createModelClient({
+    provider: { type: "openai", baseURL: stub.url, apiKey: "sk-test", azure: undefined },
     timeoutMs: 2000,
     maxRetries: 2,
     breaker: { failureThreshold: 3, cooldownMs: 60_000 },
@@ -26,15 +26,8 @@ function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}
     retryPolicy: { baseMs: 10, maxMs: 2000 },
     ...overrides,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(RuntimeError);
-  return error as RuntimeError;
+  opened.push(model);
+  return model;
 }
 
 async function outcome(name: string): Promise<number> {
@@ -45,6 +38,9 @@ beforeAll(async () => {
   stub = await startStubModelServer();
 });
 afterAll(() => stub.close());
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((model) => model.close()));
+});
 beforeEach(() => {
   stub.reset();
   metrics = createMetrics("r1", { processMetrics: false });
@@ -73,6 +69,31 @@ describe("model client", () => {
     expect(await outcome("rate_limited")).toBe(1);
     expect(await outcome("server_error")).toBe(1);
     expect(await outcome("success")).toBe(1);
+  });
+
+  it("makes exactly one call per attempt its policy allows: the SDK's own retries are off", async () => {
+    stub.setDefault({ type: "error", status: 500 });
+    await rejection(client({ maxRetries: 0 }).complete(request, context()));
+    expect(stub.stats.total).toBe(1);
+    stub.reset();
+    stub.setDefault({ type: "error", status: 429, retryAfter: "0" });
+    await rejection(
+      client({ maxRetries: 0 }).stream(JSON.stringify({ ...requestObject, stream: true }), context()),
+    );
+    expect(stub.stats.total).toBe(1);
+    stub.reset();
+    stub.enqueue(
+      { type: "error", status: 429, retryAfter: "0.1" },
+      { type: "error", status: 500 },
+      { type: "error", status: 502 },
+    );
+    const completion = await client({ maxRetries: 3 }).complete(request, context());
+    expect(completion.choices[0]?.message.content).toBe("echo: hi");
+    expect(stub.stats.total).toBe(4);
+    stub.reset();
+    stub.setDefault({ type: "error", status: 500 });
+    await rejection(client({ maxRetries: 3 }).forward(request, context()));
+    expect(stub.stats.total).toBe(4);
   });
 
   it("gives up after maxRetries with a 503 carrying Retry-After", async () => {
@@ -150,7 +171,7 @@ describe("model client", () => {
     stub.enqueue({ type: "hang" });
     const controller = new AbortController();
     const pending = client().complete(request, { signal: controller.signal, headers: {} });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(() => stub.stats.inflight).toBe(1);
     controller.abort();
     const error = await rejection(pending);
     expect(error.code).toBe("CLIENT_CLOSED");
@@ -188,13 +209,13 @@ describe("model client", () => {
     expect(await client().probe(1000)).toEqual({ ok: true, detail: "HTTP 200" });
     expect(stub.stats.total).toBe(0);
     const dead = createModelClient({
-      baseURL: "http://127.0.0.1:1/v1",
-      apiKey: undefined,
+      provider: { type: "openai", baseURL: "http://127.0.0.1:1/v1", apiKey: undefined, azure: undefined },
       timeoutMs: 500,
       maxRetries: 0,
       breaker: { failureThreshold: 3, cooldownMs: 1000 },
       metrics,
     });
     expect((await dead.probe(500)).ok).toBe(false);
+    await dead.close();
   });
 });

@@ -52,15 +52,22 @@ describe("POST /v1/chat/completions", () => {
       messages: [{ role: "user", content: "from the sdk" }],
     });
     expect(completion.choices[0]?.message.content).toBe("echo: from the sdk");
+    expect(completion.usage).toEqual({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
 
     const stream = await client.chat.completions.create({
       model: "gpt-4o-mini",
       messages: [{ role: "user", content: "streamed via sdk" }],
       stream: true,
+      stream_options: { include_usage: true },
     });
     let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      usage = chunk.usage ?? usage;
+    }
     expect(text).toBe("echo: streamed via sdk");
+    expect(usage).toEqual({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
 
     const anonymous = new OpenAI({ baseURL: `${url}/v1`, apiKey: "wrong-key-0123456789", maxRetries: 0 });
     await expect(anonymous.chat.completions.create(body)).rejects.toMatchObject({ status: 401 });

@@ -9,6 +9,12 @@ function manifest(spec: Record<string, unknown>, name = "support-bot") {
   return { apiVersion: "agentry.dev/v1alpha1", kind: "AgentDeployment", metadata: { name }, spec };
 }
 
+const azureProvider = {
+  type: "azure",
+  baseURL: "https://res.openai.azure.com",
+  azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" },
+};
+
 const redis = { redis: { urlSecretRef: { name: "redis", key: "url" } } };
 
 function messages(spec: Record<string, unknown>, name?: string): string[] {
@@ -112,6 +118,32 @@ describe("parseAgentDeployment", () => {
       },
       message:
         "spec.autoscaling.targetCPUUtilizationPercentage: autoscaling needs targetCPUUtilizationPercentage or targetInflightRequests",
+    },
+    {
+      rule: "azure needs its settings",
+      bad: { agent: { model: "m", provider: { type: "azure", baseURL: "https://res.openai.azure.com" } } },
+      good: { agent: { model: "m", provider: azureProvider } },
+      message:
+        "spec.agent.provider.azure: azure (deployment, apiVersion) is required with type: azure and only allowed with it",
+    },
+    {
+      rule: "azure settings only with type azure",
+      bad: { agent: { model: "m", provider: { azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" } } } },
+      good: { agent: { model: "m", provider: {} } },
+      message:
+        "spec.agent.provider.azure: azure (deployment, apiVersion) is required with type: azure and only allowed with it",
+    },
+    {
+      rule: "azure needs its resource endpoint",
+      bad: {
+        agent: {
+          model: "m",
+          provider: { type: "azure", azure: { deployment: "gpt-4o", apiVersion: "2024-10-21" } },
+        },
+      },
+      good: { agent: { model: "m", provider: azureProvider } },
+      message:
+        "spec.agent.provider.baseURL: with type: azure, baseURL is the Azure resource endpoint (https://NAME.openai.azure.com)",
     },
     {
       rule: "cache needs redis",

@@ -47,6 +47,17 @@ const data = {
   "helper-auth/api-keys": "helper-key-1,helper-key-2",
   "search-token/token": "search-bearer",
 };
+const azureAgent = {
+  model: "gpt-4o",
+  provider: {
+    type: "azure",
+    baseURL: "https://res.openai.azure.com",
+    apiKeySecretRef: { name: "openai", key: "api-key" },
+    azure: { deployment: "gpt-4o-prod", apiVersion: "2024-10-21" },
+    maxConnections: 16,
+    maxResponseBytes: 2_000_000,
+  },
+};
 const memory = {
   redis: { urlSecretRef: { name: "redis", key: "url" } },
   ttlSeconds: 600,
@@ -144,6 +155,10 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
           },
         },
       },
+    },
+    {
+      name: "an Azure OpenAI deployment with connection and size limits",
+      spec: { agent: azureAgent },
     },
     {
       name: "JWT with a JWKS URL",
@@ -247,6 +262,41 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
       }),
     ]);
     expect(config.server.shutdownDeadlineMs).toBe(55_000);
+  });
+
+  it("maps an Azure provider, its limits and the proxy variables from spec.env", () => {
+    const spec = {
+      agent: azureAgent,
+      env: [
+        { name: "HTTPS_PROXY", value: "http://egress.proxy.svc:3128" },
+        { name: "NO_PROXY", value: ".svc,.cluster.local" },
+      ],
+    };
+    const { env } = buildRuntimeEnv(agent(spec), { calledAgents: new Map(), clusterDomain: "cluster.local" });
+    const { provider } = parseRuntimeConfig(resolve(env, data));
+    expect(provider).toMatchObject({
+      type: "azure",
+      baseURL: "https://res.openai.azure.com",
+      apiKey: "sk-provider",
+      azure: { deployment: "gpt-4o-prod", apiVersion: "2024-10-21" },
+      maxConnections: 16,
+      maxResponseBytes: 2_000_000,
+      proxy: {
+        httpProxy: undefined,
+        httpsProxy: "http://egress.proxy.svc:3128",
+        noProxy: ".svc,.cluster.local",
+      },
+    });
+  });
+
+  it("leaves the provider type out for OpenAI-compatible endpoints, so existing pod templates stay as they were", () => {
+    const { env } = buildRuntimeEnv(agent({ agent: { model: "m" } }), {
+      calledAgents: new Map(),
+      clusterDomain: "cluster.local",
+    });
+    const names = env.map((variable) => variable.name);
+    expect(names).not.toContain("AGENTRY_PROVIDER_TYPE");
+    expect(names).not.toContain("AGENTRY_PROVIDER_MAX_CONNECTIONS");
   });
 
   it("gives a tool calling an agent in apiKey mode that agent's first key, by reference, and no other tool a key", () => {
