@@ -178,6 +178,12 @@ export const runtimeEnvSchema = z.object({
       "JSON array of tools: {name, description?, url, kind?: http|agent, parameters?, timeoutSeconds?}.",
     ),
   AGENTRY_TOOL_TIMEOUT_SECONDS: positiveSeconds.default(10).describe("Default timeout of one tool call."),
+  AGENTRY_TOOL_ERROR_EXCERPT_CHARS: nonNegativeInt
+    .max(16_384)
+    .default(200)
+    .describe(
+      "Characters of a failed tool's answer shown to the model (secrets redacted); 0 shows the status only.",
+    ),
   AGENTRY_MAX_TOOL_ROUNDS: positiveInt
     .max(20)
     .default(5)
@@ -322,7 +328,13 @@ export type RuntimeConfig = {
   redis: RedisConfig;
   memory: { ttlSeconds: number; maxHistoryMessages: number };
   cache: { ttlSeconds: number };
-  tools: { definitions: ToolDefinition[]; maxRounds: number; defaultTimeoutMs: number };
+  tools: {
+    definitions: ToolDefinition[];
+    maxRounds: number;
+    defaultTimeoutMs: number;
+    /** Characters of a failed tool's answer shown to the model. */
+    errorExcerptChars: number;
+  };
   auth: AuthConfig;
   rateLimit: RateLimitConfig | undefined;
 };
@@ -481,6 +493,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       definitions: e.AGENTRY_TOOLS ?? [],
       maxRounds: e.AGENTRY_MAX_TOOL_ROUNDS,
       defaultTimeoutMs: e.AGENTRY_TOOL_TIMEOUT_SECONDS * 1000,
+      errorExcerptChars: e.AGENTRY_TOOL_ERROR_EXCERPT_CHARS,
     },
     auth: authConfigOf(e),
     rateLimit:

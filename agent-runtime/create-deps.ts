@@ -53,6 +53,7 @@ export function createDeps(
     model,
     tools: createToolExecutor(config.tools.definitions, {
       defaultTimeoutMs: config.tools.defaultTimeoutMs,
+      errorExcerptChars: config.tools.errorExcerptChars,
       metrics,
     }),
     authenticate: createAuthenticator(config.auth),

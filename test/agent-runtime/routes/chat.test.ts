@@ -12,7 +12,7 @@ import {
   redisServerAvailable,
   startRedisServer,
 } from "../../support/redis-server.ts";
-import { metricValue, startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+import { metricValue, startTestRuntime, type TestRuntime, waitUntil } from "../test-runtime.ts";
 
 const available = redisServerAvailable("POST /v1/chat (routes/chat)");
 
@@ -41,6 +41,9 @@ describe.skipIf(!available)("POST /v1/chat", () => {
   let stub: StubModelServer;
   let toolServer: Server;
   let toolUrl: string;
+  /** What the streaming tool managed to send before the runtime hung up, per request. */
+  const streamed: { sent: number; closedEarly: boolean }[] = [];
+  const redirectedTo: string[] = [];
   const running: TestRuntime[] = [];
 
   async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
@@ -66,6 +69,45 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       if (req.url === "/broken") {
         res.statusCode = 500;
         return res.end("index offline");
+      }
+      if (req.url === "/leaky") {
+        res.statusCode = 500;
+        return res.end(
+          [
+            "Error: connection refused",
+            "    at connect (/srv/app/db.js:12:7)",
+            "DATABASE_URL=postgres://admin:hunter2@db:5432/orders password=hunter2",
+            "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123",
+            "OPENAI_API_KEY sk-proj-abcdefghijklmnopqrstuvwx",
+            "x".repeat(5000),
+          ].join("\n"),
+        );
+      }
+      if (req.url === "/redirect") {
+        res.writeHead(307, { location: `${toolUrl}/metadata` });
+        return res.end();
+      }
+      if (req.url === "/metadata") {
+        redirectedTo.push(req.url);
+        return res.end(JSON.stringify({ credentials: "instance-secret" }));
+      }
+      if (req.url === "/huge") {
+        const total = 200 * 1024 * 1024;
+        const chunk = Buffer.alloc(64 * 1024, "a");
+        const record = { sent: 0, closedEarly: false };
+        streamed.push(record);
+        res.on("close", () => {
+          record.closedEarly = record.sent < total;
+        });
+        res.setHeader("content-type", "application/json");
+        const pump = () => {
+          while (record.sent < total && !res.destroyed) {
+            record.sent += chunk.length;
+            if (!res.write(chunk)) return res.once("drain", pump);
+          }
+          if (!res.destroyed) res.end();
+        };
+        return pump();
       }
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ found: JSON.parse(Buffer.concat(chunks).toString()) }));
@@ -260,6 +302,44 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         message: { content: "tool said: error: the tool answered HTTP 500: index offline" },
         toolCalls: [{ name: "lookup", ok: false }],
       });
+    });
+
+    it("does not follow a tool's redirect", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/redirect") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "look it up" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ toolCalls: [{ name: "lookup", ok: false }] });
+      expect(response.json().message.content).toContain("HTTP 307");
+      expect(response.payload).not.toContain("instance-secret");
+      expect(redirectedTo).toEqual([]);
+    });
+
+    it("stops reading a huge tool answer at the cap and hangs up", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/huge") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "fetch everything" });
+      expect(response.statusCode).toBe(200);
+      const toolMessage = stub.requests.at(-1)?.body.messages?.at(-1) as { content: string };
+      expect(toolMessage.content).toMatch(/^a{16384}\n\[truncated at 16384 bytes\]$/);
+      await waitUntil(() => streamed.length === 1 && streamed[0]?.closedEarly === true);
+      // Socket buffers hold a few megabytes at most; the other ~200 MB were never sent.
+      expect(streamed[0]?.sent).toBeLessThan(32 * 1024 * 1024);
+    });
+
+    it("shows the model a short, redacted excerpt of a tool's error page", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/leaky") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "look it up" });
+      expect(response.statusCode).toBe(200);
+      const toolMessage = stub.requests.at(-1)?.body.messages?.at(-1) as { content: string };
+      expect(toolMessage.content).toMatch(/^error: the tool answered HTTP 500: Error: connection refused/);
+      expect(toolMessage.content.length).toBeLessThanOrEqual(250);
+      for (const secret of ["hunter2", "abcdefghijklmnopqrstuvwxyz0123", "sk-proj-abcdefghijkl"]) {
+        expect(toolMessage.content).not.toContain(secret);
+        expect(response.payload).not.toContain(secret);
+      }
+      expect(response.payload).not.toContain("xxxxxxxxxx".repeat(30));
     });
 
     it("stops after maxToolRounds and makes the model answer without tools", async () => {
