@@ -88,6 +88,24 @@ export function buildApp(deps: AppDeps) {
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, deps);
 
+  // request.ip is the socket's peer: without trustProxy, X-Forwarded-For cannot pick the bucket.
+  const authenticate = async (request: FastifyRequest, route: string) => {
+    const failures = deps.authFailures;
+    if (!failures) return deps.authenticate(request.headers, route);
+    const blockedMs = failures.blockedForMs(request.ip);
+    if (blockedMs > 0) {
+      throw new RuntimeError("RATE_LIMITED", "too many failed authentications; see the Retry-After header", {
+        retryAfterSeconds: Math.max(1, Math.ceil(blockedMs / 1000)),
+      });
+    }
+    try {
+      return await deps.authenticate(request.headers, route);
+    } catch (error) {
+      if (isRuntimeError(error) && error.code === "UNAUTHENTICATED") failures.recordFailure(request.ip);
+      throw error;
+    }
+  };
+
   // The API routes share metrics, auth and rate limiting; probes and /metrics stay outside them.
   app.register(async (api) => {
     api.addHook("onRequest", (request, reply, done) => {
@@ -117,7 +135,7 @@ export function buildApp(deps: AppDeps) {
 
     api.addHook("onRequest", async (request, reply) => {
       const route = request.routeOptions.url ?? request.url;
-      request.principal = (await deps.authenticate(request.headers, route)) ?? null;
+      request.principal = (await authenticate(request, route)) ?? null;
       const limit = config.rateLimit;
       if (!deps.rateLimiter || !limit) return;
       const decision = await deps.rateLimiter.take(

@@ -199,6 +199,13 @@ export const runtimeEnvSchema = z.object({
     .describe("JWKS URL for asymmetric tokens (RS*, PS*, ES*, EdDSA) in jwt mode."),
   AGENTRY_JWT_ISSUER: z.string().optional().describe("Required `iss` claim, when set."),
   AGENTRY_JWT_AUDIENCE: z.string().optional().describe("Required `aud` claim, when set."),
+  AGENTRY_JWT_SUBJECT_CLAIM: z
+    .string()
+    .min(1)
+    .default("sub")
+    .describe(
+      "Claim naming the caller (sessions and rate limits are per caller); tokens without it get 401.",
+    ),
   AGENTRY_JWT_ROLES_CLAIM: z
     .string()
     .default("roles")
@@ -210,6 +217,14 @@ export const runtimeEnvSchema = z.object({
     .default(0)
     .describe("Requests per minute per key, across all replicas (Redis); 0 turns rate limiting off."),
   AGENTRY_RATE_LIMIT_BURST: positiveInt.optional().describe("Bucket size; defaults to the per-minute rate."),
+  AGENTRY_AUTH_FAILURES_PER_MINUTE: nonNegativeInt
+    .default(10)
+    .describe(
+      "Failed authentications per minute allowed from one client address (per replica) before it gets 429; 0 turns this off.",
+    ),
+  AGENTRY_AUTH_FAILURE_BURST: positiveInt
+    .default(20)
+    .describe("Failed authentications one client address may make in a burst."),
   AGENTRY_RATE_LIMIT_KEY: z
     .enum(["client", "ip", "global"])
     .default("client")
@@ -273,6 +288,7 @@ export type AuthConfig =
       issuer: string | undefined;
       audience: string | undefined;
       rolesClaim: string;
+      subjectClaim: string;
       routeRoles: Record<string, string[]>;
     };
 
@@ -305,6 +321,8 @@ export type RedisConfig = {
   waitReplicas: number;
 };
 
+export type AuthFailureLimitConfig = { failuresPerMinute: number; burst: number };
+
 export type RateLimitConfig = { requestsPerMinute: number; burst: number; key: "client" | "ip" | "global" };
 
 export type RuntimeConfig = {
@@ -336,6 +354,8 @@ export type RuntimeConfig = {
     errorExcerptChars: number;
   };
   auth: AuthConfig;
+  /** Per client address, for failed authentication; unset without auth or when turned off. */
+  authFailureLimit: AuthFailureLimitConfig | undefined;
   rateLimit: RateLimitConfig | undefined;
 };
 
@@ -496,6 +516,10 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       errorExcerptChars: e.AGENTRY_TOOL_ERROR_EXCERPT_CHARS,
     },
     auth: authConfigOf(e),
+    authFailureLimit:
+      e.AGENTRY_AUTH_MODE !== "none" && e.AGENTRY_AUTH_FAILURES_PER_MINUTE > 0
+        ? { failuresPerMinute: e.AGENTRY_AUTH_FAILURES_PER_MINUTE, burst: e.AGENTRY_AUTH_FAILURE_BURST }
+        : undefined,
     rateLimit:
       rpm > 0
         ? { requestsPerMinute: rpm, burst: e.AGENTRY_RATE_LIMIT_BURST ?? rpm, key: e.AGENTRY_RATE_LIMIT_KEY }
@@ -517,6 +541,7 @@ function authConfigOf(e: z.infer<typeof runtimeEnvSchema>): AuthConfig {
         issuer: e.AGENTRY_JWT_ISSUER,
         audience: e.AGENTRY_JWT_AUDIENCE,
         rolesClaim: e.AGENTRY_JWT_ROLES_CLAIM,
+        subjectClaim: e.AGENTRY_JWT_SUBJECT_CLAIM,
         routeRoles: e.AGENTRY_AUTH_ROUTE_ROLES ?? {},
       };
   }

@@ -8,6 +8,7 @@ import { createReadinessChecker } from "./health/readiness.ts";
 import { createModelClient } from "./llm/model-client.ts";
 import { createSessionStore } from "./memory/session-store.ts";
 import { createMetrics } from "./observability/metrics.ts";
+import { createAuthFailureLimiter } from "./ratelimit/auth-failure-limiter.ts";
 import { createRateLimiter } from "./ratelimit/rate-limiter.ts";
 import {
   CONNECT_TIMEOUT_MS,
@@ -73,6 +74,7 @@ export function createDeps(
       redis && config.rateLimit
         ? createRateLimiter(redis, config.rateLimit, prefix, logger.child({ component: "ratelimit" }))
         : undefined,
+    authFailures: config.authFailureLimit ? createAuthFailureLimiter(config.authFailureLimit) : undefined,
     readiness: createReadinessChecker({
       redis,
       model,

@@ -6,6 +6,7 @@ import type { Readiness } from "./health/readiness.ts";
 import type { ModelClient } from "./llm/model-client.ts";
 import type { SessionStore } from "./memory/session-store.ts";
 import type { RuntimeMetrics } from "./observability/metrics.ts";
+import type { AuthFailureLimiter } from "./ratelimit/auth-failure-limiter.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 import type { ToolExecutor } from "./tools/tool-executor.ts";
 
@@ -20,5 +21,6 @@ export type AppDeps = {
   sessions: SessionStore | undefined;
   cache: ResponseCache | undefined;
   rateLimiter: RateLimiter | undefined;
+  authFailures: AuthFailureLimiter | undefined;
   readiness: Readiness;
 };

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
   SESSIONS_DISABLED: 400,
   UNAUTHENTICATED: 401,
+  /** A valid token that names no caller (no subject claim): refused so callers never share an identity. */
+  TOKEN_SUBJECT_MISSING: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
