@@ -11,6 +11,7 @@ import Fastify, {
 } from "fastify";
 import type { AppDeps } from "./deps.ts";
 import { errorBody, isRuntimeError, RuntimeError } from "./errors.ts";
+import { clientErrorOf, clientErrorResponse } from "./http/client-error-response.ts";
 import { requestIdFrom } from "./http/request-id.ts";
 import { rateLimitHeaders, rateLimitKeyOf } from "./ratelimit/rate-limiter.ts";
 import { registerChatRoute } from "./routes/chat.ts";
@@ -55,6 +56,14 @@ export function buildApp(deps: AppDeps) {
     return503OnClosing: true,
     // Longer than common load-balancer idle timeouts, so they close idle connections, not us.
     keepAliveTimeout: 65_000,
+    clientErrorHandler: (error, socket) => {
+      // A reset connection has no one left to answer.
+      if ((error as NodeJS.ErrnoException).code === "ECONNRESET" || socket.destroyed) return;
+      const answer = clientErrorOf(error);
+      deps.logger.debug({ code: answer.code, cause: error.message }, "unparsable request refused");
+      if (socket.writable) socket.write(clientErrorResponse(answer));
+      socket.destroy(error);
+    },
   });
   app.decorateRequest("principal", null);
   app.decorateRequest("logFields", null);

@@ -10,9 +10,11 @@ export const ERROR_STATUS = {
   TOKEN_SUBJECT_MISSING: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
   /** nginx's convention: the client closed the connection before the answer was ready. */
   CLIENT_CLOSED: 499,
   INTERNAL: 500,

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServerHandle, redisServerAvailable, startRedisServer } from "../support/redis-server.ts";
@@ -258,6 +258,68 @@ describe("request ids", () => {
     });
     expect(traced.headers["x-request-id"]).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
     expect((await chat(agent)).headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("trace context", () => {
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  it("forwards a valid tracestate", async () => {
+    const agent = await runtime();
+    await chat(agent, { traceparent, tracestate: "rojo=00f067aa0ba902b7, congo@vendor=t61rcWkgMzE" });
+    expect(fixture.stub.requests[0]?.headers.tracestate).toBe(
+      "rojo=00f067aa0ba902b7,congo@vendor=t61rcWkgMzE",
+    );
+  });
+
+  it.each([
+    ["over 512 characters", `k=${"v".repeat(600)}`],
+    ["over 32 members", Array.from({ length: 33 }, (_, index) => `k${index}=v`).join(",")],
+    ["not key=value", "arbitrary bytes here"],
+    ["an upper-case key", "Key=v"],
+    ["a duplicated key", "k=1,k=2"],
+  ])("drops a tracestate that is %s", async (_name, tracestate) => {
+    const agent = await runtime();
+    const response = await chat(agent, { traceparent, tracestate });
+    expect(response.statusCode).toBe(200);
+    expect(fixture.stub.requests[0]?.headers.traceparent).toBe(traceparent);
+    expect(fixture.stub.requests[0]?.headers.tracestate).toBeUndefined();
+  });
+});
+
+describe("requests the HTTP parser refuses", () => {
+  async function rawExchange(url: string, request: string): Promise<string> {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.on("error", () => {});
+    socket.write(request);
+    let answer = "";
+    for await (const chunk of socket) answer += String(chunk);
+    return answer;
+  }
+  const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+
+  it("answers headers that are too large with 431 in the runtime's error format", async () => {
+    const agent = await runtime();
+    const url = await agent.listen();
+    const answer = await rawExchange(
+      url,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    expect(answer.startsWith("HTTP/1.1 431 ")).toBe(true);
+    expect(bodyOf(answer).error).toMatchObject({ code: "HEADERS_TOO_LARGE", type: "invalid_request_error" });
+    expect(bodyOf(answer).error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers a malformed header with 400 in the runtime's error format", async () => {
+    const agent = await runtime();
+    const url = await agent.listen();
+    const answer = await rawExchange(url, "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n");
+    expect(answer.startsWith("HTTP/1.1 400 ")).toBe(true);
+    expect(bodyOf(answer).error).toMatchObject({
+      code: "INVALID_REQUEST",
+      message: "the request is not valid HTTP",
+    });
   });
 });
 
