@@ -162,6 +162,17 @@ export const runtimeEnvSchema = z.object({
   AGENTRY_MEMORY_MAX_HISTORY_MESSAGES: positiveInt
     .default(50)
     .describe("Messages kept per session; older ones are trimmed."),
+  AGENTRY_MEMORY_MAX_HISTORY_BYTES: positiveInt
+    .default(262_144)
+    .describe("Bytes of history kept per session (as stored JSON); older messages are trimmed."),
+  AGENTRY_MEMORY_MAX_MESSAGE_BYTES: positiveInt
+    .default(32_768)
+    .describe(
+      "Largest user message a session turn accepts (larger ones get 400); longer answers are stored cut to it.",
+    ),
+  AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER: positiveInt
+    .default(100)
+    .describe("Live sessions one authenticated caller may have; a new one beyond it gets 429."),
   AGENTRY_CACHE_TTL_SECONDS: nonNegativeInt
     .default(0)
     .describe("Response cache TTL for deterministic requests; 0 turns the cache off."),
@@ -344,7 +355,13 @@ export type RuntimeConfig = {
     readinessCheck: boolean;
   };
   redis: RedisConfig;
-  memory: { ttlSeconds: number; maxHistoryMessages: number };
+  memory: {
+    ttlSeconds: number;
+    maxHistoryMessages: number;
+    maxHistoryBytes: number;
+    maxMessageBytes: number;
+    maxSessionsPerCaller: number;
+  };
   cache: { ttlSeconds: number };
   tools: {
     definitions: ToolDefinition[];
@@ -507,6 +524,9 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     memory: {
       ttlSeconds: e.AGENTRY_MEMORY_TTL_SECONDS,
       maxHistoryMessages: e.AGENTRY_MEMORY_MAX_HISTORY_MESSAGES,
+      maxHistoryBytes: e.AGENTRY_MEMORY_MAX_HISTORY_BYTES,
+      maxMessageBytes: e.AGENTRY_MEMORY_MAX_MESSAGE_BYTES,
+      maxSessionsPerCaller: e.AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER,
     },
     cache: { ttlSeconds: e.AGENTRY_CACHE_TTL_SECONDS },
     tools: {

@@ -6,6 +6,7 @@ import type { RuntimeConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { createReadinessChecker } from "./health/readiness.ts";
 import { createModelClient } from "./llm/model-client.ts";
+import { createSessionQuota } from "./memory/session-quota.ts";
 import { createSessionStore } from "./memory/session-store.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { createAuthFailureLimiter } from "./ratelimit/auth-failure-limiter.ts";
@@ -63,7 +64,16 @@ export function createDeps(
           keyPrefix: prefix,
           ttlSeconds: config.memory.ttlSeconds,
           maxHistoryMessages: config.memory.maxHistoryMessages,
+          maxHistoryBytes: config.memory.maxHistoryBytes,
+          maxMessageBytes: config.memory.maxMessageBytes,
           ...(durableWriter ? { durableWrites: { replicas: waitReplicas, redis: durableWriter } } : {}),
+        })
+      : undefined,
+    sessionQuota: redis
+      ? createSessionQuota(redis, {
+          keyPrefix: prefix,
+          ttlSeconds: config.memory.ttlSeconds,
+          maxSessionsPerCaller: config.memory.maxSessionsPerCaller,
         })
       : undefined,
     cache:

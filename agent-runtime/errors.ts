@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  SESSION_LIMIT_REACHED: 429,
   HEADERS_TOO_LARGE: 431,
   /** nginx's convention: the client closed the connection before the answer was ready. */
   CLIENT_CLOSED: 499,

@@ -250,6 +250,63 @@ describe.skipIf(!available)("POST /v1/chat", () => {
     });
   });
 
+  describe("session limits", () => {
+    it("refuses a message larger than a session stores, before calling the model", async () => {
+      const agent = await runtime({ AGENTRY_MEMORY_MAX_MESSAGE_BYTES: "1000" });
+      const response = await chat(agent, { sessionId: "big", message: "x".repeat(2000) });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: "INVALID_REQUEST",
+        fields: [{ path: "message", message: "at most 1000 bytes in a session turn" }],
+      });
+      expect(stub.requests).toHaveLength(0);
+      // Without a session nothing is stored, so only the body limit applies.
+      expect((await chat(agent, { message: "x".repeat(2000) })).statusCode).toBe(200);
+    });
+
+    it("sends the model no more history than the byte limit, however many turns", async () => {
+      const agent = await runtime({
+        AGENTRY_MEMORY_MAX_HISTORY_BYTES: "3000",
+        AGENTRY_MEMORY_MAX_MESSAGE_BYTES: "1000",
+      });
+      for (let turn = 0; turn < 8; turn++) {
+        const response = await chat(agent, { sessionId: "long", message: `${turn}`.padEnd(900, "x") });
+        expect(response.statusCode).toBe(200);
+      }
+      const messages = stub.requests.at(-1)?.body.messages ?? [];
+      const history = messages.slice(1, -1);
+      expect(history.length).toBeGreaterThan(0);
+      expect(history[0]).toMatchObject({ role: "user" });
+      expect(JSON.stringify(history).length).toBeLessThanOrEqual(3000);
+      const stored = (await agent.deps.sessions?.load(null, "long")) ?? "";
+      expect(stored.length).toBeLessThanOrEqual(3000);
+      expect(parseHistory(stored).at(-1)?.content).toBe(`echo: ${"7".padEnd(900, "x")}`);
+    });
+
+    it("limits the live sessions of one caller, not of others", async () => {
+      const agent = await runtime({
+        AGENTRY_AUTH_MODE: "jwt",
+        AGENTRY_JWT_SECRET: JWT_SECRET,
+        AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER: "2",
+      });
+      const as = async (subject: string, sessionId: string) =>
+        agent.app.inject({
+          method: "POST",
+          url: "/v1/chat",
+          headers: { authorization: `Bearer ${await jwtFor(subject)}` },
+          payload: { sessionId, message: "hi" },
+        });
+      expect((await as("alice", "s1")).statusCode).toBe(200);
+      expect((await as("alice", "s2")).statusCode).toBe(200);
+      const refused = await as("alice", "s3");
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe("SESSION_LIMIT_REACHED");
+      expect((await as("alice", "s1")).statusCode).toBe(200);
+      expect((await as("bob", "s3")).statusCode).toBe(200);
+      expect(stub.requests).toHaveLength(4);
+    });
+  });
+
   describe("tools", () => {
     const tools = (path = "/lookup") =>
       JSON.stringify([
