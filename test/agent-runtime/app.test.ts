@@ -304,7 +304,7 @@ describe("requests the HTTP parser refuses", () => {
     const url = await agent.listen();
     const answer = await rawExchange(
       url,
-      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+      `GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
     );
     expect(answer.startsWith("HTTP/1.1 431 ")).toBe(true);
     expect(bodyOf(answer).error).toMatchObject({ code: "HEADERS_TOO_LARGE", type: "invalid_request_error" });
@@ -314,7 +314,7 @@ describe("requests the HTTP parser refuses", () => {
   it("answers a malformed header with 400 in the runtime's error format", async () => {
     const agent = await runtime();
     const url = await agent.listen();
-    const answer = await rawExchange(url, "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n");
+    const answer = await rawExchange(url, "GET /livez HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n");
     expect(answer.startsWith("HTTP/1.1 400 ")).toBe(true);
     expect(bodyOf(answer).error).toMatchObject({
       code: "INVALID_REQUEST",
