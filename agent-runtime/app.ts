@@ -11,6 +11,7 @@ import Fastify, {
 } from "fastify";
 import type { AppDeps } from "./deps.ts";
 import { errorBody, isRuntimeError, RuntimeError } from "./errors.ts";
+import { clientErrorOf, clientErrorResponse } from "./http/client-error-response.ts";
 import { requestIdFrom } from "./http/request-id.ts";
 import { rateLimitHeaders, rateLimitKeyOf } from "./ratelimit/rate-limiter.ts";
 import { registerChatRoute } from "./routes/chat.ts";
@@ -55,6 +56,14 @@ export function buildApp(deps: AppDeps) {
     return503OnClosing: true,
     // Longer than common load-balancer idle timeouts, so they close idle connections, not us.
     keepAliveTimeout: 65_000,
+    clientErrorHandler: (error, socket) => {
+      // A reset connection has no one left to answer.
+      if ((error as NodeJS.ErrnoException).code === "ECONNRESET" || socket.destroyed) return;
+      const answer = clientErrorOf(error);
+      deps.logger.debug({ code: answer.code, cause: error.message }, "unparsable request refused");
+      if (socket.writable) socket.write(clientErrorResponse(answer));
+      socket.destroy(error);
+    },
   });
   app.decorateRequest("principal", null);
   app.decorateRequest("logFields", null);
@@ -88,6 +97,24 @@ export function buildApp(deps: AppDeps) {
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, deps);
 
+  // request.ip is the socket's peer: without trustProxy, X-Forwarded-For cannot pick the bucket.
+  const authenticate = async (request: FastifyRequest, route: string) => {
+    const failures = deps.authFailures;
+    if (!failures) return deps.authenticate(request.headers, route);
+    const blockedMs = failures.blockedForMs(request.ip);
+    if (blockedMs > 0) {
+      throw new RuntimeError("RATE_LIMITED", "too many failed authentications; see the Retry-After header", {
+        retryAfterSeconds: Math.max(1, Math.ceil(blockedMs / 1000)),
+      });
+    }
+    try {
+      return await deps.authenticate(request.headers, route);
+    } catch (error) {
+      if (isRuntimeError(error) && error.code === "UNAUTHENTICATED") failures.recordFailure(request.ip);
+      throw error;
+    }
+  };
+
   // The API routes share metrics, auth and rate limiting; probes and /metrics stay outside them.
   app.register(async (api) => {
     api.addHook("onRequest", (request, reply, done) => {
@@ -117,7 +144,7 @@ export function buildApp(deps: AppDeps) {
 
     api.addHook("onRequest", async (request, reply) => {
       const route = request.routeOptions.url ?? request.url;
-      request.principal = (await deps.authenticate(request.headers, route)) ?? null;
+      request.principal = (await authenticate(request, route)) ?? null;
       const limit = config.rateLimit;
       if (!deps.rateLimiter || !limit) return;
       const decision = await deps.rateLimiter.take(

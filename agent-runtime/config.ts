@@ -209,6 +209,17 @@ export const runtimeEnvSchema = z.object({
   AGENTRY_MEMORY_MAX_HISTORY_MESSAGES: positiveInt
     .default(50)
     .describe("Messages kept per session; older ones are trimmed."),
+  AGENTRY_MEMORY_MAX_HISTORY_BYTES: positiveInt
+    .default(262_144)
+    .describe("Bytes of history kept per session (as stored JSON); older messages are trimmed."),
+  AGENTRY_MEMORY_MAX_MESSAGE_BYTES: positiveInt
+    .default(32_768)
+    .describe(
+      "Largest user message a session turn accepts (larger ones get 400); longer answers are stored cut to it.",
+    ),
+  AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER: positiveInt
+    .default(100)
+    .describe("Live sessions one authenticated caller may have; a new one beyond it gets 429."),
   AGENTRY_CACHE_TTL_SECONDS: nonNegativeInt
     .default(0)
     .describe("Response cache TTL for deterministic requests; 0 turns the cache off."),
@@ -225,6 +236,12 @@ export const runtimeEnvSchema = z.object({
       "JSON array of tools: {name, description?, url, kind?: http|agent, parameters?, timeoutSeconds?, credentialEnv?}.",
     ),
   AGENTRY_TOOL_TIMEOUT_SECONDS: positiveSeconds.default(10).describe("Default timeout of one tool call."),
+  AGENTRY_TOOL_ERROR_EXCERPT_CHARS: nonNegativeInt
+    .max(16_384)
+    .default(200)
+    .describe(
+      "Characters of a failed tool's answer shown to the model (secrets redacted); 0 shows the status only.",
+    ),
   AGENTRY_MAX_TOOL_ROUNDS: positiveInt
     .max(20)
     .default(5)
@@ -240,6 +257,13 @@ export const runtimeEnvSchema = z.object({
     .describe("JWKS URL for asymmetric tokens (RS*, PS*, ES*, EdDSA) in jwt mode."),
   AGENTRY_JWT_ISSUER: z.string().optional().describe("Required `iss` claim, when set."),
   AGENTRY_JWT_AUDIENCE: z.string().optional().describe("Required `aud` claim, when set."),
+  AGENTRY_JWT_SUBJECT_CLAIM: z
+    .string()
+    .min(1)
+    .default("sub")
+    .describe(
+      "Claim naming the caller (sessions and rate limits are per caller); tokens without it get 401.",
+    ),
   AGENTRY_JWT_ROLES_CLAIM: z
     .string()
     .default("roles")
@@ -251,6 +275,14 @@ export const runtimeEnvSchema = z.object({
     .default(0)
     .describe("Requests per minute per key, across all replicas (Redis); 0 turns rate limiting off."),
   AGENTRY_RATE_LIMIT_BURST: positiveInt.optional().describe("Bucket size; defaults to the per-minute rate."),
+  AGENTRY_AUTH_FAILURES_PER_MINUTE: nonNegativeInt
+    .default(10)
+    .describe(
+      "Failed authentications per minute allowed from one client address (per replica) before it gets 429; 0 turns this off.",
+    ),
+  AGENTRY_AUTH_FAILURE_BURST: positiveInt
+    .default(20)
+    .describe("Failed authentications one client address may make in a burst."),
   AGENTRY_RATE_LIMIT_KEY: z
     .enum(["client", "ip", "global"])
     .default("client")
@@ -333,6 +365,7 @@ export type AuthConfig =
       issuer: string | undefined;
       audience: string | undefined;
       rolesClaim: string;
+      subjectClaim: string;
       routeRoles: Record<string, string[]>;
     };
 
@@ -365,6 +398,8 @@ export type RedisConfig = {
   waitReplicas: number;
 };
 
+export type AuthFailureLimitConfig = { failuresPerMinute: number; burst: number };
+
 export type RateLimitConfig = { requestsPerMinute: number; burst: number; key: "client" | "ip" | "global" };
 
 export type RuntimeConfig = {
@@ -391,10 +426,24 @@ export type RuntimeConfig = {
     readinessCheck: boolean;
   };
   redis: RedisConfig;
-  memory: { ttlSeconds: number; maxHistoryMessages: number };
+  memory: {
+    ttlSeconds: number;
+    maxHistoryMessages: number;
+    maxHistoryBytes: number;
+    maxMessageBytes: number;
+    maxSessionsPerCaller: number;
+  };
   cache: { ttlSeconds: number };
-  tools: { definitions: ToolDefinition[]; maxRounds: number; defaultTimeoutMs: number };
+  tools: {
+    definitions: ToolDefinition[];
+    maxRounds: number;
+    defaultTimeoutMs: number;
+    /** Characters of a failed tool's answer shown to the model. */
+    errorExcerptChars: number;
+  };
   auth: AuthConfig;
+  /** Per client address, for failed authentication; unset without auth or when turned off. */
+  authFailureLimit: AuthFailureLimitConfig | undefined;
   rateLimit: RateLimitConfig | undefined;
 };
 
@@ -605,14 +654,22 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     memory: {
       ttlSeconds: e.AGENTRY_MEMORY_TTL_SECONDS,
       maxHistoryMessages: e.AGENTRY_MEMORY_MAX_HISTORY_MESSAGES,
+      maxHistoryBytes: e.AGENTRY_MEMORY_MAX_HISTORY_BYTES,
+      maxMessageBytes: e.AGENTRY_MEMORY_MAX_MESSAGE_BYTES,
+      maxSessionsPerCaller: e.AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER,
     },
     cache: { ttlSeconds: e.AGENTRY_CACHE_TTL_SECONDS },
     tools: {
       definitions: tools,
       maxRounds: e.AGENTRY_MAX_TOOL_ROUNDS,
       defaultTimeoutMs: e.AGENTRY_TOOL_TIMEOUT_SECONDS * 1000,
+      errorExcerptChars: e.AGENTRY_TOOL_ERROR_EXCERPT_CHARS,
     },
     auth: authConfigOf(e),
+    authFailureLimit:
+      e.AGENTRY_AUTH_MODE !== "none" && e.AGENTRY_AUTH_FAILURES_PER_MINUTE > 0
+        ? { failuresPerMinute: e.AGENTRY_AUTH_FAILURES_PER_MINUTE, burst: e.AGENTRY_AUTH_FAILURE_BURST }
+        : undefined,
     rateLimit:
       rpm > 0
         ? { requestsPerMinute: rpm, burst: e.AGENTRY_RATE_LIMIT_BURST ?? rpm, key: e.AGENTRY_RATE_LIMIT_KEY }
@@ -634,6 +691,7 @@ function authConfigOf(e: z.infer<typeof runtimeEnvSchema>): AuthConfig {
         issuer: e.AGENTRY_JWT_ISSUER,
         audience: e.AGENTRY_JWT_AUDIENCE,
         rolesClaim: e.AGENTRY_JWT_ROLES_CLAIM,
+        subjectClaim: e.AGENTRY_JWT_SUBJECT_CLAIM,
         routeRoles: e.AGENTRY_AUTH_ROUTE_ROLES ?? {},
       };
   }

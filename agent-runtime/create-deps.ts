@@ -6,8 +6,10 @@ import type { RuntimeConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { createReadinessChecker } from "./health/readiness.ts";
 import { createModelClient } from "./llm/model-client.ts";
+import { createSessionQuota } from "./memory/session-quota.ts";
 import { createSessionStore } from "./memory/session-store.ts";
 import { createMetrics } from "./observability/metrics.ts";
+import { createAuthFailureLimiter } from "./ratelimit/auth-failure-limiter.ts";
 import { createRateLimiter } from "./ratelimit/rate-limiter.ts";
 import {
   CONNECT_TIMEOUT_MS,
@@ -55,6 +57,7 @@ export function createDeps(
     model,
     tools: createToolExecutor(config.tools.definitions, {
       defaultTimeoutMs: config.tools.defaultTimeoutMs,
+      errorExcerptChars: config.tools.errorExcerptChars,
       metrics,
     }),
     authenticate: createAuthenticator(config.auth),
@@ -63,7 +66,16 @@ export function createDeps(
           keyPrefix: prefix,
           ttlSeconds: config.memory.ttlSeconds,
           maxHistoryMessages: config.memory.maxHistoryMessages,
+          maxHistoryBytes: config.memory.maxHistoryBytes,
+          maxMessageBytes: config.memory.maxMessageBytes,
           ...(durableWriter ? { durableWrites: { replicas: waitReplicas, redis: durableWriter } } : {}),
+        })
+      : undefined,
+    sessionQuota: redis
+      ? createSessionQuota(redis, {
+          keyPrefix: prefix,
+          ttlSeconds: config.memory.ttlSeconds,
+          maxSessionsPerCaller: config.memory.maxSessionsPerCaller,
         })
       : undefined,
     cache:
@@ -74,6 +86,7 @@ export function createDeps(
       redis && config.rateLimit
         ? createRateLimiter(redis, config.rateLimit, prefix, logger.child({ component: "ratelimit" }))
         : undefined,
+    authFailures: config.authFailureLimit ? createAuthFailureLimiter(config.authFailureLimit) : undefined,
     readiness: createReadinessChecker({
       redis,
       model,

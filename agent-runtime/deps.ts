@@ -4,8 +4,10 @@ import type { ResponseCache } from "./cache/response-cache.ts";
 import type { RuntimeConfig } from "./config.ts";
 import type { Readiness } from "./health/readiness.ts";
 import type { ModelClient, ModelPassthrough } from "./llm/model-client.ts";
+import type { SessionQuota } from "./memory/session-quota.ts";
 import type { SessionStore } from "./memory/session-store.ts";
 import type { RuntimeMetrics } from "./observability/metrics.ts";
+import type { AuthFailureLimiter } from "./ratelimit/auth-failure-limiter.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 import type { ToolExecutor } from "./tools/tool-executor.ts";
 
@@ -18,7 +20,9 @@ export type AppDeps = {
   tools: ToolExecutor;
   authenticate: Authenticator;
   sessions: SessionStore | undefined;
+  sessionQuota: SessionQuota | undefined;
   cache: ResponseCache | undefined;
   rateLimiter: RateLimiter | undefined;
+  authFailures: AuthFailureLimiter | undefined;
   readiness: Readiness;
 };

@@ -6,11 +6,16 @@ export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
   SESSIONS_DISABLED: 400,
   UNAUTHENTICATED: 401,
+  /** A valid token that names no caller (no subject claim): refused so callers never share an identity. */
+  TOKEN_SUBJECT_MISSING: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  SESSION_LIMIT_REACHED: 429,
+  HEADERS_TOO_LARGE: 431,
   /** nginx's convention: the client closed the connection before the answer was ready. */
   CLIENT_CLOSED: 499,
   INTERNAL: 500,

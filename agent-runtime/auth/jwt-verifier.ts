@@ -3,8 +3,9 @@
  * shared secret, asymmetric algorithms only for a JWKS. That closes algorithm confusion (an HS256
  * token "signed" with a public key) and `alg: none` (jose never accepts unsecured tokens).
  */
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { errors, type JWTPayload, jwtVerify } from "jose";
 import { RuntimeError } from "../errors.ts";
+import { createJwksKeySource, type JwksKeySourceOptions, JwksUnavailableError } from "./jwks-key-source.ts";
 import type { Principal } from "./principal.ts";
 import { rolesFromClaims } from "./roles.ts";
 
@@ -27,6 +28,9 @@ export type JwtVerifierOptions = {
   issuer: string | undefined;
   audience: string | undefined;
   rolesClaim: string;
+  /** The claim naming the caller; tokens without it are refused (they would all be one caller). */
+  subjectClaim: string;
+  jwks?: JwksKeySourceOptions;
 };
 
 export function createJwtVerifier(options: JwtVerifierOptions): (token: string) => Promise<Principal> {
@@ -37,7 +41,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     } catch (error) {
       throw toAuthError(error);
     }
-    return { id: `sub-${payload.sub ?? "anonymous"}`, roles: rolesFromClaims(payload, options.rolesClaim) };
+    const subject = payload[options.subjectClaim];
+    if (typeof subject !== "string" || subject === "") {
+      throw new RuntimeError("TOKEN_SUBJECT_MISSING", `the token has no "${options.subjectClaim}" claim`);
+    }
+    return { id: `sub-${subject}`, roles: rolesFromClaims(payload, options.rolesClaim) };
   };
   const claims = {
     issuer: options.issuer,
@@ -52,10 +60,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     );
   }
   if (!options.jwksUrl) throw new Error("jwt mode needs a secret or a JWKS URL");
-  const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.jwksUrl), {
-    timeoutDuration: 3000,
-    cooldownDuration: 30_000,
-  });
+  const jwks = createJwksKeySource(new URL(options.jwksUrl), options.jwks);
   return verifyWith(
     async (token) =>
       (await jwtVerify(token, jwks, { ...claims, algorithms: [...ASYMMETRIC_ALGORITHMS] })).payload,
@@ -63,11 +68,16 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
 }
 
 function toAuthError(error: unknown): RuntimeError {
-  // The key server being down is our outage, not the caller's bad token.
-  if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+  // The key server being down, or serving nothing usable, is our outage, not the caller's bad token.
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    !(error instanceof errors.JOSEError)
+  ) {
+    const retryAfterMs = error instanceof JwksUnavailableError ? error.retryAfterMs : 5000;
     return new RuntimeError("AUTH_UNAVAILABLE", "the token signing keys could not be fetched", {
       cause: error,
-      retryAfterSeconds: 5,
+      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     });
   }
   const reason =

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { validTracestate } from "./tracestate.ts";
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:/=+-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -27,6 +28,7 @@ export function propagationHeaders(requestId: string, headers: IncomingHttpHeade
   const traceparent = headers.traceparent;
   if (typeof traceparent === "string" && traceIdFrom(traceparent)) out.traceparent = traceparent.trim();
   const tracestate = headers.tracestate;
-  if (typeof tracestate === "string" && out.traceparent) out.tracestate = tracestate;
+  const valid = typeof tracestate === "string" && out.traceparent ? validTracestate(tracestate) : undefined;
+  if (valid) out.tracestate = valid;
   return out;
 }

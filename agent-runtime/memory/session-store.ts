@@ -15,7 +15,8 @@
  *
  * A turn appends its user message and the answer in one atomic script, so two concurrent turns
  * on the same session both land, each pair adjacent, and no read-modify-write can drop the
- * other's turn. The script trims to the newest `maxHistoryMessages` and then drops any answer
+ * other's turn. The script trims to the newest `maxHistoryMessages` messages and `maxHistoryBytes`
+ * bytes (a message's content is stored cut to `maxMessageBytes`), and then drops any answer
  * left without its question (a history that starts with an answer confuses models). If one key
  * was lost without the other (eviction), the script starts the session afresh rather than
  * serving a history whose index no longer matches. With `durableWrites`, the write is confirmed by
@@ -45,6 +46,10 @@ export type SessionStoreOptions = {
   keyPrefix: string;
   ttlSeconds: number;
   maxHistoryMessages: number;
+  /** Bytes of history kept per session (its stored JSON); older messages are trimmed. */
+  maxHistoryBytes: number;
+  /** A message's content is stored cut to this many bytes. */
+  maxMessageBytes: number;
   /**
    * Replicas that must confirm a turn's write (WAIT) before it counts as saved, and the connection
    * that writes and waits. WAIT blocks its connection until the replicas answer, so it gets one of
@@ -85,33 +90,37 @@ export function parseHistory(history: SessionHistory): StoredMessage[] {
   return history === "" ? [] : (JSON.parse(`[${history}]`) as StoredMessage[]);
 }
 
-// KEYS[1] messages, KEYS[2] index; ARGV[1] max messages, ARGV[2] TTL seconds,
-// then per message: ARGV[i] role letter (u/a), ARGV[i+1] its JSON. Needs Redis 6.2 (LPOP count).
+// KEYS[1] messages, KEYS[2] index; ARGV[1] max messages, ARGV[2] TTL seconds, ARGV[3] max bytes,
+// then per message: ARGV[i] role letter (u/a), ARGV[i+1] its JSON.
 const APPEND_TURN = `
 local max = tonumber(ARGV[1])
+local max_bytes = tonumber(ARGV[3])
 local parts, entries = {}, {}
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   parts[#parts + 1] = ARGV[i + 1]
   entries[#entries + 1] = ARGV[i] .. #ARGV[i + 1]
 end
 local text = table.concat(parts, ',')
 local size = redis.call('STRLEN', KEYS[1])
 local count = redis.call('RPUSH', KEYS[2], unpack(entries))
+local total
 if (size == 0) ~= (count == #entries) then
   redis.call('DEL', KEYS[2])
   count = redis.call('RPUSH', KEYS[2], unpack(entries))
   redis.call('SET', KEYS[1], text)
+  total = #text
 elseif size == 0 then
   redis.call('SET', KEYS[1], text)
+  total = #text
 else
-  redis.call('APPEND', KEYS[1], ',' .. text)
+  total = redis.call('APPEND', KEYS[1], ',' .. text)
 end
+-- Each dropped entry takes its bytes and the comma after it off the front of the history.
 local bytes, dropped = 0, 0
-if count > max then
-  for _, entry in ipairs(redis.call('LPOP', KEYS[2], count - max)) do
-    bytes = bytes + tonumber(string.sub(entry, 2)) + 1
-    dropped = dropped + 1
-  end
+while dropped < count and (count - dropped > max or total - bytes > max_bytes) do
+  local entry = redis.call('LPOP', KEYS[2])
+  bytes = bytes + tonumber(string.sub(entry, 2)) + 1
+  dropped = dropped + 1
 end
 while dropped < count do
   local first = redis.call('LINDEX', KEYS[2], 0)
@@ -129,6 +138,15 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 return count - dropped
 `;
+
+/** The content cut to at most `maxBytes` of UTF-8 (a character split at the cut is dropped). */
+export function truncateContent(content: string, maxBytes: number): string {
+  const bytes = Buffer.from(content);
+  if (bytes.length <= maxBytes) return content;
+  return new TextDecoder("utf-8", { fatal: false })
+    .decode(bytes.subarray(0, maxBytes))
+    .replace(/\uFFFD$/, "");
+}
 
 export function createSessionStore(redis: RedisClient, options: SessionStoreOptions): SessionStore {
   const keysOf = (owner: SessionOwner, sessionId: string) =>
@@ -149,7 +167,11 @@ export function createSessionStore(redis: RedisClient, options: SessionStoreOpti
         const args = [
           options.maxHistoryMessages,
           options.ttlSeconds,
-          ...messages.flatMap((message) => [message.role === "user" ? "u" : "a", storedJson(message)]),
+          options.maxHistoryBytes,
+          ...messages.flatMap((message) => [
+            message.role === "user" ? "u" : "a",
+            storedJson({ ...message, content: truncateContent(message.content, options.maxMessageBytes) }),
+          ]),
         ];
         if (!durable) {
           await appendTurn.run([keys.history, keys.index], args);

@@ -16,6 +16,7 @@ import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";
 import { callContextFor } from "../http/request-context.ts";
 import { createSseWriter } from "../http/sse-writer.ts";
+import { admitSessionTurn } from "../memory/admit-session-turn.ts";
 import { loggableContent } from "../observability/logger.ts";
 import { type ChatRequest, chatRequestSchema } from "./chat-schema.ts";
 
@@ -56,6 +57,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
     const context = callContextFor(request, reply);
     // A session is keyed by its owner too: another principal's id for it is a new session.
     const owner = request.principal;
+    if (sessionId && deps.sessions) await admitSessionTurn(deps, owner, sessionId, body.message);
     const history = sessionId && deps.sessions ? await deps.sessions.load(owner, sessionId) : "";
 
     const cacheable =

@@ -7,6 +7,8 @@ import type { ToolDefinition } from "../config.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallContext } from "../llm/model-client.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
+import { readCappedText } from "./read-capped-text.ts";
+import { redactSecrets } from "./redact-secrets.ts";
 
 export type ToolCallRequest = { name: string; arguments: string };
 export type ToolCallResult = { ok: boolean; content: string };
@@ -15,12 +17,22 @@ export type ToolExecutor = {
   execute(call: ToolCallRequest, context: CallContext): Promise<ToolCallResult>;
 };
 
-/** Tool output is fed back into the prompt; cap it so one chatty tool cannot blow the context. */
-export const MAX_TOOL_RESULT_CHARS = 16_384;
+/**
+ * Tool output is fed back into the prompt; cap it so one chatty tool cannot blow the context. The
+ * cap applies while reading: the rest of the body is never downloaded.
+ */
+export const MAX_TOOL_RESULT_BYTES = 16_384;
 
-export function truncateToolOutput(text: string): string {
-  if (text.length <= MAX_TOOL_RESULT_CHARS) return text;
-  return `${text.slice(0, MAX_TOOL_RESULT_CHARS)}\n[truncated ${text.length - MAX_TOOL_RESULT_CHARS} chars]`;
+/**
+ * What the model sees of a failed tool: the status and a short excerpt of the body with obvious
+ * secrets removed. Error pages carry stack traces and connection strings; the model may repeat
+ * whatever it is given to the caller.
+ */
+export function toolErrorText(status: number, body: string, excerptChars: number): string {
+  const excerpt = redactSecrets(body.replace(/\s+/g, " ").trim());
+  if (excerpt === "" || excerptChars === 0) return `error: the tool answered HTTP ${status}`;
+  const cut = excerpt.length > excerptChars ? `${excerpt.slice(0, excerptChars)}…` : excerpt;
+  return `error: the tool answered HTTP ${status}: ${cut}`;
 }
 
 function parseArguments(raw: string): Record<string, unknown> | undefined {
@@ -54,7 +66,7 @@ function resultFrom(tool: ToolDefinition, text: string): string {
 
 export function createToolExecutor(
   definitions: readonly ToolDefinition[],
-  options: { defaultTimeoutMs: number; metrics: RuntimeMetrics },
+  options: { defaultTimeoutMs: number; errorExcerptChars: number; metrics: RuntimeMetrics },
 ): ToolExecutor {
   const byName = new Map(definitions.map((tool) => [tool.name, tool]));
   const count = (tool: string, outcome: string) => options.metrics.toolCalls.inc({ tool, outcome });
@@ -85,14 +97,33 @@ export function createToolExecutor(
           },
           body: requestBodyFor(tool, args),
           signal: AbortSignal.any([context.signal, timeout]),
+          // Following a redirect would re-send the call to wherever the tool points, past the
+          // configured URL (a cloud metadata endpoint, say).
+          redirect: "manual",
         });
-        const text = truncateToolOutput(await response.text());
-        if (!response.ok) {
+        if (response.status >= 300 && response.status < 400) {
+          await response.body?.cancel();
           count(tool.name, "error");
-          return { ok: false, content: `error: the tool answered HTTP ${response.status}: ${text}` };
+          return {
+            ok: false,
+            content: `error: the tool answered HTTP ${response.status}, a redirect, which tool calls do not follow`,
+          };
         }
+        if (!response.ok) {
+          // Enough bytes for the excerpt in any encoding, before redaction shortens it.
+          const excerptBytes = Math.min(options.errorExcerptChars * 4 + 256, MAX_TOOL_RESULT_BYTES);
+          const { text } = await readCappedText(response.body, excerptBytes);
+          count(tool.name, "error");
+          return { ok: false, content: toolErrorText(response.status, text, options.errorExcerptChars) };
+        }
+        const { text, truncated } = await readCappedText(response.body, MAX_TOOL_RESULT_BYTES);
         count(tool.name, "ok");
-        return { ok: true, content: resultFrom(tool, text) };
+        return {
+          ok: true,
+          content: truncated
+            ? `${text}\n[truncated at ${MAX_TOOL_RESULT_BYTES} bytes]`
+            : resultFrom(tool, text),
+        };
       } catch (error) {
         if (context.signal.aborted) {
           throw new RuntimeError("CLIENT_CLOSED", "the client closed the connection", { cause: error });

@@ -222,6 +222,30 @@ export const memorySpec = z
       .max(1000)
       .default(50)
       .describe("Messages of history kept per session; older ones are trimmed."),
+    maxHistoryBytes: z
+      .int()
+      .min(1024)
+      .max(67_108_864)
+      .default(262_144)
+      .describe(
+        "Bytes of history kept per session (as stored JSON) and sent to the model with every turn; older messages are trimmed.",
+      ),
+    maxMessageBytes: z
+      .int()
+      .min(256)
+      .max(16_777_216)
+      .default(32_768)
+      .describe(
+        "Largest user message a session turn accepts (larger ones get 400); longer answers are stored cut to it.",
+      ),
+    maxSessionsPerCaller: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(100)
+      .describe(
+        "Live sessions one authenticated caller (API key or JWT subject) may have; a turn opening one more gets 429.",
+      ),
   })
   .describe(
     "Conversation memory in Redis, shared by every replica: needed for sessions, rate limits and the cache. Without it the agent still scales (every turn is stateless).",

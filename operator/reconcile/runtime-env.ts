@@ -101,6 +101,9 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
     set("AGENTRY_REDIS_KEY_PREFIX", `agentry:${namespace}/${name}:`);
     set("AGENTRY_MEMORY_TTL_SECONDS", agentSpec.memory.ttlSeconds);
     set("AGENTRY_MEMORY_MAX_HISTORY_MESSAGES", agentSpec.memory.maxHistoryMessages);
+    set("AGENTRY_MEMORY_MAX_HISTORY_BYTES", agentSpec.memory.maxHistoryBytes);
+    set("AGENTRY_MEMORY_MAX_MESSAGE_BYTES", agentSpec.memory.maxMessageBytes);
+    set("AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER", agentSpec.memory.maxSessionsPerCaller);
   }
   if (agentSpec.cache) set("AGENTRY_CACHE_TTL_SECONDS", agentSpec.cache.ttlSeconds);
 

@@ -1,7 +1,9 @@
-import { SignJWT } from "jose";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServerHandle, redisServerAvailable, startRedisServer } from "../support/redis-server.ts";
-import { type TestRuntime, useStubbedRuntimes } from "./test-runtime.ts";
+import { type TestRuntime, useStubbedRuntimes, waitUntil } from "./test-runtime.ts";
 
 const KEY_A = "key-a-0123456789abcdef";
 const KEY_B = "key-b-0123456789abcdef";
@@ -97,6 +99,147 @@ describe("JWT auth", () => {
   });
 });
 
+describe("JWT subjects", () => {
+  const env = { AGENTRY_AUTH_MODE: "jwt", AGENTRY_JWT_SECRET: JWT_SECRET };
+
+  it("refuses a valid token without a subject, which would share one identity with every such token", async () => {
+    const agent = await runtime(env);
+    const response = await chat(agent, { authorization: `Bearer ${await token({ sub: undefined })}` });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error).toMatchObject({
+      code: "TOKEN_SUBJECT_MISSING",
+      message: 'the token has no "sub" claim',
+    });
+    expect(fixture.stub.stats.total).toBe(0);
+  });
+
+  it("takes the subject from the configured claim", async () => {
+    const agent = await runtime({ ...env, AGENTRY_JWT_SUBJECT_CLAIM: "email" });
+    const withEmail = await token({ sub: undefined, email: "ada@example.test" });
+    expect((await chat(agent, { authorization: `Bearer ${withEmail}` })).statusCode).toBe(200);
+    const subOnly = await token({});
+    expect((await chat(agent, { authorization: `Bearer ${subOnly}` })).json().error.code).toBe(
+      "TOKEN_SUBJECT_MISSING",
+    );
+  });
+});
+
+describe("failed authentication", () => {
+  const env = {
+    AGENTRY_AUTH_MODE: "apiKey",
+    AGENTRY_API_KEYS: KEY_A,
+    AGENTRY_AUTH_FAILURES_PER_MINUTE: "6",
+    AGENTRY_AUTH_FAILURE_BURST: "3",
+  };
+  const from = (agent: TestRuntime, remoteAddress: string, headers: Record<string, string>) =>
+    agent.app.inject({ method: "POST", url: "/v1/chat", remoteAddress, headers, payload: { message: "hi" } });
+
+  it("answers 429 with Retry-After once a source has spent its failures, before checking its key", async () => {
+    const agent = await runtime(env);
+    const wrong = { authorization: "Bearer guessed-key-0000000000" };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await from(agent, "192.0.2.7", wrong)).statusCode).toBe(401);
+    }
+    const refused = await from(agent, "192.0.2.7", wrong);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.code).toBe("RATE_LIMITED");
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(9);
+    // Even a right key is not checked from that source now: guessing stays blocked.
+    expect((await from(agent, "192.0.2.7", { authorization: `Bearer ${KEY_A}` })).statusCode).toBe(429);
+    // X-Forwarded-For does not pick another bucket; the peer address does.
+    const spoofed = await from(agent, "192.0.2.7", { ...wrong, "x-forwarded-for": "198.51.100.1" });
+    expect(spoofed.statusCode).toBe(429);
+    expect((await from(agent, "192.0.2.8", { authorization: `Bearer ${KEY_A}` })).statusCode).toBe(200);
+  });
+
+  it("does not count successful requests", async () => {
+    const agent = await runtime(env);
+    for (let attempt = 0; attempt < 6; attempt++) {
+      expect((await from(agent, "192.0.2.9", { authorization: `Bearer ${KEY_A}` })).statusCode).toBe(200);
+    }
+  });
+});
+
+describe("JWT with a failing JWKS", () => {
+  type Mode = "ok" | "error" | "garbage" | "empty";
+  let mode: Mode = "ok";
+  let fetches = 0;
+  let server: Server;
+  let jwksUrl: string;
+  let signingKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair("ES256", { extractable: true });
+    signingKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256" };
+    server = createServer((_req, res) => {
+      fetches++;
+      if (mode === "error") {
+        res.statusCode = 500;
+        return res.end("upstream exploded");
+      }
+      res.setHeader("content-type", "application/json");
+      if (mode === "garbage") return res.end("<html>not a key set");
+      res.end(JSON.stringify({ keys: mode === "empty" ? [] : [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const signed = (kid = "k1") =>
+    new SignJWT({ sub: "alice" })
+      .setProtectedHeader({ alg: "ES256", kid })
+      .setExpirationTime("5m")
+      .sign(signingKey);
+  const start = async (initial: Mode) => {
+    mode = initial;
+    fetches = 0;
+    return runtime({ AGENTRY_AUTH_MODE: "jwt", AGENTRY_JWT_JWKS_URL: jwksUrl });
+  };
+
+  it.each<Mode>(["error", "garbage", "empty"])(
+    "answers 503 AUTH_UNAVAILABLE with Retry-After when the JWKS is %s, without refetching it per request",
+    async (failure) => {
+      const agent = await start(failure);
+      const valid = await signed();
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const response = await chat(agent, { authorization: `Bearer ${valid}` });
+        expect(response.statusCode).toBe(503);
+        expect(response.json().error.code).toBe("AUTH_UNAVAILABLE");
+        expect(Number(response.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      }
+      // Forged tokens with made-up key ids do not make the runtime fetch the JWKS either.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const forged = await signed(`forged-${attempt}`);
+        expect((await chat(agent, { authorization: `Bearer ${forged}` })).statusCode).toBe(503);
+      }
+      expect(fetches).toBe(1);
+    },
+  );
+
+  it("accepts valid tokens again soon after the JWKS recovers from an empty key set", async () => {
+    const agent = await start("empty");
+    const valid = await signed();
+    expect((await chat(agent, { authorization: `Bearer ${valid}` })).statusCode).toBe(503);
+    mode = "ok";
+    await waitUntil(
+      async () => (await chat(agent, { authorization: `Bearer ${valid}` })).statusCode === 200,
+      6000,
+    );
+    // Once keys are cached, forged key ids refetch at most once per cooldown, not per token.
+    const before = fetches;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const forged = await signed(`forged-${attempt}`);
+      expect((await chat(agent, { authorization: `Bearer ${forged}` })).statusCode).toBe(401);
+    }
+    expect(fetches - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe("request ids", () => {
   it("echoes x-request-id and forwards it with traceparent to the model", async () => {
     const agent = await runtime();
@@ -115,6 +258,68 @@ describe("request ids", () => {
     });
     expect(traced.headers["x-request-id"]).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
     expect((await chat(agent)).headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("trace context", () => {
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  it("forwards a valid tracestate", async () => {
+    const agent = await runtime();
+    await chat(agent, { traceparent, tracestate: "rojo=00f067aa0ba902b7, congo@vendor=t61rcWkgMzE" });
+    expect(fixture.stub.requests[0]?.headers.tracestate).toBe(
+      "rojo=00f067aa0ba902b7,congo@vendor=t61rcWkgMzE",
+    );
+  });
+
+  it.each([
+    ["over 512 characters", `k=${"v".repeat(600)}`],
+    ["over 32 members", Array.from({ length: 33 }, (_, index) => `k${index}=v`).join(",")],
+    ["not key=value", "arbitrary bytes here"],
+    ["an upper-case key", "Key=v"],
+    ["a duplicated key", "k=1,k=2"],
+  ])("drops a tracestate that is %s", async (_name, tracestate) => {
+    const agent = await runtime();
+    const response = await chat(agent, { traceparent, tracestate });
+    expect(response.statusCode).toBe(200);
+    expect(fixture.stub.requests[0]?.headers.traceparent).toBe(traceparent);
+    expect(fixture.stub.requests[0]?.headers.tracestate).toBeUndefined();
+  });
+});
+
+describe("requests the HTTP parser refuses", () => {
+  async function rawExchange(url: string, request: string): Promise<string> {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.on("error", () => {});
+    socket.write(request);
+    let answer = "";
+    for await (const chunk of socket) answer += String(chunk);
+    return answer;
+  }
+  const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+
+  it("answers headers that are too large with 431 in the runtime's error format", async () => {
+    const agent = await runtime();
+    const url = await agent.listen();
+    const answer = await rawExchange(
+      url,
+      `GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    expect(answer.startsWith("HTTP/1.1 431 ")).toBe(true);
+    expect(bodyOf(answer).error).toMatchObject({ code: "HEADERS_TOO_LARGE", type: "invalid_request_error" });
+    expect(bodyOf(answer).error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers a malformed header with 400 in the runtime's error format", async () => {
+    const agent = await runtime();
+    const url = await agent.listen();
+    const answer = await rawExchange(url, "GET /livez HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n");
+    expect(answer.startsWith("HTTP/1.1 400 ")).toBe(true);
+    expect(bodyOf(answer).error).toMatchObject({
+      code: "INVALID_REQUEST",
+      message: "the request is not valid HTTP",
+    });
   });
 });
 

@@ -34,7 +34,10 @@ describe("createDeps with an Azure OpenAI provider", () => {
         "/openai/deployments/support-bot/chat/completions?api-version=2025-01-01-preview",
         "/openai/deployments/support-bot/chat/completions?api-version=2025-01-01-preview",
       ]);
-      expect((await agent.deps.readiness({ verbose: true })).checks.model).toEqual({ ok: true, detail: "HTTP 200" });
+      expect((await agent.deps.readiness({ verbose: true })).checks.model).toEqual({
+        ok: true,
+        detail: "HTTP 200",
+      });
     } finally {
       await agent.close();
     }

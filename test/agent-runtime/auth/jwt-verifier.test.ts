@@ -6,7 +6,7 @@ import { createJwtVerifier } from "../../../agent-runtime/auth/jwt-verifier.ts";
 import { RuntimeError } from "../../../agent-runtime/errors.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef-secret";
-const claims = { issuer: "https://idp.test", audience: "agentry", rolesClaim: "roles" };
+const claims = { issuer: "https://idp.test", audience: "agentry", rolesClaim: "roles", subjectClaim: "sub" };
 
 let jwksServer: Server;
 let jwksUrl: string;

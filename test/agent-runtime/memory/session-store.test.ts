@@ -42,8 +42,31 @@ describe.skipIf(!available)("session store on a real Redis", () => {
     await server?.stop();
   });
 
-  const store = (maxHistoryMessages = 50, ttlSeconds = 3600) =>
-    createSessionStore(redis, { keyPrefix: `t:${randomUUID()}:`, ttlSeconds, maxHistoryMessages });
+  const LIMITS = { maxHistoryBytes: 1_000_000, maxMessageBytes: 100_000 };
+  const store = (maxHistoryMessages = 50, ttlSeconds = 3600, limits = LIMITS) =>
+    createSessionStore(redis, { keyPrefix: `t:${randomUUID()}:`, ttlSeconds, maxHistoryMessages, ...limits });
+
+  it("trims the oldest turns to keep the stored history within its byte limit", async () => {
+    const sessions = store(50, 3600, { maxHistoryBytes: 400, maxMessageBytes: 100 });
+    for (let n = 1; n <= 4; n++) {
+      await sessions.appendTurn(alice, "s", [
+        { role: "user", content: `q${n}`.padEnd(60, ".") },
+        { role: "assistant", content: `a${n}`.padEnd(60, ".") },
+      ]);
+    }
+    const history = await sessions.load(alice, "s");
+    expect(history.length).toBeLessThanOrEqual(400);
+    expect(contents(history).map((content) => content.slice(0, 2))).toEqual(["q3", "a3", "q4", "a4"]);
+  });
+
+  it("stores a message cut to the per-message limit, on a character boundary", async () => {
+    const sessions = store(50, 3600, { maxHistoryBytes: 10_000, maxMessageBytes: 10 });
+    await sessions.appendTurn(alice, "s", [
+      { role: "user", content: "short" },
+      { role: "assistant", content: "ééééééé" },
+    ]);
+    expect(contents(await sessions.load(alice, "s"))).toEqual(["short", "ééééé"]);
+  });
 
   it("returns turns in order", async () => {
     const sessions = store();
@@ -101,7 +124,12 @@ describe.skipIf(!available)("session store on a real Redis", () => {
 
   it("starts afresh when one of the two keys was lost, and ignores what it did not write", async () => {
     const keyPrefix = `t:${randomUUID()}:`;
-    const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
+    const sessions = createSessionStore(redis, {
+      keyPrefix,
+      ttlSeconds: 100,
+      maxHistoryMessages: 10,
+      ...LIMITS,
+    });
     const turn = (n: number) =>
       sessions.appendTurn(alice, "s", [
         { role: "user", content: `q${n}` },
@@ -121,7 +149,12 @@ describe.skipIf(!available)("session store on a real Redis", () => {
 
   it("sets and refreshes the session TTL on every turn", async () => {
     const keyPrefix = `t:${randomUUID()}:`;
-    const sessions = createSessionStore(redis, { keyPrefix, ttlSeconds: 100, maxHistoryMessages: 10 });
+    const sessions = createSessionStore(redis, {
+      keyPrefix,
+      ttlSeconds: 100,
+      maxHistoryMessages: 10,
+      ...LIMITS,
+    });
     const keys = sessionKeysOf(keyPrefix, alice, "s");
     await sessions.appendTurn(alice, "s", [{ role: "user", content: "q" }]);
     await inspector.expire(keys.history, 5);

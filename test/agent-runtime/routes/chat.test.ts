@@ -12,7 +12,7 @@ import {
   redisServerAvailable,
   startRedisServer,
 } from "../../support/redis-server.ts";
-import { metricValue, startTestRuntime, type TestRuntime } from "../test-runtime.ts";
+import { metricValue, startTestRuntime, type TestRuntime, waitUntil } from "../test-runtime.ts";
 
 const available = redisServerAvailable("POST /v1/chat (routes/chat)");
 
@@ -41,6 +41,9 @@ describe.skipIf(!available)("POST /v1/chat", () => {
   let stub: StubModelServer;
   let toolServer: Server;
   let toolUrl: string;
+  /** What the streaming tool managed to send before the runtime hung up, per request. */
+  const streamed: { sent: number; closedEarly: boolean }[] = [];
+  const redirectedTo: string[] = [];
   const running: TestRuntime[] = [];
 
   async function runtime(env: Record<string, string> = {}): Promise<TestRuntime> {
@@ -66,6 +69,45 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       if (req.url === "/broken") {
         res.statusCode = 500;
         return res.end("index offline");
+      }
+      if (req.url === "/leaky") {
+        res.statusCode = 500;
+        return res.end(
+          [
+            "Error: connection refused",
+            "    at connect (/srv/app/db.js:12:7)",
+            "DATABASE_URL=postgres://admin:hunter2@db:5432/orders password=hunter2",
+            "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123",
+            "OPENAI_API_KEY sk-proj-abcdefghijklmnopqrstuvwx",
+            "x".repeat(5000),
+          ].join("\n"),
+        );
+      }
+      if (req.url === "/redirect") {
+        res.writeHead(307, { location: `${toolUrl}/metadata` });
+        return res.end();
+      }
+      if (req.url === "/metadata") {
+        redirectedTo.push(req.url);
+        return res.end(JSON.stringify({ credentials: "instance-secret" }));
+      }
+      if (req.url === "/huge") {
+        const total = 200 * 1024 * 1024;
+        const chunk = Buffer.alloc(64 * 1024, "a");
+        const record = { sent: 0, closedEarly: false };
+        streamed.push(record);
+        res.on("close", () => {
+          record.closedEarly = record.sent < total;
+        });
+        res.setHeader("content-type", "application/json");
+        const pump = () => {
+          while (record.sent < total && !res.destroyed) {
+            record.sent += chunk.length;
+            if (!res.write(chunk)) return res.once("drain", pump);
+          }
+          if (!res.destroyed) res.end();
+        };
+        return pump();
       }
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ found: JSON.parse(Buffer.concat(chunks).toString()) }));
@@ -208,6 +250,63 @@ describe.skipIf(!available)("POST /v1/chat", () => {
     });
   });
 
+  describe("session limits", () => {
+    it("refuses a message larger than a session stores, before calling the model", async () => {
+      const agent = await runtime({ AGENTRY_MEMORY_MAX_MESSAGE_BYTES: "1000" });
+      const response = await chat(agent, { sessionId: "big", message: "x".repeat(2000) });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: "INVALID_REQUEST",
+        fields: [{ path: "message", message: "at most 1000 bytes in a session turn" }],
+      });
+      expect(stub.requests).toHaveLength(0);
+      // Without a session nothing is stored, so only the body limit applies.
+      expect((await chat(agent, { message: "x".repeat(2000) })).statusCode).toBe(200);
+    });
+
+    it("sends the model no more history than the byte limit, however many turns", async () => {
+      const agent = await runtime({
+        AGENTRY_MEMORY_MAX_HISTORY_BYTES: "3000",
+        AGENTRY_MEMORY_MAX_MESSAGE_BYTES: "1000",
+      });
+      for (let turn = 0; turn < 8; turn++) {
+        const response = await chat(agent, { sessionId: "long", message: `${turn}`.padEnd(900, "x") });
+        expect(response.statusCode).toBe(200);
+      }
+      const messages = stub.requests.at(-1)?.body.messages ?? [];
+      const history = messages.slice(1, -1);
+      expect(history.length).toBeGreaterThan(0);
+      expect(history[0]).toMatchObject({ role: "user" });
+      expect(JSON.stringify(history).length).toBeLessThanOrEqual(3000);
+      const stored = (await agent.deps.sessions?.load(null, "long")) ?? "";
+      expect(stored.length).toBeLessThanOrEqual(3000);
+      expect(parseHistory(stored).at(-1)?.content).toBe(`echo: ${"7".padEnd(900, "x")}`);
+    });
+
+    it("limits the live sessions of one caller, not of others", async () => {
+      const agent = await runtime({
+        AGENTRY_AUTH_MODE: "jwt",
+        AGENTRY_JWT_SECRET: JWT_SECRET,
+        AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER: "2",
+      });
+      const as = async (subject: string, sessionId: string) =>
+        agent.app.inject({
+          method: "POST",
+          url: "/v1/chat",
+          headers: { authorization: `Bearer ${await jwtFor(subject)}` },
+          payload: { sessionId, message: "hi" },
+        });
+      expect((await as("alice", "s1")).statusCode).toBe(200);
+      expect((await as("alice", "s2")).statusCode).toBe(200);
+      const refused = await as("alice", "s3");
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe("SESSION_LIMIT_REACHED");
+      expect((await as("alice", "s1")).statusCode).toBe(200);
+      expect((await as("bob", "s3")).statusCode).toBe(200);
+      expect(stub.requests).toHaveLength(4);
+    });
+  });
+
   describe("tools", () => {
     const tools = (path = "/lookup") =>
       JSON.stringify([
@@ -260,6 +359,44 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         message: { content: "tool said: error: the tool answered HTTP 500: index offline" },
         toolCalls: [{ name: "lookup", ok: false }],
       });
+    });
+
+    it("does not follow a tool's redirect", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/redirect") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "look it up" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ toolCalls: [{ name: "lookup", ok: false }] });
+      expect(response.json().message.content).toContain("HTTP 307");
+      expect(response.payload).not.toContain("instance-secret");
+      expect(redirectedTo).toEqual([]);
+    });
+
+    it("stops reading a huge tool answer at the cap and hangs up", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/huge") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "fetch everything" });
+      expect(response.statusCode).toBe(200);
+      const toolMessage = stub.requests.at(-1)?.body.messages?.at(-1) as { content: string };
+      expect(toolMessage.content).toMatch(/^a{16384}\n\[truncated at 16384 bytes\]$/);
+      await waitUntil(() => streamed.length === 1 && streamed[0]?.closedEarly === true);
+      // Socket buffers hold a few megabytes at most; the other ~200 MB were never sent.
+      expect(streamed[0]?.sent).toBeLessThan(32 * 1024 * 1024);
+    });
+
+    it("shows the model a short, redacted excerpt of a tool's error page", async () => {
+      const agent = await runtime({ AGENTRY_TOOLS: tools("/leaky") });
+      stub.enqueue({ type: "tool_call", calls: [{ name: "lookup", arguments: { q: "x" } }] });
+      const response = await chat(agent, { message: "look it up" });
+      expect(response.statusCode).toBe(200);
+      const toolMessage = stub.requests.at(-1)?.body.messages?.at(-1) as { content: string };
+      expect(toolMessage.content).toMatch(/^error: the tool answered HTTP 500: Error: connection refused/);
+      expect(toolMessage.content.length).toBeLessThanOrEqual(250);
+      for (const secret of ["hunter2", "abcdefghijklmnopqrstuvwxyz0123", "sk-proj-abcdefghijkl"]) {
+        expect(toolMessage.content).not.toContain(secret);
+        expect(response.payload).not.toContain(secret);
+      }
+      expect(response.payload).not.toContain("xxxxxxxxxx".repeat(30));
     });
 
     it("stops after maxToolRounds and makes the model answer without tools", async () => {

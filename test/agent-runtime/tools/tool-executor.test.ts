@@ -56,7 +56,11 @@ function executor() {
       tool("slow", "/slow", { timeoutSeconds: 0.2 }),
       tool("agent", "/agent", { kind: "agent" }),
     ],
-    { defaultTimeoutMs: 1000, metrics: createMetrics("r", { processMetrics: false }) },
+    {
+      defaultTimeoutMs: 1000,
+      errorExcerptChars: 200,
+      metrics: createMetrics("r", { processMetrics: false }),
+    },
   );
 }
 const context = () => ({

@@ -67,6 +67,9 @@ describe("parseAgentDeployment", () => {
       redis: { ...redis.redis, waitForReplicas: 0 },
       ttlSeconds: 86_400,
       maxHistoryMessages: 50,
+      maxHistoryBytes: 262_144,
+      maxMessageBytes: 32_768,
+      maxSessionsPerCaller: 100,
     });
     expect(result.ok && result.value.spec.strategy.blueGreen).toEqual({
       autoPromotionEnabled: true,

@@ -62,6 +62,9 @@ const memory = {
   redis: { urlSecretRef: { name: "redis", key: "url" } },
   ttlSeconds: 600,
   maxHistoryMessages: 20,
+  maxHistoryBytes: 65_536,
+  maxMessageBytes: 4096,
+  maxSessionsPerCaller: 7,
 };
 
 describe("buildRuntimeEnv against the runtime's own configuration parser", () => {
@@ -251,7 +254,13 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
       keyPrefix: "agentry:agents/bot:",
       waitReplicas: 0,
     });
-    expect(config.memory).toEqual({ ttlSeconds: 600, maxHistoryMessages: 20 });
+    expect(config.memory).toEqual({
+      ttlSeconds: 600,
+      maxHistoryMessages: 20,
+      maxHistoryBytes: 65_536,
+      maxMessageBytes: 4096,
+      maxSessionsPerCaller: 7,
+    });
     expect(config.auth).toEqual({ mode: "apiKey", keys: ["generated-key-0123456789abcdef"] });
     expect(config.rateLimit).toEqual({ requestsPerMinute: 600, burst: 100, key: "client" });
     expect(config.tools.definitions).toEqual([
