@@ -137,4 +137,32 @@ describe("Informer", () => {
     await until(() => calls.list === 2);
     await informer.stop();
   });
+
+  it("reopens a silent watch at once from the last resourceVersion it saw, without relisting", async () => {
+    const { api, calls } = fakeApi(
+      [[object("a", "1")]],
+      [
+        async (emit) => {
+          emit({ type: "BOOKMARK", object: { metadata: { resourceVersion: "9" } } });
+          throw new KubeApiError("watch", "/api/v1/configmaps", 0, "Idle", "silent", {
+            code: "KUBE_API_WATCH_IDLE",
+          });
+        },
+      ],
+    );
+    const errors: unknown[] = [];
+    const informer = new Informer({
+      api,
+      path: "/api/v1/configmaps",
+      onEvent: () => {},
+      onError: (error) => errors.push(error),
+    });
+    await informer.start();
+    await until(() => calls.watch === 2);
+    expect(calls.list).toBe(1);
+    expect(calls.watchResourceVersions).toEqual(["list-1", "9"]);
+    expect((errors[0] as KubeApiError).code).toBe("KUBE_API_WATCH_IDLE");
+    expect(informer.healthy).toBe(true);
+    await informer.stop();
+  });
 });
