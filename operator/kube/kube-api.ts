@@ -139,66 +139,23 @@ export class KubeApi {
   }
 
   /** Server-side apply: the fields in `object` become owned by `fieldManager`. */
-  async apply<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
-    return (
-      await this.request<T>("PATCH", path, {
-        ...options,
-        body: object,
-        contentType: "application/apply-patch+yaml",
-        query: { fieldManager, force: true },
-        verb: "apply",
-      })
-    ).body;
+  apply<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    const query = { fieldManager, force: true };
+    return this.write<T>("PATCH", "apply", path, object, query, options, "application/apply-patch+yaml");
   }
 
-  async create<T>(
-    path: string,
-    object: unknown,
-    fieldManager: string,
-    options: CallOptions = {},
-  ): Promise<T> {
-    return (
-      await this.request<T>("POST", path, {
-        ...options,
-        body: object,
-        query: { fieldManager },
-        verb: "create",
-      })
-    ).body;
+  create<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    return this.write<T>("POST", "create", path, object, { fieldManager }, options);
   }
 
-  async mergePatch<T>(
-    path: string,
-    patch: unknown,
-    fieldManager: string,
-    options: CallOptions = {},
-  ): Promise<T> {
-    return (
-      await this.request<T>("PATCH", path, {
-        ...options,
-        body: patch,
-        contentType: "application/merge-patch+json",
-        query: { fieldManager },
-        verb: "patch",
-      })
-    ).body;
+  mergePatch<T>(path: string, patch: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    const type = "application/merge-patch+json";
+    return this.write<T>("PATCH", "patch", path, patch, { fieldManager }, options, type);
   }
 
   /** PUT with the object's resourceVersion: fails with 409 when someone wrote in between. */
-  async replace<T>(
-    path: string,
-    object: unknown,
-    fieldManager: string,
-    options: CallOptions = {},
-  ): Promise<T> {
-    return (
-      await this.request<T>("PUT", path, {
-        ...options,
-        body: object,
-        query: { fieldManager },
-        verb: "update",
-      })
-    ).body;
+  replace<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    return this.write<T>("PUT", "update", path, object, { fieldManager }, options);
   }
 
   /** Deletes; an object that is already gone counts as deleted. */
@@ -308,6 +265,18 @@ export class KubeApi {
         }
       }
     }
+  }
+
+  private async write<T>(
+    method: string,
+    verb: string,
+    path: string,
+    body: unknown,
+    query: RequestOptions["query"],
+    options: CallOptions,
+    contentType?: string,
+  ): Promise<T> {
+    return (await this.request<T>(method, path, { ...options, body, query, verb, contentType })).body;
   }
 
   private async attempt<T>(
