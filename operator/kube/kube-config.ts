@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { findHomeDir, KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { parse } from "yaml";
@@ -12,10 +12,22 @@ import { TOKEN_FILE_AUTH_PROVIDER, TokenFileAuth } from "./token-file-auth.ts";
  * `tokenFile` user field, which KubeConfig does not read.
  */
 export function loadKubeConfig(): KubeConfig {
+  const files = defaultFiles();
+  // Without any, KubeConfig would quietly aim at http://localhost:8080 and fail on every request.
+  if (files.length === 0 && !existsSync(IN_CLUSTER_TOKEN))
+    throw new KubeConfigError(
+      "no kubeconfig: set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account",
+    );
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  return withTokenFiles(kubeConfig, defaultFiles());
+  return withTokenFiles(kubeConfig, files);
 }
+
+export class KubeConfigError extends Error {
+  readonly code = "KUBECONFIG_NOT_FOUND";
+}
+
+const IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 export function kubeConfigFromFile(file: string): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -29,12 +41,7 @@ function defaultFiles(): string[] {
   if (list.length > 0) return list;
   const home = findHomeDir();
   const file = home ? path.join(home, ".kube", "config") : undefined;
-  try {
-    if (file) readFileSync(file);
-    return file ? [file] : [];
-  } catch {
-    return [];
-  }
+  return file && existsSync(file) ? [file] : [];
 }
 
 /**
