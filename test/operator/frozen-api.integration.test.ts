@@ -68,7 +68,7 @@ describeWithCluster("operator: an API server that stops answering", (cluster) =>
     const taken = await lease("frozen-leader");
     expect(taken.spec.holderIdentity).toBe("standby-b");
     expect(Date.parse(taken.spec.acquireTime ?? "")).toBeGreaterThan(steppedDownAt);
-  });
+  }, 180_000);
 
   it("readiness turns false when the API server stops answering", async () => {
     const { proxy, kubeconfig } = await throughProxy();
@@ -83,5 +83,5 @@ describeWithCluster("operator: an API server that stops answering", (cluster) =>
     expect(await operator.ready()).toBe(true);
     proxy.freeze();
     await eventually(async () => !(await operator.ready()), 45_000, 500);
-  });
+  }, 180_000);
 });

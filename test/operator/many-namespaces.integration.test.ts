@@ -68,5 +68,5 @@ describeWithCluster("operator: 50 watched namespaces", (cluster) => {
     expect(await operator.ready()).toBe(true);
     const watches = await operator.sum("agentry_kube_requests_total", (labels) => labels.verb === "watch");
     expect(watches).toBeGreaterThanOrEqual(NAMESPACES * 7);
-  });
+  }, 300_000);
 });
