@@ -14,19 +14,20 @@ describeWithCluster("operator: 50 watched namespaces", (cluster) => {
   const ns = useTestNamespace(cluster);
   const namespaces: string[] = [];
   let operator: OperatorProcess | undefined;
+  /** One kubectl apply of a List with an object per namespace. */
+  const applyEach = (object: (namespace: string) => unknown) =>
+    cluster.kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: namespaces.map(object) }),
+    );
 
   beforeAll(async () => {
     for (let i = 0; i < NAMESPACES; i++) namespaces.push(`${ns.name}-${i}`);
-    const list = {
+    await applyEach((name) => ({
       apiVersion: "v1",
-      kind: "List",
-      items: namespaces.map((name) => ({
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name, labels: { "agentry.dev/test": "true" } },
-      })),
-    };
-    await cluster.kubectl(["apply", "-f", "-"], JSON.stringify(list));
+      kind: "Namespace",
+      metadata: { name, labels: { "agentry.dev/test": "true" } },
+    }));
   });
 
   afterAll(async () => {
@@ -42,17 +43,12 @@ describeWithCluster("operator: 50 watched namespaces", (cluster) => {
       identity: "many-namespaces",
       env: { AGENTRY_LEADER_ELECTION: "false", AGENTRY_WATCH_NAMESPACES: namespaces.join(",") },
     });
-    const agents = {
-      apiVersion: "v1",
-      kind: "List",
-      items: namespaces.map((namespace) => ({
-        apiVersion: "agentry.dev/v1alpha1",
-        kind: "AgentDeployment",
-        metadata: { name: "agent", namespace },
-        spec: { agent: { model: "m" } },
-      })),
-    };
-    await cluster.kubectl(["apply", "-f", "-"], JSON.stringify(agents));
+    await applyEach((namespace) => ({
+      apiVersion: "agentry.dev/v1alpha1",
+      kind: "AgentDeployment",
+      metadata: { name: "agent", namespace },
+      spec: { agent: { model: "m" } },
+    }));
     const ready = async () => {
       const { items } = await cluster.kubectlJson<{
         items: Array<AgentObject & { metadata: { namespace: string } }>;
