@@ -42,6 +42,16 @@ export const operatorEnvSchema = z.object({
     .default(600)
     .describe("Every agent is reconciled at least this often, even without events."),
   AGENTRY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  AGENTRY_KUBE_REQUEST_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .default(30)
+    .describe("Deadline of every API server request (retries included) and of opening a watch."),
+  AGENTRY_KUBE_WATCH_IDLE_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .default(300)
+    .describe("A watch that receives nothing, not even a bookmark, this long is reopened."),
   AGENTRY_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).default(20).describe("Drain deadline on SIGTERM."),
 });
 
@@ -78,5 +88,9 @@ function toOperatorConfig(env: z.output<typeof operatorEnvSchema>) {
     resyncMs: env.AGENTRY_RESYNC_SECONDS * 1000,
     logLevel: env.AGENTRY_LOG_LEVEL,
     shutdownMs: env.AGENTRY_SHUTDOWN_SECONDS * 1000,
+    kube: {
+      requestTimeoutMs: env.AGENTRY_KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
+      watchIdleTimeoutMs: env.AGENTRY_KUBE_WATCH_IDLE_SECONDS * 1000,
+    },
   };
 }

@@ -19,9 +19,12 @@ export async function runOperator(env: Record<string, string | undefined>) {
     base: { component: "agentry-operator", identity: config.identity },
   });
   const metrics = createOperatorMetrics();
-  const api = KubeApi.fromDefault((verb, resource, code, seconds) => {
-    metrics.kubeRequests.inc({ verb, resource, code: String(code) });
-    if (verb !== "watch") metrics.kubeRequestDuration.observe({ verb }, seconds);
+  const api = KubeApi.fromDefault({
+    ...config.kube,
+    observe: (verb, resource, code, seconds) => {
+      metrics.kubeRequests.inc({ verb, resource, code: String(code) });
+      if (verb !== "watch") metrics.kubeRequestDuration.observe({ verb }, seconds);
+    },
   });
   const controller = new Controller({
     api,
@@ -38,7 +41,7 @@ export async function runOperator(env: Record<string, string | undefined>) {
   let shuttingDown = false;
   const server = await startHealthServer(
     metrics.registry,
-    { live: () => !shuttingDown, ready: () => controller.synced && !shuttingDown },
+    { live: () => !shuttingDown, ready: () => !shuttingDown && controller.healthy && api.reachable },
     config.http.host,
     config.http.port,
   );

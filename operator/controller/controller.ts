@@ -105,6 +105,11 @@ export class Controller {
     this.groups = Object.values(this.caches) as InformerGroup<KubeObject>[];
   }
 
+  /** Every cache has been filled and its list/watch is not failing over and over. */
+  get healthy(): boolean {
+    return this.synced && this.groups.every((informers) => informers.healthy);
+  }
+
   /** Starts the informers and waits for their first list. */
   async start(): Promise<void> {
     await Promise.all(this.groups.map((informers) => informers.start()));

@@ -13,6 +13,11 @@ export interface LeaderElectionOptions {
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
+  /**
+   * Deadline of one acquire or renew attempt (its GET and PUT together), shorter than the renew
+   * deadline, so a request that hangs cannot keep the elector from deciding; default half of it.
+   */
+  attemptTimeoutSeconds?: number;
   onStartedLeading: () => void;
   /** Called when leadership is lost; the process should stop acting at once. */
   onStoppedLeading: () => void;
@@ -36,6 +41,11 @@ interface Lease {
  * the Lease when its holder has not renewed it for leaseDuration (measured on the candidate's own
  * clock from when it last saw the record change, so clock skew does not matter), the leader
  * renews every retryPeriod and gives up leading when it could not renew within renewDeadline.
+ *
+ * The renew deadline is a timer of its own, armed at the start of each successful renewal, and
+ * every attempt has a deadline: a leader whose requests hang steps down renewDeadline after its
+ * last renewal began, before any candidate can see the Lease expire (leaseDuration after it saw
+ * that renewal, which was no earlier). Having stepped down, it does not campaign again.
  */
 export class LeaderElector {
   private readonly options: Required<LeaderElectionOptions>;
@@ -44,9 +54,21 @@ export class LeaderElector {
   private lastRenew = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  private renewDeadline: NodeJS.Timeout | undefined;
 
   constructor(options: LeaderElectionOptions) {
-    this.options = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2, ...options };
+    const renewDeadlineSeconds = options.renewDeadlineSeconds ?? 10;
+    this.options = {
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds,
+      retryPeriodSeconds: 2,
+      attemptTimeoutSeconds: renewDeadlineSeconds / 2,
+      ...options,
+    };
+    if (this.options.renewDeadlineSeconds >= this.options.leaseDurationSeconds)
+      throw new Error("leader election: renewDeadline must be shorter than leaseDuration");
+    if (this.options.attemptTimeoutSeconds >= this.options.renewDeadlineSeconds)
+      throw new Error("leader election: the attempt timeout must be shorter than renewDeadline");
   }
 
   start(): void {
@@ -57,10 +79,12 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.renewDeadline);
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.options.api.get<Lease>(this.path());
+      const call = { timeoutMs: this.options.attemptTimeoutSeconds * 1000 };
+      const lease = await this.options.api.get<Lease>(this.path(), call);
       if (lease?.spec.holderIdentity === this.options.identity) {
         const now = microTime(new Date());
         await this.options.api.replace(
@@ -70,6 +94,7 @@ export class LeaderElector {
             spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: now },
           },
           FIELD_MANAGER,
+          call,
         );
       }
     } catch (error) {
@@ -79,33 +104,48 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    const started = new Date();
     let renewed = false;
     try {
-      renewed = await this.tryAcquireOrRenew();
+      renewed = await this.tryAcquireOrRenew(started);
     } catch (error) {
       this.options.log.warn({ err: error }, "leader election attempt failed");
     }
-    const now = Date.now();
+    if (this.stopped) return;
     if (renewed) {
-      this.lastRenew = now;
+      // From the attempt's start: the Lease's renewTime, and what candidates saw, is no earlier.
+      this.lastRenew = started.getTime();
+      clearTimeout(this.renewDeadline);
+      this.renewDeadline = setTimeout(
+        () => this.stepDown(),
+        this.lastRenew + this.options.renewDeadlineSeconds * 1000 - Date.now(),
+      );
       if (!this.leading) {
         this.leading = true;
         this.options.log.info({ identity: this.options.identity }, "became leader");
         this.options.onStartedLeading();
       }
-    } else if (this.leading && now - this.lastRenew > this.options.renewDeadlineSeconds * 1000) {
-      this.leading = false;
-      this.options.log.error("lost the leader lease: could not renew it in time");
-      this.options.onStoppedLeading();
     }
-    if (!this.stopped)
-      this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodSeconds * 1000);
+    this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodSeconds * 1000);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private stepDown(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.options.log.error(
+      { lastRenewal: new Date(this.lastRenew).toISOString() },
+      "lost the leader lease: could not renew it within the renew deadline",
+    );
+    this.options.onStoppedLeading();
+  }
+
+  private async tryAcquireOrRenew(now: Date): Promise<boolean> {
     const { api, identity, leaseDurationSeconds } = this.options;
-    const now = new Date();
-    const lease = await api.get<Lease>(this.path());
+    const deadline = now.getTime() + this.options.attemptTimeoutSeconds * 1000;
+    const call = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
+    const lease = await api.get<Lease>(this.path(), call());
     if (!lease) {
       await api.create(
         resourcePath("Lease", { namespace: this.options.namespace }),
@@ -122,14 +162,15 @@ export class LeaderElector {
           },
         },
         FIELD_MANAGER,
+        call(),
       );
       return true;
     }
     const record = JSON.stringify(lease.spec);
-    if (this.observed?.record !== record) this.observed = { record, at: now.getTime() };
+    if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
     const holder = lease.spec.holderIdentity;
     const duration = (lease.spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    const expired = !holder || now.getTime() - (this.observed?.at ?? 0) > duration;
+    const expired = !holder || Date.now() - (this.observed?.at ?? 0) > duration;
     if (holder !== identity && !expired) return false;
     const transitions = (lease.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
     try {
@@ -146,6 +187,7 @@ export class LeaderElector {
           },
         },
         FIELD_MANAGER,
+        call(),
       );
       return true;
     } catch (error) {

@@ -36,6 +36,10 @@ export class InformerGroup<T extends KubeObject> {
     return this.informers.flatMap((informer) => informer.list(namespace));
   }
 
+  get healthy(): boolean {
+    return this.informers.every((informer) => informer.healthy);
+  }
+
   get size(): number {
     return this.informers.reduce((total, informer) => total + informer.size, 0);
   }

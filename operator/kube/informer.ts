@@ -20,6 +20,8 @@ export interface InformerOptions<T extends KubeObject> {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** Consecutive failed lists or watches after which the informer reports itself unhealthy. */
+const UNHEALTHY_AFTER_FAILURES = 3;
 
 /**
  * List-then-watch cache of one resource that never gives up: a failed or closed watch is reopened
@@ -38,6 +40,7 @@ export class Informer<T extends KubeObject> {
   private syncedResolve: (() => void) | undefined;
   readonly synced: Promise<void>;
   private loop: Promise<void> | undefined;
+  private failures = 0;
 
   constructor(options: InformerOptions<T>) {
     this.options = {
@@ -75,6 +78,11 @@ export class Informer<T extends KubeObject> {
     return this.cache.size;
   }
 
+  /** Listed at least once, and the last attempts to list or watch did not all fail. */
+  get healthy(): boolean {
+    return this.lastListAt > 0 && this.failures < UNHEALTHY_AFTER_FAILURES;
+  }
+
   private store(key: string, object: T): void {
     this.cache.set(key, object);
     const namespace = object.metadata.namespace ?? "";
@@ -91,14 +99,13 @@ export class Informer<T extends KubeObject> {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.abort.signal.aborted) {
       try {
         if (this.resourceVersion === undefined || Date.now() - this.lastListAt > this.options.relistMs) {
           await this.relist();
         }
         await this.watchOnce();
-        failures = 0;
+        this.failures = 0;
       } catch (error) {
         if (this.abort.signal.aborted) return;
         if (error instanceof KubeApiError && error.isGone) {
@@ -106,8 +113,11 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.options.onError(error);
-        failures += 1;
-        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+        // A silent watch is reopened at once, from the last resourceVersion it saw.
+        if (error instanceof KubeApiError && error.code === "KUBE_API_WATCH_IDLE") continue;
+        this.failures += 1;
+        const delay =
+          Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random() / 2);
         await sleep(delay, this.abort.signal);
       }
     }
@@ -136,6 +146,7 @@ export class Informer<T extends KubeObject> {
     }
     this.resourceVersion = resourceVersion;
     this.lastListAt = Date.now();
+    this.failures = 0;
     this.syncedResolve?.();
   }
 
@@ -148,7 +159,11 @@ export class Informer<T extends KubeObject> {
         timeoutSeconds: this.options.watchTimeoutSeconds,
         labelSelector: this.options.labelSelector,
       },
-      (event) => this.handle(event),
+      (event) => {
+        // The watch is open and talking: whatever failed before has recovered.
+        this.failures = 0;
+        this.handle(event);
+      },
       this.abort.signal,
     );
   }

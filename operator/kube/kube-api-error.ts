@@ -1,10 +1,25 @@
-/** A failed request to the API server, with the status the server gave. */
+/**
+ * Stable codes of a failed call to the API server:
+ * - KUBE_API: the server answered with an error status (see `status` and `reason`);
+ * - KUBE_API_TIMEOUT: no complete answer within the request timeout (the request was aborted);
+ * - KUBE_API_WATCH_IDLE: a watch sent nothing, not even a bookmark, for the idle timeout;
+ * - KUBE_API_UNREACHABLE: the connection failed (refused, reset, TLS, proxy).
+ */
+export type KubeApiErrorCode =
+  | "KUBE_API"
+  | "KUBE_API_TIMEOUT"
+  | "KUBE_API_WATCH_IDLE"
+  | "KUBE_API_UNREACHABLE";
+
+/** A failed request to the API server, with the status the server gave (0 when it gave none). */
 export class KubeApiError extends Error {
-  readonly code = "KUBE_API";
+  readonly code: KubeApiErrorCode;
   readonly status: number;
   readonly reason: string;
   readonly verb: string;
   readonly path: string;
+  /** The server's Retry-After, in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     verb: string,
@@ -12,14 +27,16 @@ export class KubeApiError extends Error {
     status: number,
     reason: string,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { code?: KubeApiErrorCode; retryAfterMs?: number | undefined },
   ) {
-    super(`${verb} ${path}: ${status} ${reason}: ${message}`, options);
+    super(`${verb} ${path}: ${status === 0 ? "" : `${status} `}${reason}: ${message}`, options);
     this.name = "KubeApiError";
+    this.code = options?.code ?? "KUBE_API";
     this.status = status;
     this.reason = reason;
     this.verb = verb;
     this.path = path;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   get isNotFound(): boolean {
@@ -32,5 +49,15 @@ export class KubeApiError extends Error {
 
   get isGone(): boolean {
     return this.status === 410;
+  }
+
+  /** The server asked to be asked again later: 429, or a 5xx with Retry-After. */
+  get isRetryable(): boolean {
+    return this.status === 429 || (this.status >= 500 && this.retryAfterMs !== undefined);
+  }
+
+  /** The API server could not be talked to at all (as opposed to answering "no"). */
+  get isUnavailable(): boolean {
+    return this.code !== "KUBE_API" || this.status >= 500 || this.status === 429;
   }
 }

@@ -1,112 +1,172 @@
-import http from "node:http";
-import https from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
+import { ClusterTransport, type TrafficKind } from "./cluster-transport.ts";
 import { KubeApiError } from "./kube-api-error.ts";
-import { type ClusterConnection, connectionFromKubeconfig, loadClusterConnection } from "./kube-config.ts";
+import { kubeConfigFromFile, loadKubeConfig } from "./kube-config.ts";
+import { parseRetryAfter } from "./retry-after.ts";
 
 /** Called once per API request: the operator's `agentry_kube_requests_total` comes from here. */
 export type RequestObserver = (verb: string, resource: string, status: number, seconds: number) => void;
 
-export interface RequestOptions {
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Deadline of the whole call, retries included; default: the client's request timeout. */
+  timeoutMs?: number;
+}
+
+export interface RequestOptions extends CallOptions {
   body?: unknown;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
-  signal?: AbortSignal;
   /** Metric verb; derived from the method when absent. */
   verb?: string;
 }
 
+export interface KubeApiOptions {
+  observe?: RequestObserver;
+  /** Deadline of every non-watch call, and of opening a watch. */
+  requestTimeoutMs?: number;
+  /** A watch that sends nothing (not even a bookmark) this long is closed, so it can be reopened. */
+  watchIdleTimeoutMs?: number;
+  /** Attempts of a call the server answers with 429 (or a 5xx with Retry-After). */
+  maxAttempts?: number;
+  /** Objects per page of a list. */
+  pageSize?: number;
+  /** Sockets for requests (watches have their own pool). */
+  requestConnections?: number;
+  /** Consecutive failed calls (timeout, unreachable, 5xx, 429) after which `reachable` is false. */
+  unreachableAfterFailures?: number;
+}
+
+export const KUBE_API_DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  watchIdleTimeoutMs: 5 * 60_000,
+  maxAttempts: 5,
+  pageSize: 500,
+  requestConnections: 64,
+  unreachableAfterFailures: 3,
+} as const;
+
+/** Longest wait between attempts, whatever Retry-After says: the call's deadline bounds it too. */
+const MAX_RETRY_DELAY_MS = 10_000;
+/** Restarts of a paginated list whose continue token expired (410). */
+const MAX_LIST_RESTARTS = 3;
+
+interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer> & { text(): Promise<string>; setEncoding(encoding: "utf8"): unknown };
+}
+
 /**
- * A small client for the Kubernetes REST API over node:https that speaks plain JSON: objects
- * stay exactly as the API server sends them (no class instances, no Date conversion), which keeps
- * comparisons honest and memory low.
+ * A small client for the Kubernetes REST API that speaks plain JSON: objects stay exactly as the
+ * API server sends them (no class instances, no Date conversion), which keeps comparisons honest
+ * and memory low. Connection and auth come from @kubernetes/client-node's KubeConfig
+ * (ClusterTransport); this layer adds deadlines, pagination, Retry-After and watch idle timeouts.
  */
 export class KubeApi {
   readonly server: URL;
-  private readonly connection: ClusterConnection;
+  private readonly transport: ClusterTransport;
   private readonly observe: RequestObserver;
-  private readonly agent: http.Agent;
+  private readonly settings: Required<Omit<KubeApiOptions, "observe">>;
+  private consecutiveFailures = 0;
 
-  constructor(connection: ClusterConnection, observe: RequestObserver = () => {}) {
-    this.connection = connection;
-    this.server = connection.server;
-    this.observe = observe;
-    this.agent =
-      this.server.protocol === "https:"
-        ? new https.Agent({ keepAlive: true, maxSockets: 64 })
-        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  constructor(kubeConfig: KubeConfig, options: KubeApiOptions = {}) {
+    const { observe, ...settings } = options;
+    this.settings = { ...KUBE_API_DEFAULTS, ...settings };
+    this.observe = observe ?? (() => {});
+    this.transport = new ClusterTransport(kubeConfig, {
+      requestConnections: this.settings.requestConnections,
+    });
+    this.server = this.transport.server;
   }
 
-  /** A client for $KUBECONFIG (or ~/.kube/config, or the in-cluster service account). */
-  static fromDefault(observe?: RequestObserver): KubeApi {
-    return new KubeApi(loadClusterConnection(), observe);
+  /** A client for the merged $KUBECONFIG list (or ~/.kube/config, or the in-cluster service account). */
+  static fromDefault(options?: KubeApiOptions): KubeApi {
+    return new KubeApi(loadKubeConfig(), options);
   }
 
-  static fromFile(file: string, observe?: RequestObserver): KubeApi {
-    return new KubeApi(connectionFromKubeconfig(file), observe);
+  static fromFile(file: string, options?: KubeApiOptions): KubeApi {
+    return new KubeApi(kubeConfigFromFile(file), options);
+  }
+
+  /** False once the last few calls all failed without an answer from the API server. */
+  get reachable(): boolean {
+    return this.consecutiveFailures < this.settings.unreachableAfterFailures;
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.transport.close();
   }
 
-  async get<T>(path: string): Promise<T | undefined> {
+  async get<T>(path: string, options: CallOptions = {}): Promise<T | undefined> {
     try {
-      return (await this.request<T>("GET", path, { verb: "get" })).body;
+      return (await this.request<T>("GET", path, { ...options, verb: "get" })).body;
     } catch (error) {
       if (error instanceof KubeApiError && error.isNotFound) return undefined;
       throw error;
     }
   }
 
+  /**
+   * Lists page by page (`limit`/`continue`), so a large collection never arrives as one response;
+   * a continue token that expired (410) restarts the list.
+   */
   async list<T>(
     path: string,
     query: RequestOptions["query"] = {},
   ): Promise<{ items: T[]; resourceVersion: string }> {
-    const { body } = await this.request<{ items: T[]; metadata: { resourceVersion: string } }>("GET", path, {
-      query,
-      verb: "list",
-    });
-    return { items: body.items ?? [], resourceVersion: body.metadata.resourceVersion };
+    type Page = { items?: T[]; metadata: { resourceVersion: string; continue?: string } };
+    for (let restarts = 0; ; restarts++) {
+      const items: T[] = [];
+      let next: string | undefined;
+      try {
+        let resourceVersion = "";
+        do {
+          const { body } = await this.request<Page>("GET", path, {
+            query: { ...query, limit: this.settings.pageSize, continue: next },
+            verb: "list",
+          });
+          for (const item of body.items ?? []) items.push(item);
+          resourceVersion = body.metadata.resourceVersion;
+          next = body.metadata.continue || undefined;
+        } while (next);
+        return { items, resourceVersion };
+      } catch (error) {
+        const expired = next !== undefined && error instanceof KubeApiError && error.isGone;
+        if (!expired || restarts >= MAX_LIST_RESTARTS) throw error;
+      }
+    }
   }
 
   /** Server-side apply: the fields in `object` become owned by `fieldManager`. */
-  async apply<T>(path: string, object: unknown, fieldManager: string): Promise<T> {
-    return (
-      await this.request<T>("PATCH", path, {
-        body: object,
-        contentType: "application/apply-patch+yaml",
-        query: { fieldManager, force: true },
-        verb: "apply",
-      })
-    ).body;
+  apply<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    const query = { fieldManager, force: true };
+    return this.write<T>("PATCH", "apply", path, object, query, options, "application/apply-patch+yaml");
   }
 
-  async create<T>(path: string, object: unknown, fieldManager: string): Promise<T> {
-    return (await this.request<T>("POST", path, { body: object, query: { fieldManager }, verb: "create" }))
-      .body;
+  create<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    return this.write<T>("POST", "create", path, object, { fieldManager }, options);
   }
 
-  async mergePatch<T>(path: string, patch: unknown, fieldManager: string): Promise<T> {
-    return (
-      await this.request<T>("PATCH", path, {
-        body: patch,
-        contentType: "application/merge-patch+json",
-        query: { fieldManager },
-        verb: "patch",
-      })
-    ).body;
+  mergePatch<T>(path: string, patch: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    const type = "application/merge-patch+json";
+    return this.write<T>("PATCH", "patch", path, patch, { fieldManager }, options, type);
   }
 
   /** PUT with the object's resourceVersion: fails with 409 when someone wrote in between. */
-  async replace<T>(path: string, object: unknown, fieldManager: string): Promise<T> {
-    return (await this.request<T>("PUT", path, { body: object, query: { fieldManager }, verb: "update" }))
-      .body;
+  replace<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
+    return this.write<T>("PUT", "update", path, object, { fieldManager }, options);
   }
 
   /** Deletes; an object that is already gone counts as deleted. */
-  async delete(path: string, propagationPolicy: "Background" | "Foreground" = "Background"): Promise<void> {
+  async delete(
+    path: string,
+    propagationPolicy: "Background" | "Foreground" = "Background",
+    options: CallOptions = {},
+  ): Promise<void> {
     try {
       await this.request("DELETE", path, {
+        ...options,
         body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy },
       });
     } catch (error) {
@@ -117,7 +177,8 @@ export class KubeApi {
 
   /**
    * Opens a watch and calls `onEvent` for every event line until the server closes the stream,
-   * the signal aborts, or an error occurs (thrown).
+   * the signal aborts, or an error occurs (thrown). Opening is bounded by the request timeout; a
+   * stream silent for the idle timeout fails with KUBE_API_WATCH_IDLE.
    */
   async watch(
     path: string,
@@ -125,18 +186,27 @@ export class KubeApi {
     onEvent: (event: { type: string; object: unknown }) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const response = await this.open("GET", path, { query: { ...query, watch: true }, signal });
-    const resource = resourceOf(path);
-    this.observe("watch", resource, response.statusCode ?? 0, 0);
-    if ((response.statusCode ?? 0) >= 400) {
-      const text = await readAll(response);
-      throw toError("watch", path, response.statusCode ?? 0, text);
-    }
-    let buffer = "";
-    response.setEncoding("utf8");
+    const opening = new AbortController();
+    const openTimer = setTimeout(() => opening.abort(), this.settings.requestTimeoutMs);
+    let response: Response;
     try {
-      for await (const chunk of response) {
-        buffer += chunk as string;
+      response = await this.send("GET", path, { query: { ...query, watch: true } }, "watch", {
+        signal: AbortSignal.any([signal, opening.signal]),
+        bodyTimeout: this.settings.watchIdleTimeoutMs,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw transportError("watch", path, error, opening.signal.aborted);
+    } finally {
+      clearTimeout(openTimer);
+    }
+    this.observe("watch", resourceOf(path), response.status, 0);
+    if (response.status >= 400) throw toError("watch", path, response, await response.body.text());
+    let buffer = "";
+    response.body.setEncoding("utf8");
+    try {
+      for await (const chunk of response.body) {
+        buffer += chunk as unknown as string;
         let newline = buffer.indexOf("\n");
         while (newline >= 0) {
           const line = buffer.slice(0, newline);
@@ -147,55 +217,128 @@ export class KubeApi {
       }
     } catch (error) {
       if (signal.aborted) return;
-      throw error;
+      if (error instanceof KubeApiError || error instanceof SyntaxError) throw error;
+      if ((error as { code?: string }).code === "UND_ERR_BODY_TIMEOUT") {
+        throw new KubeApiError(
+          "watch",
+          path,
+          0,
+          "Idle",
+          `nothing received for ${this.settings.watchIdleTimeoutMs} ms`,
+          {
+            code: "KUBE_API_WATCH_IDLE",
+            cause: error,
+          },
+        );
+      }
+      throw transportError("watch", path, error, false);
     }
   }
 
+  /**
+   * One call with a deadline (`timeoutMs`, default the request timeout) over all its attempts;
+   * 429 and 5xx-with-Retry-After answers are retried after the server's delay.
+   */
   async request<T>(
     method: string,
     path: string,
     options: RequestOptions = {},
   ): Promise<{ status: number; body: T }> {
     const verb = options.verb ?? method.toLowerCase();
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.settings.requestTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.attempt<T>(method, path, options, verb, signal, deadline);
+        this.consecutiveFailures = 0;
+        return result;
+      } catch (error) {
+        const retry =
+          error instanceof KubeApiError && error.isRetryable && attempt < this.settings.maxAttempts
+            ? Math.min(error.retryAfterMs ?? 1000, MAX_RETRY_DELAY_MS)
+            : undefined;
+        if (retry === undefined || !(await sleep(retry, signal))) {
+          if (error instanceof KubeApiError) {
+            this.consecutiveFailures = error.isUnavailable ? this.consecutiveFailures + 1 : 0;
+          }
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async write<T>(
+    method: string,
+    verb: string,
+    path: string,
+    body: unknown,
+    query: RequestOptions["query"],
+    options: CallOptions,
+    contentType?: string,
+  ): Promise<T> {
+    return (await this.request<T>(method, path, { ...options, body, query, verb, contentType })).body;
+  }
+
+  private async attempt<T>(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    verb: string,
+    signal: AbortSignal,
+    deadline: AbortSignal,
+  ): Promise<{ status: number; body: T }> {
     const started = performance.now();
     let status = 0;
     try {
-      const response = await this.open(method, path, options);
-      status = response.statusCode ?? 0;
-      const text = await readAll(response);
-      if (status >= 400) throw toError(verb, path, status, text);
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.send(method, path, options, "request", { signal });
+        status = response.status;
+        text = await response.body.text();
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        throw transportError(verb, path, error, deadline.aborted);
+      }
+      if (status >= 400) throw toError(verb, path, response, text);
       return { status, body: (text ? JSON.parse(text) : undefined) as T };
     } finally {
       this.observe(verb, resourceOf(path), status, (performance.now() - started) / 1000);
     }
   }
 
-  private async open(method: string, path: string, options: RequestOptions): Promise<http.IncomingMessage> {
-    const url = new URL(path, this.server);
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    kind: TrafficKind,
+    limits: { signal: AbortSignal; bodyTimeout?: number },
+  ): Promise<Response> {
+    const call = await this.transport.prepare(kind);
+    const query = new URLSearchParams();
     for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+      if (value !== undefined) query.set(key, String(value));
     }
+    const search = query.size > 0 ? `?${query}` : "";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = { accept: "application/json" };
-    const token = await this.connection.token?.();
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) {
-      headers["content-type"] = options.contentType ?? "application/json";
-      headers["content-length"] = String(Buffer.byteLength(body));
-    }
-    const { ca, cert, key, insecureSkipTlsVerify } = this.connection;
-    const tls =
-      url.protocol === "https:" ? { ca, cert, key, rejectUnauthorized: !insecureSkipTlsVerify } : {};
-    const transport = url.protocol === "https:" ? https : http;
-    return new Promise((resolve, reject) => {
-      const request = transport.request(
-        url,
-        { ...tls, method, headers, agent: this.agent, signal: options.signal },
-        resolve,
-      );
-      request.on("error", reject);
-      request.end(body);
+    const headers: Record<string, string> = { ...call.headers, accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
+    const response = await call.dispatcher.request({
+      origin: call.origin,
+      path: `${call.basePath}${path}${search}`,
+      method: method as "GET",
+      headers,
+      body,
+      signal: limits.signal,
+      // Deadlines come from the signal; a watch's body may legitimately wait up to the idle timeout.
+      headersTimeout: 0,
+      bodyTimeout: limits.bodyTimeout ?? 0,
     });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body as Response["body"],
+    };
   }
 }
 
@@ -209,18 +352,44 @@ export function resourceOf(path: string): string {
   return subresource ? `${resource}/${subresource}` : (resource ?? "unknown");
 }
 
-async function readAll(response: http.IncomingMessage): Promise<string> {
-  response.setEncoding("utf8");
-  let text = "";
-  for await (const chunk of response) text += chunk as string;
-  return text;
-}
-
-function toError(verb: string, path: string, status: number, text: string): KubeApiError {
+function toError(verb: string, path: string, response: Response, text: string): KubeApiError {
+  const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
   try {
     const body = JSON.parse(text) as { reason?: string; message?: string };
-    return new KubeApiError(verb, path, status, body.reason ?? "Unknown", body.message ?? text);
+    return new KubeApiError(verb, path, response.status, body.reason ?? "Unknown", body.message ?? text, {
+      retryAfterMs,
+    });
   } catch {
-    return new KubeApiError(verb, path, status, "Unknown", text.slice(0, 500));
+    return new KubeApiError(verb, path, response.status, "Unknown", text.slice(0, 500), { retryAfterMs });
   }
+}
+
+function transportError(verb: string, path: string, error: unknown, timedOut: boolean): KubeApiError {
+  if (error instanceof KubeApiError) return error;
+  if (timedOut) {
+    return new KubeApiError(verb, path, 0, "Timeout", "no answer within the request timeout", {
+      code: "KUBE_API_TIMEOUT",
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new KubeApiError(verb, path, 0, "Unreachable", message, {
+    code: "KUBE_API_UNREACHABLE",
+    cause: error,
+  });
+}
+
+/** Resolves true after `ms`, false at once when the signal aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (slept: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      resolve(slept);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -18,6 +18,10 @@ export interface OperatorProcess {
   isLeader(): Promise<boolean>;
   /** Write requests (apply, create, patch, update, delete) the operator has made so far. */
   writes(): Promise<number>;
+  /** What /readyz answers: true for 200. */
+  ready(): Promise<boolean>;
+  /** Resolves with the exit code when the process ends, however it ends. */
+  readonly exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -109,6 +113,8 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
         (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
       ),
     isLeader: async () => (await metric("agentry_leader"))[0]?.value === 1,
+    ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+    exited,
     stop: async (signal = "SIGTERM") => {
       if (exitCode !== undefined) return exitCode;
       child.kill(signal);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Informer, type InformerEventType } from "../../../operator/kube/informer.ts";
 import type { KubeApi } from "../../../operator/kube/kube-api.ts";
 import { KubeApiError } from "../../../operator/kube/kube-api-error.ts";
@@ -136,5 +136,58 @@ describe("Informer", () => {
     await informer.start();
     await until(() => calls.list === 2);
     await informer.stop();
+  });
+
+  it("reopens a silent watch at once from the last resourceVersion it saw, without relisting", async () => {
+    const { api, calls } = fakeApi(
+      [[object("a", "1")]],
+      [
+        async (emit) => {
+          emit({ type: "BOOKMARK", object: { metadata: { resourceVersion: "9" } } });
+          throw new KubeApiError("watch", "/api/v1/configmaps", 0, "Idle", "silent", {
+            code: "KUBE_API_WATCH_IDLE",
+          });
+        },
+      ],
+    );
+    const errors: unknown[] = [];
+    const informer = new Informer({
+      api,
+      path: "/api/v1/configmaps",
+      onEvent: () => {},
+      onError: (error) => errors.push(error),
+    });
+    await informer.start();
+    await until(() => calls.watch === 2);
+    expect(calls.list).toBe(1);
+    expect(calls.watchResourceVersions).toEqual(["list-1", "9"]);
+    expect((errors[0] as KubeApiError).code).toBe("KUBE_API_WATCH_IDLE");
+    expect(informer.healthy).toBe(true);
+    await informer.stop();
+  });
+
+  it("reports itself unhealthy after 3 failed watches in a row, and healthy again once one works", async () => {
+    vi.useFakeTimers();
+    try {
+      const fail = async () => {
+        throw new Error("connection refused");
+      };
+      const { api, calls } = fakeApi(
+        [[object("a", "1")]],
+        [fail, fail, fail, async (emit) => emit({ type: "ADDED", object: object("b", "2") })],
+      );
+      const informer = new Informer({ api, path: "/api/v1/configmaps", onEvent: () => {} });
+      expect(informer.healthy).toBe(false);
+      await informer.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(informer.healthy).toBe(true);
+      while (calls.watch < 3) await vi.advanceTimersByTimeAsync(100);
+      expect(informer.healthy).toBe(false);
+      while (calls.watch < 4) await vi.advanceTimersByTimeAsync(100);
+      expect(informer.healthy).toBe(true);
+      await informer.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
