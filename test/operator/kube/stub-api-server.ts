@@ -1,7 +1,7 @@
 // A plain-HTTP stand-in for the API server on loopback, for behaviour the real one cannot be made
 // to show on demand (429s, hung requests, silent watches, expired continue tokens), and a
 // kubeconfig pointing at it.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -66,6 +66,7 @@ export async function startStubApiServer(
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+        rmSync(dir, { recursive: true, force: true });
       }),
   };
 }
