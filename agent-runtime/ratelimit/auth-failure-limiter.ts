@@ -5,6 +5,7 @@
  * replica (a bounded table in memory): across N replicas a source gets up to N times the limit.
  */
 import type { AuthFailureLimitConfig } from "../config.ts";
+import { createTokenBuckets } from "./token-buckets.ts";
 
 export type AuthFailureLimiter = {
   /** Milliseconds this source must wait before its credentials are checked again; 0 when it may try. */
@@ -12,32 +13,25 @@ export type AuthFailureLimiter = {
   recordFailure(source: string): void;
 };
 
-type Bucket = { tokens: number; at: number };
-
 export function createAuthFailureLimiter(
   config: AuthFailureLimitConfig,
   options: { maxSources?: number; now?: () => number } = {},
 ): AuthFailureLimiter {
-  const maxSources = options.maxSources ?? 10_000;
   const now = options.now ?? Date.now;
   const tokensPerMs = config.failuresPerMinute / 60_000;
-  const buckets = new Map<string, Bucket>();
-  const tokensOf = (source: string, at: number) => {
-    const bucket = buckets.get(source);
-    return bucket ? Math.min(config.burst, bucket.tokens + (at - bucket.at) * tokensPerMs) : config.burst;
-  };
+  const buckets = createTokenBuckets({
+    capacity: config.burst,
+    perMinute: config.failuresPerMinute,
+    maxKeys: options.maxSources ?? 10_000,
+  });
   return {
     blockedForMs(source) {
-      const tokens = tokensOf(source, now());
+      const tokens = buckets.tokens(source, now());
       return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / tokensPerMs);
     },
     recordFailure(source) {
       const at = now();
-      const tokens = Math.max(0, tokensOf(source, at) - 1);
-      // Re-inserted so the Map's order is least recently failed first: that one is dropped.
-      buckets.delete(source);
-      buckets.set(source, { tokens, at });
-      if (buckets.size > maxSources) buckets.delete(buckets.keys().next().value as string);
+      buckets.set(source, Math.max(0, buckets.tokens(source, at) - 1), at);
     },
   };
 }
