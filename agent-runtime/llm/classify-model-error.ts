@@ -81,6 +81,14 @@ function classifyStatus(thrown: APIError, status: number, nowMs: number): Classi
     });
     return failure("server_error", error, { retryable: true, retryAfterMs });
   }
+  if (status === 401 || status === 403) {
+    const error = new RuntimeError(
+      "MODEL_AUTH_FAILED",
+      `the runtime's credentials for the model provider were refused (HTTP ${status})`,
+      { cause: thrown },
+    );
+    return failure("client_error", error, { countsAsFailure: false });
+  }
   const error = new RuntimeError(
     "MODEL_REQUEST_REJECTED",
     `the model endpoint rejected the request with HTTP ${status}`,
