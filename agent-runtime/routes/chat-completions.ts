@@ -79,7 +79,10 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
           error instanceof RuntimeError
             ? error
             : new RuntimeError("INTERNAL", "internal error", { cause: error });
-        sse.send(JSON.stringify(errorBody(runtimeError, request.id)));
+        // The message can quote the provider's error event, which can name the runtime's key.
+        sse.send(
+          redactProviderText(JSON.stringify(errorBody(runtimeError, request.id)), config.provider.apiKey),
+        );
       }
       sse.end();
     } catch (error) {

@@ -188,6 +188,23 @@ describe("POST /v1/chat/completions provider errors", () => {
     expect(response.json().error.code).toBe("MODEL_AUTH_FAILED");
   });
 
+  it("sends a provider's stream error event on without the runtime's key", async () => {
+    const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+    fixture.stub.enqueue({
+      type: "stream_error",
+      body: JSON.stringify({ error: { message: `quota exceeded for ${PROVIDER_KEY.slice(-12)}` } }),
+    });
+    const response = await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { ...body, stream: true },
+    });
+    const events = dataLines(response.payload);
+    expect(events.at(-1)).toContain("MODEL_BAD_RESPONSE");
+    expect(events.at(-1)).toContain("quota exceeded for [redacted]");
+    expect(response.payload).not.toContain(PROVIDER_KEY.slice(-12));
+  });
+
   it("relays other 4xx without keys, key fragments, bearer tokens or org ids", async () => {
     const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
     fixture.stub.enqueue({
