@@ -14,7 +14,7 @@ import { errorBody, isRuntimeError, RuntimeError } from "./errors.ts";
 import { clientErrorOf, clientErrorResponse } from "./http/client-error-response.ts";
 import { exceedsJsonDepth } from "./http/json-nesting-depth.ts";
 import { requestIdFrom } from "./http/request-id.ts";
-import { providerErrorLogFields } from "./llm/provider-error-log-fields.ts";
+import { loggableErrorMessage, providerErrorLogFields } from "./llm/provider-error-log-fields.ts";
 import { rateLimitHeaders, rateLimitKeyOf } from "./ratelimit/rate-limiter.ts";
 import { registerChatRoute } from "./routes/chat.ts";
 import { registerChatCompletionsRoute } from "./routes/chat-completions.ts";
@@ -101,7 +101,7 @@ export function buildApp(deps: AppDeps) {
     else if (error.status >= 500) {
       request.log.warn(
         { code: error.code, ...providerErrorLogFields(error.cause, config.log.content) },
-        error.message,
+        loggableErrorMessage(error.message, config.log.content),
       );
     }
     if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));

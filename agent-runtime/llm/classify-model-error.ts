@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { RuntimeError } from "../errors.ts";
 import type { LlmOutcome } from "../observability/metrics.ts";
-import { ModelBadResponseError, ModelResponseTooLargeError } from "./model-errors.ts";
+import { ModelBadResponseError, ModelResponseTooLargeError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";
 
 export type ClassifiedModelError = {
@@ -162,8 +162,7 @@ export function classifyModelError(
 function badResponseMessage(thrown: unknown): string {
   if (thrown instanceof ModelBadResponseError) return thrown.message;
   // An APIError without a status is an error event inside a stream.
-  if (thrown instanceof APIError)
-    return `the model endpoint ended the stream with an error: ${thrown.message}`;
+  if (thrown instanceof APIError) return `${STREAM_ERROR_PREFIX}: ${thrown.message}`;
   if (thrown instanceof SyntaxError) return "the model endpoint answered with a body that is not JSON";
   return "the model endpoint sent a response that could not be read";
 }

@@ -5,6 +5,12 @@
  * APIError without a status: the same rule applies.)
  */
 import { APIError } from "openai";
+import { STREAM_ERROR_PREFIX } from "./model-errors.ts";
+
+/** An error's message for a log line: a stream error event's quoted text only with content logging. */
+export function loggableErrorMessage(message: string, logContent: boolean): string {
+  return !logContent && message.startsWith(STREAM_ERROR_PREFIX) ? STREAM_ERROR_PREFIX : message;
+}
 
 export function providerErrorLogFields(cause: unknown, logContent: boolean): Record<string, unknown> {
   // Connection failures, timeouts and our own errors say nothing the provider wrote.

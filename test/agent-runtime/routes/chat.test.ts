@@ -475,6 +475,17 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       );
     });
 
+    it("logs a provider's stream error event without its text", async () => {
+      const agent = await runtime();
+      stub.enqueue({
+        type: "stream_error",
+        body: JSON.stringify({ error: { message: "cannot answer: my private diary" } }),
+      });
+      const response = await chat(agent, { message: "my private diary", stream: true });
+      expect(response.payload).toContain("MODEL_BAD_RESPONSE");
+      expect(JSON.stringify(agent.logs)).not.toContain("private diary");
+    });
+
     it("logs the provider's text when content logging is on", async () => {
       const agent = await runtime({ AGENTRY_LOG_CONTENT: "true" });
       stub.enqueue({ type: "error", status: 400, body: echoing400("logged on purpose") });
