@@ -12,7 +12,9 @@ import Fastify, {
 import type { AppDeps } from "./deps.ts";
 import { errorBody, isRuntimeError, RuntimeError } from "./errors.ts";
 import { clientErrorOf, clientErrorResponse } from "./http/client-error-response.ts";
+import { exceedsJsonDepth } from "./http/json-nesting-depth.ts";
 import { requestIdFrom } from "./http/request-id.ts";
+import { loggableErrorMessage, providerErrorLogFields } from "./llm/provider-error-log-fields.ts";
 import { rateLimitHeaders, rateLimitKeyOf } from "./ratelimit/rate-limiter.ts";
 import { registerChatRoute } from "./routes/chat.ts";
 import { registerChatCompletionsRoute } from "./routes/chat-completions.ts";
@@ -20,6 +22,9 @@ import { registerHealthRoutes } from "./routes/health.ts";
 import { registerMetricsRoute } from "./routes/metrics.ts";
 
 import "./http/request-context.ts";
+
+/** Far beyond any chat request (tool schemas nest a few levels), far below a stack overflow. */
+const MAX_JSON_DEPTH = 64;
 
 /** Converts anything thrown into the typed error the client sees. */
 export function toRuntimeError(error: unknown): RuntimeError {
@@ -70,6 +75,20 @@ export function buildApp(deps: AppDeps) {
   app.decorateRequest("upstream", null);
   // The API speaks JSON only; anything else is a 415, not a string the schema then rejects.
   app.removeContentTypeParser("text/plain");
+  // Fastify's JSON parser (prototype-poisoning checks kept), behind a nesting limit.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
+    if (exceedsJsonDepth(String(text), MAX_JSON_DEPTH)) {
+      const message = `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`;
+      done(
+        new RuntimeError("INVALID_REQUEST", message, { fields: [{ path: "(body)", message }] }),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, String(text), done);
+  });
 
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
@@ -81,8 +100,8 @@ export function buildApp(deps: AppDeps) {
     if (error.code === "INTERNAL") request.log.error({ err: thrown }, "unhandled error");
     else if (error.status >= 500) {
       request.log.warn(
-        { code: error.code, cause: (error.cause as Error | undefined)?.message },
-        error.message,
+        { code: error.code, ...providerErrorLogFields(error.cause, config.log.content) },
+        loggableErrorMessage(error.message, config.log.content),
       );
     }
     if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));

@@ -101,6 +101,19 @@ export const runtimeEnvSchema = z.object({
   AGENTRY_MAX_TOKENS: positiveInt
     .optional()
     .describe("max_tokens for each model call; unset = provider default."),
+  AGENTRY_PASSTHROUGH_MAX_N: positiveInt
+    .default(1)
+    .describe(
+      "Most completions (`n`) a /v1/chat/completions request may ask for; larger values are lowered.",
+    ),
+  AGENTRY_PASSTHROUGH_ALLOW_TEMPERATURE: flag
+    .default(false)
+    .describe(
+      "Let /v1/chat/completions clients choose temperature; off = the agent's AGENTRY_TEMPERATURE wins when set.",
+    ),
+  AGENTRY_PASSTHROUGH_ALLOW_TOOLS: flag
+    .default(true)
+    .describe("Let /v1/chat/completions clients send their own tools (the client runs them); off = 400."),
   AGENTRY_SYSTEM_PROMPT: z
     .string()
     .optional()
@@ -412,6 +425,8 @@ export type RuntimeConfig = {
     maxTokens: number | undefined;
     systemPrompt: string | undefined;
   };
+  /** What the agent lets a /v1/chat/completions client choose. */
+  passthrough: { maxN: number; allowTemperature: boolean; allowTools: boolean };
   provider: {
     type: "openai" | "azure";
     baseURL: string;
@@ -619,6 +634,11 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       temperature: e.AGENTRY_TEMPERATURE,
       maxTokens: e.AGENTRY_MAX_TOKENS,
       systemPrompt: e.AGENTRY_SYSTEM_PROMPT,
+    },
+    passthrough: {
+      maxN: e.AGENTRY_PASSTHROUGH_MAX_N,
+      allowTemperature: e.AGENTRY_PASSTHROUGH_ALLOW_TEMPERATURE,
+      allowTools: e.AGENTRY_PASSTHROUGH_ALLOW_TOOLS,
     },
     provider: {
       type: e.AGENTRY_PROVIDER_TYPE,

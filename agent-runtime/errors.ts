@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   CLIENT_CLOSED: 499,
   INTERNAL: 500,
   MODEL_ERROR: 502,
+  /** The provider refused the runtime's own credentials (its 401/403): an operator's problem, not the client's. */
+  MODEL_AUTH_FAILED: 502,
   MODEL_BAD_RESPONSE: 502,
   MODEL_REQUEST_REJECTED: 502,
   MODEL_RESPONSE_TOO_LARGE: 502,

@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { RuntimeError } from "../errors.ts";
 import type { LlmOutcome } from "../observability/metrics.ts";
-import { ModelBadResponseError, ModelResponseTooLargeError } from "./model-errors.ts";
+import { ModelBadResponseError, ModelResponseTooLargeError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";
 
 export type ClassifiedModelError = {
@@ -81,6 +81,14 @@ function classifyStatus(thrown: APIError, status: number, nowMs: number): Classi
     });
     return failure("server_error", error, { retryable: true, retryAfterMs });
   }
+  if (status === 401 || status === 403) {
+    const error = new RuntimeError(
+      "MODEL_AUTH_FAILED",
+      `the runtime's credentials for the model provider were refused (HTTP ${status})`,
+      { cause: thrown },
+    );
+    return failure("client_error", error, { countsAsFailure: false });
+  }
   const error = new RuntimeError(
     "MODEL_REQUEST_REJECTED",
     `the model endpoint rejected the request with HTTP ${status}`,
@@ -154,8 +162,7 @@ export function classifyModelError(
 function badResponseMessage(thrown: unknown): string {
   if (thrown instanceof ModelBadResponseError) return thrown.message;
   // An APIError without a status is an error event inside a stream.
-  if (thrown instanceof APIError)
-    return `the model endpoint ended the stream with an error: ${thrown.message}`;
+  if (thrown instanceof APIError) return `${STREAM_ERROR_PREFIX}: ${thrown.message}`;
   if (thrown instanceof SyntaxError) return "the model endpoint answered with a body that is not JSON";
   return "the model endpoint sent a response that could not be read";
 }

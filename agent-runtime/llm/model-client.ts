@@ -10,7 +10,7 @@ import { RuntimeError } from "../errors.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
 import { type BreakerSnapshot, CircuitBreaker } from "./circuit-breaker.ts";
 import { type ClassifiedModelError, classifyModelError } from "./classify-model-error.ts";
-import { ModelBadResponseError } from "./model-errors.ts";
+import { ModelBadResponseError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
 import { createModelTransport, type ProxySettings } from "./model-transport.ts";
 import {
   type ForwardedAnswer,
@@ -182,9 +182,7 @@ async function* relayedEvents(
     }
     if (event.event === "error" || (typeof value?.error === "object" && value.error !== null)) {
       const message = typeof value?.error?.message === "string" ? value.error.message : event.data;
-      throw new ModelBadResponseError(
-        `the model endpoint ended the stream with an error: ${message.slice(0, 200)}`,
-      );
+      throw new ModelBadResponseError(`${STREAM_ERROR_PREFIX}: ${message.slice(0, 200)}`);
     }
     if (!Array.isArray(value?.choices)) {
       throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");

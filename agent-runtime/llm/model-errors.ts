@@ -21,6 +21,9 @@ export class ModelHttpError extends APIError<number, Headers> {
   }
 }
 
+/** Starts the message of an error event inside a stream; the provider's own text follows it. */
+export const STREAM_ERROR_PREFIX = "the model endpoint ended the stream with an error";
+
 /** The endpoint answered 2xx with something that is not what was asked for. */
 export class ModelBadResponseError extends Error {
   constructor(message: string, options?: ErrorOptions) {

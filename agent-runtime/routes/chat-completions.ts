@@ -1,8 +1,10 @@
 /**
  * POST /v1/chat/completions: OpenAI-compatible pass-through, so an OpenAI SDK client can point at
- * an agent. The body goes to the provider as sent, except `model`, which is always the agent's
- * configured model (the model is part of the revision that canary analysis judges); the answer
- * comes back as the provider's bytes: its JSON text, its stream's event data, its 4xx as sent.
+ * an agent. The body goes to the provider as sent, except what the agent decides
+ * (`apply-passthrough-policy.ts`: the model, which canary analysis judges as part of the revision,
+ * token ceiling, `n`, temperature, tools); the answer comes back as the provider's bytes: its JSON
+ * text, its stream's event data, its 4xx with keys and org ids removed. A provider 401/403 refused
+ * the runtime's credentials, not the client's: that is a 502 MODEL_AUTH_FAILED.
  * Same auth, rate limit, retries, breaker and metrics as /v1/chat; no memory, tools or system
  * prompt.
  */
@@ -15,17 +17,21 @@ import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";
 import { callContextFor } from "../http/request-context.ts";
 import { createSseWriter } from "../http/sse-writer.ts";
+import { applyPassthroughPolicy } from "../llm/apply-passthrough-policy.ts";
 import { ModelHttpError } from "../llm/model-errors.ts";
+import { redactProviderText } from "../llm/redact-provider-text.ts";
 import { completionRequestSchema } from "./chat-schema.ts";
 
 export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps): void {
   const { config } = deps;
 
   app.post(RUNTIME_ENDPOINTS.chatCompletions, async (request, reply) => {
-    const body: Record<string, unknown> = {
-      ...parseBody(completionRequestSchema, request.body),
+    const body = applyPassthroughPolicy(parseBody(completionRequestSchema, request.body), {
       model: config.model.name,
-    };
+      maxTokens: config.model.maxTokens,
+      temperature: config.model.temperature,
+      ...config.passthrough,
+    });
     const context = callContextFor(request, reply);
 
     try {
@@ -73,11 +79,14 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
           error instanceof RuntimeError
             ? error
             : new RuntimeError("INTERNAL", "internal error", { cause: error });
-        sse.send(JSON.stringify(errorBody(runtimeError, request.id)));
+        // The message can quote the provider's error event, which can name the runtime's key.
+        sse.send(
+          redactProviderText(JSON.stringify(errorBody(runtimeError, request.id)), config.provider.apiKey),
+        );
       }
       sse.end();
     } catch (error) {
-      // A provider's 4xx is the client's problem: relay it as the provider said it.
+      // A provider's 4xx is the client's problem: relay it, minus whatever names our credentials.
       if (
         error instanceof RuntimeError &&
         error.code === "MODEL_REQUEST_REJECTED" &&
@@ -87,7 +96,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
         return reply
           .code(upstream.status)
           .type(upstream.contentType ?? "application/json")
-          .send(upstream.body);
+          .send(redactProviderText(upstream.body, config.provider.apiKey));
       }
       throw error;
     }

@@ -16,6 +16,7 @@ import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";
 import { callContextFor } from "../http/request-context.ts";
 import { createSseWriter } from "../http/sse-writer.ts";
+import { loggableErrorMessage, providerErrorLogFields } from "../llm/provider-error-log-fields.ts";
 import { admitSessionTurn } from "../memory/admit-session-turn.ts";
 import { loggableContent } from "../observability/logger.ts";
 import { type ChatRequest, chatRequestSchema } from "./chat-schema.ts";
@@ -132,7 +133,10 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
         error instanceof RuntimeError
           ? error
           : new RuntimeError("INTERNAL", "internal error", { cause: error });
-      request.log.warn({ code: runtimeError.code }, `stream ended with an error: ${runtimeError.message}`);
+      request.log.warn(
+        { code: runtimeError.code, ...providerErrorLogFields(runtimeError.cause, config.log.content) },
+        `stream ended with an error: ${loggableErrorMessage(runtimeError.message, config.log.content)}`,
+      );
       sse.send(JSON.stringify(errorBody(runtimeError, request.id)), "error");
       sse.end();
     }

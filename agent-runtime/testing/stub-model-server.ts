@@ -39,6 +39,8 @@ export type StubBehavior =
   | { type: "tool_call"; calls: StubToolCall[]; delayMs?: number; chunkDelayMs?: number }
   | { type: "error"; status: number; retryAfter?: string; body?: string; delayMs?: number }
   | { type: "malformed"; delayMs?: number }
+  /** Streams: a 200 event stream whose first event is an OpenAI-style error object. */
+  | { type: "stream_error"; body: string }
   | { type: "hang" };
 
 export type RecordedRequest = {
@@ -336,6 +338,9 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
         return writeHuge(res, behavior.bytes, body.stream === true, behavior.declareLength ?? true);
       case "trickle":
         return writeTrickle(res, behavior.intervalMs);
+      case "stream_error":
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        return res.end(`data: ${behavior.body}\n\n`);
       case "malformed":
         if (body.stream) {
           res.writeHead(200, { "content-type": "text/event-stream" });

@@ -102,7 +102,7 @@ describe("provider endpoint against a stub that checks requests as Azure does", 
 
   it("is refused by the stub for a wrong key, deployment or api-version", async () => {
     const cases = [
-      { client: azureClient(AZURE, "wrong-key"), code: "MODEL_REQUEST_REJECTED", status: 401 },
+      { client: azureClient(AZURE, "wrong-key"), code: "MODEL_AUTH_FAILED", status: 401 },
       { client: azureClient({ ...AZURE, deployment: "other" }), code: "MODEL_REQUEST_REJECTED", status: 404 },
       {
         client: azureClient({ ...AZURE, apiVersion: "2023-05-15" }),

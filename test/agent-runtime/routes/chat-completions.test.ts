@@ -139,6 +139,158 @@ describe("POST /v1/chat/completions", () => {
       { path: "messages", message: "needs at least one message" },
     ]);
   });
+
+  it("answers 400, not a stack trace, for a body nested 5,000 deep", async () => {
+    const agent = await runtime();
+    const payload = `{"messages":[{"role":"user","content":"x","extra":${"[".repeat(5000)}${"]".repeat(5000)}}]}`;
+    const response = await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { "content-type": "application/json" },
+      payload,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe("INVALID_REQUEST");
+    expect(response.payload).not.toContain("    at ");
+    expect(fixture.stub.requests).toHaveLength(0);
+  });
+});
+
+const PROVIDER_KEY = "sk-proj-AbCdEfGh0123456789IjKlMnOpQrStUvWx";
+
+describe("POST /v1/chat/completions provider errors", () => {
+  it("answers a provider 401 with 502 MODEL_AUTH_FAILED, without the provider's text", async () => {
+    const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+    fixture.stub.enqueue({
+      type: "error",
+      status: 401,
+      body: JSON.stringify({
+        error: {
+          message: `Incorrect API key provided: ${PROVIDER_KEY.slice(0, 8)}****${PROVIDER_KEY.slice(-12)} for org-Abc123XyZ789.`,
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      }),
+    });
+    const response = await agent.app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().error.code).toBe("MODEL_AUTH_FAILED");
+    expect(response.payload).not.toContain(PROVIDER_KEY.slice(-12));
+    expect(response.payload).not.toContain("org-Abc123");
+    expect(response.payload).not.toContain("Incorrect API key");
+  });
+
+  it("answers a provider 403 with 502 MODEL_AUTH_FAILED", async () => {
+    const agent = await runtime();
+    fixture.stub.enqueue({ type: "error", status: 403, body: '{"error":{"message":"no access"}}' });
+    const response = await agent.app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().error.code).toBe("MODEL_AUTH_FAILED");
+  });
+
+  it("sends a provider's stream error event on without the runtime's key", async () => {
+    const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+    fixture.stub.enqueue({
+      type: "stream_error",
+      body: JSON.stringify({ error: { message: `quota exceeded for ${PROVIDER_KEY.slice(-12)}` } }),
+    });
+    const response = await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { ...body, stream: true },
+    });
+    const events = dataLines(response.payload);
+    expect(events.at(-1)).toContain("MODEL_BAD_RESPONSE");
+    expect(events.at(-1)).toContain("quota exceeded for [redacted]");
+    expect(response.payload).not.toContain(PROVIDER_KEY.slice(-12));
+  });
+
+  it("relays other 4xx without keys, key fragments, bearer tokens or org ids", async () => {
+    const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+    fixture.stub.enqueue({
+      type: "error",
+      status: 400,
+      body: JSON.stringify({
+        error: {
+          message: `bad request for key ${PROVIDER_KEY.slice(10, 30)} (org-Abc123XyZ789), sk-otherZZZZYYYYXXXX, Bearer zzzzyyyyxxxxwwww`,
+          type: "invalid_request_error",
+          code: "bad",
+        },
+      }),
+    });
+    const response = await agent.app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });
+    expect(response.statusCode).toBe(400);
+    const relayed = response.json() as { error: { message: string; code: string } };
+    expect(relayed.error.code).toBe("bad");
+    expect(relayed.error.message).toBe(
+      "bad request for key [redacted] (org-[redacted]), sk-[redacted], Bearer [redacted]",
+    );
+  });
+});
+
+describe("POST /v1/chat/completions obeys the agent", () => {
+  const greedy = { ...body, max_tokens: 100_000, max_completion_tokens: 100_000, n: 64, temperature: 2 };
+
+  it("clamps max_tokens and n, and keeps the agent's temperature", async () => {
+    const agent = await runtime({ AGENTRY_MAX_TOKENS: "64", AGENTRY_TEMPERATURE: "0.2" });
+    const response = await agent.app.inject({ method: "POST", url: "/v1/chat/completions", payload: greedy });
+    expect(response.statusCode).toBe(200);
+    expect(fixture.stub.requests[0]?.body).toMatchObject({
+      max_tokens: 64,
+      max_completion_tokens: 64,
+      n: 1,
+      temperature: 0.2,
+    });
+  });
+
+  it("applies the agent's token limit when the client sets none, and keeps smaller choices", async () => {
+    const agent = await runtime({ AGENTRY_MAX_TOKENS: "64", AGENTRY_PASSTHROUGH_MAX_N: "4" });
+    await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { ...body, n: 2, temperature: 1.5 },
+    });
+    await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { ...body, max_completion_tokens: 10, n: 9 },
+    });
+    expect(fixture.stub.requests[0]?.body).toMatchObject({ max_tokens: 64, n: 2, temperature: 1.5 });
+    expect(fixture.stub.requests[1]?.body).toMatchObject({ max_completion_tokens: 10, n: 4 });
+    expect(fixture.stub.requests[1]?.body).not.toHaveProperty("max_tokens");
+  });
+
+  it("lets the client choose temperature when the agent allows it", async () => {
+    const agent = await runtime({
+      AGENTRY_TEMPERATURE: "0.2",
+      AGENTRY_PASSTHROUGH_ALLOW_TEMPERATURE: "true",
+    });
+    await agent.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { ...body, temperature: 2 },
+    });
+    await agent.app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });
+    expect(fixture.stub.requests[0]?.body.temperature).toBe(2);
+    expect(fixture.stub.requests[1]?.body.temperature).toBe(0.2);
+  });
+
+  it("refuses client tools with 400 when the agent forbids them, and passes them by default", async () => {
+    const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }];
+    const forbidding = await runtime({ AGENTRY_PASSTHROUGH_ALLOW_TOOLS: "false" });
+    const refused = await forbidding.app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      payload: { ...body, tools },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.fields).toEqual([{ path: "tools", message: "not allowed by this agent" }]);
+    expect(fixture.stub.requests).toHaveLength(0);
+
+    const allowing = await runtime();
+    await allowing.app.inject({ method: "POST", url: "/v1/chat/completions", payload: { ...body, tools } });
+    expect(fixture.stub.requests[0]?.body.tools).toEqual(tools);
+  });
 });
 
 const redisAvailable = redisServerAvailable("POST /v1/chat/completions cache (routes/chat-completions)");

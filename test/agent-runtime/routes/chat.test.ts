@@ -449,6 +449,50 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       expect(response.json().error.code).toBe("MODEL_ERROR");
     });
 
+    const PROVIDER_KEY = "sk-proj-AbCdEfGh0123456789IjKlMnOpQrStUvWx";
+    const echoing400 = (secret: string) =>
+      JSON.stringify({
+        error: {
+          message: `Invalid input "${secret}" for key ${PROVIDER_KEY.slice(-12)}`,
+          type: "invalid_request_error",
+          code: "invalid_value",
+        },
+      });
+
+    it("logs a provider error's status, code and type, not its text", async () => {
+      const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+      stub.enqueue({ type: "error", status: 400, body: echoing400("my private diary") });
+      const response = await chat(agent, { message: "my private diary" });
+      expect(response.statusCode).toBe(502);
+      const logged = JSON.stringify(agent.logs);
+      expect(logged).not.toContain("private diary");
+      expect(logged).not.toContain(PROVIDER_KEY.slice(-12));
+      expect(agent.logs).toContainEqual(
+        expect.objectContaining({
+          code: "MODEL_REQUEST_REJECTED",
+          upstream: { status: 400, code: "invalid_value", type: "invalid_request_error" },
+        }),
+      );
+    });
+
+    it("logs a provider's stream error event without its text", async () => {
+      const agent = await runtime();
+      stub.enqueue({
+        type: "stream_error",
+        body: JSON.stringify({ error: { message: "cannot answer: my private diary" } }),
+      });
+      const response = await chat(agent, { message: "my private diary", stream: true });
+      expect(response.payload).toContain("MODEL_BAD_RESPONSE");
+      expect(JSON.stringify(agent.logs)).not.toContain("private diary");
+    });
+
+    it("logs the provider's text when content logging is on", async () => {
+      const agent = await runtime({ AGENTRY_LOG_CONTENT: "true" });
+      stub.enqueue({ type: "error", status: 400, body: echoing400("logged on purpose") });
+      await chat(agent, { message: "logged on purpose" });
+      expect(JSON.stringify(agent.logs)).toContain("logged on purpose");
+    });
+
     it("ends with an error event when the model dies mid-stream, and saves nothing", async () => {
       const agent = await runtime();
       stub.enqueue({ type: "reply", content: "one two three four", dropAfterChunks: 2, chunkDelayMs: 20 });
@@ -537,6 +581,20 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       });
       expect(response.statusCode).toBe(400);
       expect(response.json().error.code).toBe("INVALID_REQUEST");
+    });
+
+    it("answers 400, not a stack trace, for a body nested 5,000 deep", async () => {
+      const agent = await runtime();
+      const response = await agent.app.inject({
+        method: "POST",
+        url: "/v1/chat",
+        headers: { "content-type": "application/json" },
+        payload: `{"message":"x","extra":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe("INVALID_REQUEST");
+      expect(response.json().error.message).toBe("the JSON body nests deeper than 64 levels");
+      expect(stub.stats.total).toBe(0);
     });
 
     it("answers 413 for a body over the limit, without calling the model", async () => {
