@@ -2,6 +2,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import { RuntimeError } from "../errors.ts";
 import type { LlmOutcome } from "../observability/metrics.ts";
 import { ModelBadResponseError, ModelResponseTooLargeError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
+import { redactProviderText } from "./redact-provider-text.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";
 
 export type ClassifiedModelError = {
@@ -104,7 +105,14 @@ function classifyStatus(thrown: APIError, status: number, nowMs: number): Classi
  */
 export function classifyModelError(
   thrown: unknown,
-  context: { aborted: boolean; timedOut: boolean; timeoutMs: number; nowMs: number },
+  context: {
+    aborted: boolean;
+    timedOut: boolean;
+    timeoutMs: number;
+    nowMs: number;
+    /** The runtime's own provider key: removed from any provider text the client would see. */
+    apiKey?: string | undefined;
+  },
 ): ClassifiedModelError {
   if (thrown instanceof RuntimeError) return failure("bad_response", thrown);
   if (context.aborted) {
@@ -155,7 +163,9 @@ export function classifyModelError(
   }
   return failure(
     "bad_response",
-    new RuntimeError("MODEL_BAD_RESPONSE", badResponseMessage(thrown), { cause: thrown }),
+    new RuntimeError("MODEL_BAD_RESPONSE", redactProviderText(badResponseMessage(thrown), context.apiKey), {
+      cause: thrown,
+    }),
   );
 }
 

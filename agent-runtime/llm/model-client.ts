@@ -237,6 +237,7 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
       timedOut: control.timedOut,
       timeoutMs: options.timeoutMs,
       nowMs: now(),
+      apiKey: options.provider.apiKey,
     });
   }
 

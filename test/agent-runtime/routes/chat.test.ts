@@ -486,6 +486,18 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       expect(JSON.stringify(agent.logs)).not.toContain("private diary");
     });
 
+    it("does not show the client a stream error event's copy of the runtime's own provider key", async () => {
+      const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: "sk-runtime-secret-0123456789" });
+      stub.enqueue({
+        type: "stream_error",
+        body: JSON.stringify({ error: { message: "key runtime-secret-0123 is over quota, org-AbCdEf123" } }),
+      });
+      const response = await chat(agent, { message: "hi", stream: true });
+      expect(response.payload).toContain("MODEL_BAD_RESPONSE");
+      expect(response.payload).not.toContain("runtime-secret");
+      expect(response.payload).not.toContain("org-AbCdEf123");
+    });
+
     it("logs the provider's text when content logging is on", async () => {
       const agent = await runtime({ AGENTRY_LOG_CONTENT: "true" });
       stub.enqueue({ type: "error", status: 400, body: echoing400("logged on purpose") });
