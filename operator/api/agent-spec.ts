@@ -292,6 +292,32 @@ export const toolSpec = withRules(
   [exactlyOneOf(["url", "agentRef"], "a tool needs exactly one of url or agentRef")],
 );
 
+/** What clients of the OpenAI-compatible /v1/chat/completions may choose; the rest is the agent's. */
+export const passthroughSpec = z
+  .strictObject({
+    maxN: z
+      .int()
+      .min(1)
+      .max(16)
+      .optional()
+      .describe("Most completions (`n`) one request may ask for; larger values are lowered. Default: 1."),
+    allowTemperature: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let clients choose temperature; otherwise agent.temperature wins when it is set. Default: false.",
+      ),
+    allowTools: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let clients send their own tools (they run them themselves); false answers 400. Default: true.",
+      ),
+  })
+  .describe(
+    "Limits of /v1/chat/completions: max_tokens never exceeds agent.maxTokens; these decide the rest.",
+  );
+
 export const agentSpec = withRules(
   z
     .strictObject({
@@ -319,6 +345,7 @@ export const agentSpec = withRules(
         .max(20)
         .default(5)
         .describe("Model/tool round trips allowed in one request before the runtime stops the loop."),
+      passthrough: passthroughSpec.optional(),
     })
     .describe("What the agent is: model, prompt, provider, memory and tools."),
   [

@@ -24,6 +24,14 @@ export const jwtSpec = z
       ),
     issuer: z.string().max(1024).optional().describe("Required `iss` claim."),
     audience: z.string().max(1024).optional().describe("Required `aud` claim."),
+    subjectClaim: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        "Claim naming the caller: sessions, quotas and rate limits are per caller, and a token without it is refused. Default: sub.",
+      ),
     rolesClaim: z
       .string()
       .max(256)
@@ -57,6 +65,21 @@ export const authSpec = withRules(
             "Without it in apiKey mode the operator generates Secret NAME-auth once and never overwrites it.",
         ),
       jwt: jwtSpec.optional(),
+      failedAttempts: z
+        .strictObject({
+          perMinute: z
+            .int()
+            .min(0)
+            .max(10_000)
+            .describe(
+              "Failed authentications per minute one client address may make; 0 turns the limit off.",
+            ),
+          burst: z.int().min(1).max(10_000).optional().describe("Failures allowed in a burst. Default: 20."),
+        })
+        .optional()
+        .describe(
+          "Limit on failed authentication per client address, per replica (429 with Retry-After). Default: 10 per minute, burst 20.",
+        ),
     })
     .describe("Who may call the agent."),
   [

@@ -45,7 +45,7 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
   const { name } = agent.metadata;
   const namespace = agent.metadata.namespace ?? "default";
   const env: EnvVar[] = [];
-  const set = (variable: RuntimeEnvName, value: string | number | undefined) => {
+  const set = (variable: RuntimeEnvName, value: string | number | boolean | undefined) => {
     if (value !== undefined) env.push({ name: variable, value: String(value) });
   };
   const fromSecret = (variable: RuntimeEnvName, ref: { name: string; key: string }) => {
@@ -130,6 +130,10 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
     set("AGENTRY_TOOLS", JSON.stringify(tools));
   }
   set("AGENTRY_MAX_TOOL_ROUNDS", agentSpec.maxToolRounds);
+  // Only what is set, so agents that do not use these keep their pod template (no rollout).
+  set("AGENTRY_PASSTHROUGH_MAX_N", agentSpec.passthrough?.maxN);
+  set("AGENTRY_PASSTHROUGH_ALLOW_TEMPERATURE", agentSpec.passthrough?.allowTemperature);
+  set("AGENTRY_PASSTHROUGH_ALLOW_TOOLS", agentSpec.passthrough?.allowTools);
 
   set("AGENTRY_AUTH_MODE", auth.mode);
   if (auth.mode === "apiKey") {
@@ -138,12 +142,17 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
       auth.secretRef ?? { name: childNames.authSecret(name), key: AUTH_SECRET_KEY },
     );
   }
+  if (auth.mode !== "none" && auth.failedAttempts) {
+    set("AGENTRY_AUTH_FAILURES_PER_MINUTE", auth.failedAttempts.perMinute);
+    set("AGENTRY_AUTH_FAILURE_BURST", auth.failedAttempts.burst);
+  }
   if (auth.mode === "jwt") {
     if (auth.secretRef) fromSecret("AGENTRY_JWT_SECRET", auth.secretRef);
     set("AGENTRY_JWT_JWKS_URL", auth.jwt?.jwksURL);
     set("AGENTRY_JWT_ISSUER", auth.jwt?.issuer);
     set("AGENTRY_JWT_AUDIENCE", auth.jwt?.audience);
     set("AGENTRY_JWT_ROLES_CLAIM", auth.jwt?.rolesClaim);
+    set("AGENTRY_JWT_SUBJECT_CLAIM", auth.jwt?.subjectClaim);
     if (auth.jwt?.routeRoles) set("AGENTRY_AUTH_ROUTE_ROLES", JSON.stringify(auth.jwt.routeRoles));
   }
   if (rateLimit) {

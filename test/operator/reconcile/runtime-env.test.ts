@@ -352,6 +352,29 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
     );
   });
 
+  it("maps the pass-through limits, the JWT subject claim and the failed-auth limit onto the runtime's settings", () => {
+    const spec = {
+      agent: { model: "m", passthrough: { maxN: 2, allowTemperature: true, allowTools: false } },
+      auth: {
+        mode: "jwt",
+        secretRef: { name: "jwt", key: "secret" },
+        jwt: { subjectClaim: "client_id" },
+        failedAttempts: { perMinute: 30, burst: 5 },
+      },
+    };
+    const { env } = buildRuntimeEnv(agent(spec), { calledAgents: new Map(), clusterDomain: "cluster.local" });
+    const config = parseRuntimeConfig(resolve(env, data));
+    expect(config.passthrough).toEqual({ maxN: 2, allowTemperature: true, allowTools: false });
+    expect(config.auth).toMatchObject({ mode: "jwt", subjectClaim: "client_id" });
+    expect(config.authFailureLimit).toEqual({ failuresPerMinute: 30, burst: 5 });
+    // Unset, they leave the pod template alone and the runtime's defaults apply.
+    const plain = buildRuntimeEnv(agent({ agent: { model: "m" } }), {
+      calledAgents: new Map(),
+      clusterDomain: "cluster.local",
+    }).env.map((variable) => variable.name);
+    expect(plain.filter((name) => /PASSTHROUGH|SUBJECT|FAILURE/.test(name))).toEqual([]);
+  });
+
   it("refuses to start when a tool's credential variable is missing", () => {
     const tools = JSON.stringify([
       { name: "ask", url: "http://a/v1/chat", credentialEnv: "AGENTRY_TOOL_CREDENTIAL_0" },
