@@ -1,10 +1,10 @@
 /**
- * A loopback forward proxy, as egress proxies in clusters are: CONNECT tunnels (what clients use
- * for https:// and, with undici, for http:// too) and absolute-URI HTTP requests. It records what
- * it was asked for; a CONNECT to a host it cannot reach gets 502.
+ * A loopback forward proxy, as egress proxies in clusters and in front of API servers are: the
+ * `proxy` package (CONNECT tunnels and absolute-URI requests), plus a record of what it was asked.
  */
-import { createServer, request, type Server } from "node:http";
-import { connect, type Socket } from "node:net";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { createProxy } from "proxy";
 
 export type ForwardProxy = {
   url: string;
@@ -16,50 +16,19 @@ export type ForwardProxy = {
 export async function startForwardProxy(): Promise<ForwardProxy> {
   const seen: string[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    const target = new URL(req.url ?? "");
-    const upstream = request(
-      target,
-      { method: req.method, headers: { ...req.headers, host: target.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
-  });
-  server.on("connect", (req, client: Socket) => {
-    seen.push(`CONNECT ${req.url}`);
-    sockets.add(client);
-    client.once("close", () => sockets.delete(client));
-    const [host, port] = (req.url ?? "").split(":");
-    const upstream = connect({ host, port: Number(port) });
-    sockets.add(upstream);
-    upstream.once("close", () => sockets.delete(upstream));
-    upstream.once("connect", () => {
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on("error", () => {
-      if (!client.destroyed) client.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
-    });
-    client.on("error", () => upstream.destroy());
-  });
+  const server = createProxy(createServer());
+  // Recorded before the proxy's own listeners run, so the order is the order of arrival.
+  server.prependListener("request", (request: IncomingMessage) =>
+    seen.push(`${request.method} ${request.url}`),
+  );
+  server.prependListener("connect", (request: IncomingMessage) => seen.push(`CONNECT ${request.url}`));
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
     close: () =>
       new Promise<void>((resolve) => {

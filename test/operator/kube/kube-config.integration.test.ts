@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { KubeApi } from "../../../operator/kube/kube-api.ts";
 import { KubeApiError } from "../../../operator/kube/kube-api-error.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../../support/cluster.ts";
-import { startConnectProxy } from "../../support/connect-proxy.ts";
+import { startForwardProxy } from "../../support/forward-proxy.ts";
 import {
   type AdminCredentials,
   readAdminKubeconfig,
@@ -139,14 +139,14 @@ describeWithCluster("KubeApi: every way a kubeconfig can authenticate, against t
   });
 
   it("proxy-url: requests tunnel through the HTTP proxy", async () => {
-    const proxy = await startConnectProxy();
+    const proxy = await startForwardProxy();
     try {
       const file = writeKubeconfigFile({
         cluster: { ...cluster_(), "proxy-url": proxy.url },
         user: certificateUser(),
       });
       expect(await whoAmI(client(KubeApi.fromFile(file)))).toBe("agentry-admin");
-      expect(proxy.tunnels).toContain(new URL(admin.server).host);
+      expect(proxy.seen).toContain(`CONNECT ${new URL(admin.server).host}`);
     } finally {
       await proxy.close();
     }
