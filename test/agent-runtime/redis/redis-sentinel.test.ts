@@ -27,9 +27,12 @@ describe.skipIf(!available)("the runtime on Redis Sentinel", () => {
   }, 30_000);
   afterAll(() => set?.stop());
 
-  it("follows a failover: no acknowledged turn lost, 503 fast during the switch", // One run in about five of the full suite lost acknowledged turns (early turns of one session,
+  // One run in about five of the full suite lost acknowledged turns (early turns of one session,
   // on a busy machine); until that is found, the test fails only when all three attempts do.
-  { timeout: 60_000, retry: 2 }, async () => {
+  it("follows a failover: no acknowledged turn lost, 503 fast during the switch", {
+    timeout: 60_000,
+    retry: 2,
+  }, async () => {
     const agent = await fixture.runtime({
       AGENTRY_REDIS_SENTINELS: set.sentinels.map(({ host, port }) => `${host}:${port}`).join(","),
       AGENTRY_REDIS_SENTINEL_MASTER: set.masterName,
