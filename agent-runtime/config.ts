@@ -305,6 +305,13 @@ export const runtimeEnvSchema = z.object({
     .min(1)
     .default("dev")
     .describe("Revision label on every metric; the operator sets the pod template hash."),
+  AGENTRY_AGENT: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Agent label on every metric (the AgentDeployment's name), which canary analysis selects on; the operator sets it from the pod's agentry.dev/agent label.",
+    ),
   AGENTRY_HOST: z.string().default("0.0.0.0").describe("Listen address."),
   AGENTRY_PORT: z.coerce.number().int().min(0).max(65_535).default(8080).describe("Listen port."),
   AGENTRY_MAX_BODY_BYTES: positiveInt
@@ -417,6 +424,8 @@ export type RateLimitConfig = { requestsPerMinute: number; burst: number; key: "
 
 export type RuntimeConfig = {
   revision: string;
+  /** The `agent` label of every metric, when known. */
+  agent: string | undefined;
   server: { host: string; port: number; bodyLimitBytes: number; shutdownDeadlineMs: number };
   log: { level: string; content: boolean };
   model: {
@@ -622,6 +631,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
   const rpm = e.AGENTRY_RATE_LIMIT_RPM;
   return {
     revision: e.AGENTRY_REVISION,
+    agent: e.AGENTRY_AGENT,
     server: {
       host: e.AGENTRY_HOST,
       port: e.AGENTRY_PORT,

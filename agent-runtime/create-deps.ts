@@ -32,7 +32,10 @@ export function createDeps(
   options: { logger: Logger; isDraining?: () => boolean; processMetrics?: boolean },
 ): Runtime {
   const { logger } = options;
-  const metrics = createMetrics(config.revision, { processMetrics: options.processMetrics ?? true });
+  const metrics = createMetrics(config.revision, {
+    processMetrics: options.processMetrics ?? true,
+    agent: config.agent,
+  });
   const { connection, waitReplicas } = config.redis;
   const redis = connection ? createRedisClient(connection, logger.child({ component: "redis" })) : undefined;
   const durableWriter =

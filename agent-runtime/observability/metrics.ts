@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics. The `agentry_*` names and labels below are a contract with the operator's
  * canary analysis (errorRate, latencyP95Seconds, llmErrorRate, tokensPerRequest): rename nothing.
- * Every series carries `revision`, so stable and canary pods can be compared.
+ * Every series carries `revision`, so stable and canary pods can be compared, and `agent` when the
+ * runtime knows its agent's name (AGENTRY_AGENT), so analysis can select one agent's series.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -45,9 +46,12 @@ export type RuntimeMetrics = {
   dependencyUp: { collectWith(source: () => Promise<Record<string, boolean>>): void };
 };
 
-export function createMetrics(revision: string, options: { processMetrics?: boolean } = {}): RuntimeMetrics {
+export function createMetrics(
+  revision: string,
+  options: { processMetrics?: boolean; agent?: string | undefined } = {},
+): RuntimeMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels({ revision });
+  registry.setDefaultLabels(options.agent === undefined ? { revision } : { revision, agent: options.agent });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let dependencySource: (() => Promise<Record<string, boolean>>) | undefined;

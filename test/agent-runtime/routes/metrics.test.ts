@@ -66,6 +66,30 @@ describe("/metrics", () => {
     for (const sample of samples) expect(sample).toContain('revision="84b2e1"');
   });
 
+  it("labels every agentry series with the agent when AGENTRY_AGENT is set", async () => {
+    const named = await startTestRuntime({
+      AGENTRY_PROVIDER_BASE_URL: stub.url,
+      AGENTRY_REVISION: "84b2e1",
+      AGENTRY_AGENT: "support-bot",
+    });
+    try {
+      await named.app.inject({ method: "POST", url: "/v1/chat", payload: { message: "hi" } });
+      const text = (await named.app.inject("/metrics")).payload;
+      expect(
+        metricValue(
+          text,
+          'agentry_requests_total{route="/v1/chat",status="200",revision="84b2e1",agent="support-bot"}',
+        ),
+      ).toBe(1);
+      const samples = text.split("\n").filter((line) => line.startsWith("agentry_"));
+      for (const sample of samples) expect(sample).toContain('agent="support-bot"');
+    } finally {
+      await named.close();
+    }
+    // Without it, no agent label at all (not an empty one).
+    expect(await scrape()).not.toContain("agent=");
+  });
+
   it("does not count probes or scrapes as API requests", async () => {
     await agent.app.inject("/livez");
     await agent.app.inject("/readyz");
