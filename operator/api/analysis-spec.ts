@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
-import { duration } from "./primitives.ts";
+import { duration, secretKeyRef } from "./primitives.ts";
 
 /** Metrics the runtime exports, so the common gates need no PromQL. */
 export const BUILTIN_METRICS = [
@@ -97,6 +97,48 @@ export const metricSpec = withRules(
   ],
 );
 
+const HTTPS_ADDRESS = /^https:\/\//i;
+
+export const prometheusSpec = withRules(
+  z
+    .strictObject({
+      address: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .describe("Base URL of the Prometheus HTTP API; a path prefix (https://host/prometheus) is kept."),
+      bearerTokenSecretRef: secretKeyRef
+        .optional()
+        .describe("Secret key holding a bearer token sent with every query (an auth proxy, Thanos, Mimir)."),
+      caSecretRef: secretKeyRef
+        .optional()
+        .describe(
+          "Secret key holding the PEM CA certificates that sign the server's certificate (https only).",
+        ),
+      insecureSkipVerify: z
+        .boolean()
+        .optional()
+        .describe("Accept any server certificate (https only). For tests; prefer caSecretRef."),
+    })
+    .describe("A Prometheus HTTP API and how to reach it."),
+  [
+    {
+      cel: "self.address.lowerAscii().startsWith('https://') || (!has(self.caSecretRef) && !has(self.insecureSkipVerify))",
+      message: "caSecretRef and insecureSkipVerify need an https address",
+      field: "address",
+      holds: (prometheus) =>
+        HTTPS_ADDRESS.test(prometheus.address) ||
+        (prometheus.caSecretRef === undefined && prometheus.insecureSkipVerify === undefined),
+    },
+    {
+      cel: "!has(self.caSecretRef) || !has(self.insecureSkipVerify) || !self.insecureSkipVerify",
+      message: "insecureSkipVerify: true ignores caSecretRef; set one of them",
+      field: "insecureSkipVerify",
+      reason: "FieldValueForbidden",
+      holds: (prometheus) => prometheus.caSecretRef === undefined || prometheus.insecureSkipVerify !== true,
+    },
+  ],
+);
+
 export const analysisSpec = withRules(
   z
     .strictObject({
@@ -134,15 +176,11 @@ export const analysisSpec = withRules(
         .min(0)
         .default(4)
         .describe("Consecutive query errors tolerated; one more makes the analysis inconclusive."),
-      prometheus: z
-        .strictObject({
-          address: z
-            .url({ protocol: /^https?$/ })
-            .max(2048)
-            .describe("Base URL of the Prometheus HTTP API."),
-        })
+      prometheus: prometheusSpec
         .optional()
-        .describe("Prometheus to query; default: the operator's configured address."),
+        .describe(
+          "Prometheus to query; default: the operator's (AGENTRY_PROMETHEUS_ADDRESS, with its token and CA).",
+        ),
     })
     .describe("Metric checks that gate a rollout."),
   [
