@@ -45,4 +45,29 @@ describe("parseOperatorConfig", () => {
     expect(message).toContain("AGENTRY_HTTP_PORT");
     expect(message).toContain("AGENTRY_LOG_LEVEL");
   });
+
+  it("reads the default Prometheus of analyses, and refuses its token or CA without it", () => {
+    expect(parseOperatorConfig({}).prometheus).toEqual({
+      address: undefined,
+      bearerTokenFile: undefined,
+      caFile: undefined,
+    });
+    expect(
+      parseOperatorConfig({
+        AGENTRY_PROMETHEUS_ADDRESS: "https://prometheus.monitoring.svc:9090",
+        AGENTRY_PROMETHEUS_BEARER_TOKEN_FILE: "/var/run/secrets/prometheus/token",
+        AGENTRY_PROMETHEUS_CA_FILE: "/etc/prometheus-ca/ca.crt",
+      }).prometheus,
+    ).toEqual({
+      address: "https://prometheus.monitoring.svc:9090",
+      bearerTokenFile: "/var/run/secrets/prometheus/token",
+      caFile: "/etc/prometheus-ca/ca.crt",
+    });
+    expect(() => parseOperatorConfig({ AGENTRY_PROMETHEUS_CA_FILE: "/ca.crt" })).toThrow(
+      "AGENTRY_PROMETHEUS_CA_FILE: needs AGENTRY_PROMETHEUS_ADDRESS",
+    );
+    expect(() => parseOperatorConfig({ AGENTRY_PROMETHEUS_ADDRESS: "prometheus:9090" })).toThrow(
+      "AGENTRY_PROMETHEUS_ADDRESS",
+    );
+  });
 });
