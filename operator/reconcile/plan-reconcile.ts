@@ -316,6 +316,19 @@ export function planReconcile(
   plan.consumedActions = actionAnnotationKeys(agent.metadata.annotations).filter(
     (key) => !(held as string[]).includes(key),
   );
+  const ignored = [
+    ...(rollout
+      ? []
+      : (["promote", "promoteFull", "abort", "retry"] as const).filter((action) => actions[action])),
+    ...(rollout && actions.retry && !rollout.abort && !previous.aborted ? (["retry"] as const) : []),
+  ];
+  for (const action of ignored) {
+    plan.events.push({
+      type: "Normal",
+      reason: "ActionIgnored",
+      message: `${ANNOTATIONS[action]} ignored: ${action === "retry" && rollout ? "the rollout is not aborted" : "no canary or blue-green rollout is in progress"}; the annotation was removed`,
+    });
+  }
   const restartedAt = actions.restart ? kubeTime(now) : previous.restartedAt;
   if (actions.restart) {
     plan.events.push({

@@ -144,8 +144,8 @@ describe.skipIf(!argocdLuaAvailable(suite))(suite, () => {
       ["blue-green-preview", ["abort", "pause", "promote", "promote-full", "restart"]],
       ["aborted", ["pause", "restart", "retry"]],
       // A rolling update has no steps to promote, but can be aborted back to the stable revision.
-      ["stalled-old-revision-serving", ["abort", "pause", "restart"]],
-      ["paused-by-spec", ["abort", "restart", "resume"]],
+      ["stalled-old-revision-serving", ["pause", "restart"]],
+      ["paused-by-spec", ["restart", "resume"]],
     ])("%s: enabled %j", async (name, enabled) => {
       const actions = await argocdActions({ argocdCm, obj: fixture(name) });
       expect(actions.map((action) => action.name)).toEqual(ACTIONS);

@@ -700,3 +700,26 @@ describe("the HorizontalPodAutoscaler during a canary", () => {
     expect(Math.max(...sums)).toBeGreaterThan(10);
   });
 });
+
+describe("action annotations without a rollout to act on", () => {
+  it("removes them and says so in an Event", () => {
+    const { observed } = converge(observedOf(agent(baseSpec)));
+    const annotated = {
+      ...observed,
+      agent: {
+        ...observed.agent,
+        metadata: { ...observed.agent.metadata, annotations: { "agentry.dev/promote": "" } },
+      },
+    };
+    const plan = planReconcile(annotated, config, now, generateKey);
+    expect(plan.consumedActions).toEqual(["agentry.dev/promote"]);
+    expect(plan.events).toEqual([
+      {
+        type: "Normal",
+        reason: "ActionIgnored",
+        message:
+          "agentry.dev/promote ignored: no canary or blue-green rollout is in progress; the annotation was removed",
+      },
+    ]);
+  });
+});
