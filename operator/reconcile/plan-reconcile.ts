@@ -414,7 +414,12 @@ export function planReconcile(
     if (target === undefined) continue;
     if (target !== (deployment.spec?.replicas ?? 0))
       plan.scale.push({ name: deployment.metadata.name, replicas: target });
-    else if (target === 0 && (deployment.status?.replicas ?? 0) === 0)
+    else if (
+      target === 0 &&
+      (deployment.status?.replicas ?? 0) === 0 &&
+      !(progressive && old === stable?.revision)
+    )
+      // The stable revision stays, at zero pods, until the rollout is over: an abort scales it back.
       plan.delete.push(refTo(deployment, "Deployment"));
   }
 
@@ -677,7 +682,11 @@ function rolloutStatus(
     const steps = (spec.strategy.canary ?? DEFAULT_CANARY).steps.length;
     const settled = { currentStepIndex: steps, stepCount: steps, weight: 100 };
     const canary =
-      rollout?.canary && !complete ? rollout.canary : rollout ? settled : (previous.canary ?? settled);
+      rollout?.canary && !complete
+        ? rollout.canary
+        : rollout || complete
+          ? settled
+          : (previous.canary ?? settled);
     return { canary: stripUndefined(canary), ...abort };
   }
   if (spec.strategy.type === "BlueGreen") {

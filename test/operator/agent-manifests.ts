@@ -30,6 +30,7 @@ export interface AgentStatus {
   canary?: {
     currentStepIndex?: number;
     stepCount?: number;
+    stepStartedAt?: string;
     weight?: number;
     analysis?: { phase: string; measurements?: number };
     backgroundAnalysis?: { phase: string };
@@ -41,7 +42,7 @@ export interface AgentStatus {
     scaleDownAt?: string;
   };
   conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
-  history?: Array<{ revision: string; outcome: string; message?: string }>;
+  history?: Array<{ revision: string; outcome: string; message?: string; finishedAt?: string }>;
 }
 
 export interface AgentObject {

@@ -55,6 +55,10 @@ export function run(command: string, args: readonly string[], options: RunOption
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that reads no input may exit before its stdin is closed: that EPIPE is no error.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.stdin.end(options.input ?? "");
   });
 }
