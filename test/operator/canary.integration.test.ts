@@ -149,6 +149,28 @@ describeWithCluster("operator: canary rollouts on a real control plane", (cluste
     await eventually(async () => (await agents.deployments("bot")).length === 2, 30_000);
   });
 
+  it("rolls a rotated Secret out through the canary, replacing the in-flight revision", async () => {
+    const before = await status("bot");
+    await agents.applySecret("openai", { "api-key": "sk-test-rotated" });
+    await eventually(async () => {
+      const current = await status("bot");
+      return (
+        current?.updateRevision !== before?.updateRevision &&
+        current?.phase === "Paused" &&
+        current.canary?.currentStepIndex === 3
+      );
+    }, 60_000);
+    const after = await status("bot");
+    expect(after?.stableRevision).toBe(before?.stableRevision);
+    expect(after?.history?.[1]).toMatchObject({ revision: before?.updateRevision, outcome: "Superseded" });
+    // The new revision's pods read the key by reference: the rotation is all it changed.
+    await eventually(
+      async () =>
+        (await agents.deployments("bot")).filter((deployment) => deployment.spec.replicas > 0).length === 2,
+      30_000,
+    );
+  });
+
   it("aborts a canary whose pods never become ready at the progress deadline, back to stable", async () => {
     await agents.annotate("bot", "promote-full");
     await agents.waitReady("bot");
