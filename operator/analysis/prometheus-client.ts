@@ -103,7 +103,7 @@ export function createPrometheusClient(
       const excerpt = text.slice(0, 200).replace(/\s+/g, " ").trim();
       return {
         kind: "error",
-        message: `${where} answered ${status} with a body that is not JSON (${contentType}): ${excerpt || "empty"}`,
+        message: `${where} answered ${status}${authHint(status)}, with a body that is not JSON (${contentType}): ${excerpt || "empty"}`,
       };
     }
     const parsed = prometheusResponse.safeParse(json);
@@ -164,9 +164,15 @@ function resultOf(data: QueryData): QueryResult {
   }
 }
 
+const INFINITIES: Record<string, number> = {
+  "+Inf": Number.POSITIVE_INFINITY,
+  Inf: Number.POSITIVE_INFINITY,
+  "-Inf": Number.NEGATIVE_INFINITY,
+};
+
 /** Prometheus writes sample values as strings: "0.5", "NaN", "+Inf", "-Inf". */
 function numberOf(value: string): QueryResult {
-  const number = Number(value);
+  const number = INFINITIES[value] ?? Number(value);
   // NaN is what 0/0 gives for a revision without traffic: nothing to judge.
   if (Number.isNaN(number)) return { kind: "noData" };
   return { kind: "value", value: number };

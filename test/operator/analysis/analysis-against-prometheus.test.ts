@@ -221,6 +221,13 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
       /returned \d+ series \(agentry_requests_total\{.*\}, \.\.\.\); it must return one number/,
     );
 
+    // Prometheus spells it "+Inf"; it is a value above every bound.
+    expect(await measure({ name: "inf", query: "sum(vector(1)) / 0", max: 1000 })).toMatchObject({
+      outcome: "Failed",
+      value: Number.POSITIVE_INFINITY,
+      message: "inf: +Inf is above max 1000",
+    });
+
     const matrix = await measure({ name: "matrix", query: "up[1m]", max: 1 });
     expect(matrix.message).toContain("the query returned a matrix; it must return one number");
     expect(
