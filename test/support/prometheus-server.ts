@@ -5,25 +5,18 @@
  * Optionally serves HTTPS (`tls`), so clients' CA handling meets a real server.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
-import { findExecutable } from "./redis-server.ts";
+import { findOverridableExecutable } from "./redis-server.ts";
 import { requireRealPart } from "./require-real-part.ts";
 
 /** AGENTRY_PROMETHEUS, when set, is the only candidate (point it elsewhere to test the skip). */
 export function findPrometheus(): string | undefined {
-  const override = process.env.AGENTRY_PROMETHEUS;
-  if (!override) return findExecutable("prometheus");
-  try {
-    accessSync(override, constants.X_OK);
-    return override;
-  } catch {
-    return undefined;
-  }
+  return findOverridableExecutable("prometheus", "AGENTRY_PROMETHEUS");
 }
 
 /** True when the suite can run; skips loudly (or throws under AGENTRY_REQUIRE_REAL_PARTS=1). */
