@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../../agent-runtime/testing/wait-for.ts";
+import { advanceAnalysis } from "../../../operator/analysis/advance-analysis.ts";
 import { recordMeasurements, startAnalysis } from "../../../operator/analysis/analysis-progress.ts";
 import { type BuiltinMetric, builtinQuery } from "../../../operator/analysis/builtin-queries.ts";
 import {
@@ -257,6 +258,43 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
     const status = recordMeasurements(startAnalysis(spec, now), spec, round, now, { background: false });
     expect(status).toMatchObject({ phase: "Failed", failures: 1, measurements: 1 });
     expect(status.message).toBe("errors: 0.5 is above max 0.05 (1 failed measurement, failureLimit 0)");
+  });
+
+  it("advances analyses round by round to their verdicts, with the operator's default Prometheus", async () => {
+    const spec = analysisSpec.parse({
+      metrics: [
+        { name: "errors", builtin: "errorRate", max: 0.05 },
+        { name: "llm", builtin: "llmErrorRate", max: 0.05 },
+      ],
+      interval: "10s",
+    });
+    const io = {
+      operatorPrometheus: { address: prometheus.url, bearerTokenFile: undefined, caFile: undefined },
+      readSecret: async () => undefined,
+    };
+    const start = new Date();
+    const onStable = { ...context, canaryRevision: "stable1", stableRevision: undefined };
+    let stable = await advanceAnalysis(undefined, spec, { background: false }, onStable, io, start);
+    const phases = [stable.status.phase];
+    for (let round = 1; round < 3; round++) {
+      expect(stable.requeueAfterMs).toBe(10_000);
+      const later = new Date(start.getTime() + round * 10_000);
+      stable = await advanceAnalysis(stable.status, spec, { background: false }, onStable, io, later);
+      phases.push(stable.status.phase);
+    }
+    expect(phases).toEqual(["Running", "Running", "Successful"]);
+    expect(stable.status).toMatchObject({
+      measurements: 3,
+      failures: 0,
+      message: "3 measurements taken, all passed",
+    });
+    expect(stable.requeueAfterMs).toBeUndefined();
+
+    const canaryRun = await advanceAnalysis(undefined, spec, { background: true }, context, io, start);
+    expect(canaryRun.status).toMatchObject({ phase: "Failed", failures: 1 });
+    expect(canaryRun.status.message).toBe(
+      "errors: 0.5 is above max 0.05; llm: 0.5 is above max 0.05 (1 failed measurement, failureLimit 0)",
+    );
   });
 
   it("is an Error when Prometheus cannot be reached", async () => {
