@@ -55,6 +55,9 @@ export function run(command: string, args: readonly string[], options: RunOption
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that exits without reading its input (openssl, fast) closes the pipe first: the
+    // EPIPE says nothing about the command, whose exit code and output are the result.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }

@@ -95,6 +95,16 @@ describe("createPrometheusClient against a scripted server", () => {
     server.answer(vector("1"));
     await ask();
     expect(server.seen.at(-1)?.headers.authorization).toBeUndefined();
+
+    server.answer(vector("1"));
+    await ask({ address: server.url.replace("http://", "http://reader:p%40ss@") + "/thanos?dedup=false" });
+    const withCredentials = server.seen.at(-1);
+    expect(withCredentials?.url).toBe("/thanos/api/v1/query");
+    expect(withCredentials?.headers.authorization).toBe(
+      `Basic ${Buffer.from("reader:p@ss").toString("base64")}`,
+    );
+    expect(withCredentials?.body.get("dedup")).toBe("false");
+    expect(withCredentials?.body.get("query")).toBe("sum(up)");
   });
 
   it("reads scalars, infinities, NaN and empty vectors", async () => {
@@ -126,6 +136,15 @@ describe("createPrometheusClient against a scripted server", () => {
       kind: "error",
       message:
         "the query returned a string; it must return one number (an instant vector of one series or a scalar)",
+    });
+  });
+
+  it("names the address without its credentials", async () => {
+    server.answer({ status: 500, type: "text/plain", body: "oops" });
+    const answer = await ask({ address: server.url.replace("http://", "http://reader:secret@") });
+    expect(answer).toEqual({
+      kind: "error",
+      message: `Prometheus at ${server.url} answered 500, with a body that is not JSON (text/plain): oops`,
     });
   });
 
