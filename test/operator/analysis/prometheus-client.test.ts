@@ -97,7 +97,7 @@ describe("createPrometheusClient against a scripted server", () => {
     expect(server.seen.at(-1)?.headers.authorization).toBeUndefined();
 
     server.answer(vector("1"));
-    await ask({ address: server.url.replace("http://", "http://reader:p%40ss@") + "/thanos?dedup=false" });
+    await ask({ address: `${server.url.replace("http://", "http://reader:p%40ss@")}/thanos?dedup=false` });
     const withCredentials = server.seen.at(-1);
     expect(withCredentials?.url).toBe("/thanos/api/v1/query");
     expect(withCredentials?.headers.authorization).toBe(
