@@ -6,8 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../../agent-runtime/testing/wait-for.ts";
-import { advanceAnalysis } from "../../../operator/analysis/advance-analysis.ts";
-import { recordMeasurements, startAnalysis } from "../../../operator/analysis/analysis-progress.ts";
+import {
+  measurementDue,
+  nextRequeueMs,
+  recordMeasurements,
+  startAnalysis,
+} from "../../../operator/analysis/analysis-progress.ts";
 import { type BuiltinMetric, builtinQuery } from "../../../operator/analysis/builtin-queries.ts";
 import {
   type MeasurementContext,
@@ -260,7 +264,7 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
     expect(status.message).toBe("errors: 0.5 is above max 0.05 (1 failed measurement, failureLimit 0)");
   });
 
-  it("advances analyses round by round to their verdicts, with the operator's default Prometheus", async () => {
+  it("runs analyses round by round to their verdicts", async () => {
     const spec = analysisSpec.parse({
       metrics: [
         { name: "errors", builtin: "errorRate", max: 0.05 },
@@ -268,31 +272,29 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
       ],
       interval: "10s",
     });
-    const io = {
-      operatorPrometheus: { address: prometheus.url, bearerTokenFile: undefined, caFile: undefined },
-      readSecret: async () => undefined,
-    };
     const start = new Date();
     const onStable = { ...context, canaryRevision: "stable1", stableRevision: undefined };
-    let stable = await advanceAnalysis(undefined, spec, { background: false }, onStable, io, start);
-    const phases = [stable.status.phase];
-    for (let round = 1; round < 3; round++) {
-      expect(stable.requeueAfterMs).toBe(10_000);
-      const later = new Date(start.getTime() + round * 10_000);
-      stable = await advanceAnalysis(stable.status, spec, { background: false }, onStable, io, later);
-      phases.push(stable.status.phase);
+    let stable = startAnalysis(spec, start);
+    const phases: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const now = new Date(start.getTime() + round * 10_000);
+      expect(measurementDue(stable, spec, now)).toBe(true);
+      const measurements = await measureMetrics(spec.metrics, onStable, client.query, now);
+      stable = recordMeasurements(stable, spec, measurements, now, { background: false });
+      phases.push(stable.phase);
+      if (round < 2) expect(nextRequeueMs(stable, now)).toBe(10_000);
     }
     expect(phases).toEqual(["Running", "Running", "Successful"]);
-    expect(stable.status).toMatchObject({
+    expect(stable).toMatchObject({
       measurements: 3,
       failures: 0,
       message: "3 measurements taken, all passed",
     });
-    expect(stable.requeueAfterMs).toBeUndefined();
 
-    const canaryRun = await advanceAnalysis(undefined, spec, { background: true }, context, io, start);
-    expect(canaryRun.status).toMatchObject({ phase: "Failed", failures: 1 });
-    expect(canaryRun.status.message).toBe(
+    const round = await measureMetrics(spec.metrics, context, client.query, start);
+    const canary = recordMeasurements(startAnalysis(spec, start), spec, round, start, { background: true });
+    expect(canary).toMatchObject({ phase: "Failed", failures: 1 });
+    expect(canary.message).toBe(
       "errors: 0.5 is above max 0.05; llm: 0.5 is above max 0.05 (1 failed measurement, failureLimit 0)",
     );
   });
