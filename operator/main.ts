@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
+import { analysisOps } from "./analysis/analysis-ops.ts";
 import { parseOperatorConfig } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { startHealthServer } from "./controller/health-server.ts";
@@ -30,7 +31,12 @@ export async function runOperator(env: Record<string, string | undefined>) {
     api,
     log,
     metrics,
-    reconcile: { defaultImage: config.defaultImage, clusterDomain: config.clusterDomain },
+    reconcile: {
+      defaultImage: config.defaultImage,
+      clusterDomain: config.clusterDomain,
+      analysis: analysisOps,
+    },
+    prometheus: config.prometheus,
     namespaces: config.namespaces,
     workers: config.workers,
     identity: config.identity,

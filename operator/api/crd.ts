@@ -47,7 +47,7 @@ export function buildCrd() {
             status: {},
             scale: {
               specReplicasPath: ".spec.replicas",
-              statusReplicasPath: ".status.replicas",
+              statusReplicasPath: ".status.hpaReplicas",
               labelSelectorPath: ".status.selector",
             },
           },
@@ -72,10 +72,22 @@ export function buildCrd() {
               description: "Percent of traffic on the new revision.",
             },
             {
+              name: "Step",
+              type: "integer",
+              jsonPath: ".status.canary.currentStepIndex",
+              description: "Index of the canary step being run.",
+            },
+            {
               name: "Stable",
               type: "string",
               jsonPath: ".status.stableRevision",
               description: "Stable revision.",
+            },
+            {
+              name: "Update",
+              type: "string",
+              jsonPath: ".status.updateRevision",
+              description: "Revision the spec asks for.",
             },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
             {

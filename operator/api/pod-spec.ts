@@ -103,17 +103,31 @@ const probeOverride = z
   })
   .describe("Overrides of one probe's timing; the endpoint is fixed by the runtime.");
 
-export const probesSpec = z
-  .strictObject({
-    startup: probeOverride.optional().describe("Startup probe on /livez (default: every 2s, 30 failures)."),
-    liveness: probeOverride.optional().describe("Liveness probe on /livez (default: every 10s, 3 failures)."),
-    readiness: probeOverride
-      .optional()
-      .describe(
-        "Readiness probe on /readyz: the pod has started and is not draining (default: every 5s). A Redis or model outage does not fail it; it shows in /readyz?verbose and agentry_dependency_up.",
-      ),
-  })
-  .describe("Timing overrides of the runtime's probes.");
+/** Kubernetes accepts a successThreshold other than 1 only on readiness probes. */
+const successThresholdOfOne = (probe: "startup" | "liveness") => ({
+  cel: `!has(self.${probe}) || !has(self.${probe}.successThreshold) || self.${probe}.successThreshold == 1`,
+  message: `${probe}.successThreshold must be 1: Kubernetes accepts no other value on ${probe} probes`,
+  field: `${probe}.successThreshold`,
+  holds: (probes: { startup?: { successThreshold?: number }; liveness?: { successThreshold?: number } }) =>
+    (probes[probe]?.successThreshold ?? 1) === 1,
+});
+
+export const probesSpec = withRules(
+  z
+    .strictObject({
+      startup: probeOverride.optional().describe("Startup probe on /livez (default: every 2s, 30 failures)."),
+      liveness: probeOverride
+        .optional()
+        .describe("Liveness probe on /livez (default: every 10s, 3 failures)."),
+      readiness: probeOverride
+        .optional()
+        .describe(
+          "Readiness probe on /readyz: the pod has started and is not draining (default: every 5s). A Redis or model outage does not fail it; it shows in /readyz?verbose and agentry_dependency_up.",
+        ),
+    })
+    .describe("Timing overrides of the runtime's probes."),
+  [successThresholdOfOne("startup"), successThresholdOfOne("liveness")],
+);
 
 /** Pod-level settings passed through to every revision's pod template. */
 export const podSpecFields = {

@@ -71,7 +71,15 @@ export const agentDeploymentStatus = z
     observedGeneration: z.int().min(0).optional().describe("metadata.generation this status describes."),
     phase: z.enum(PHASES).optional().describe("Progressing, Paused, Healthy or Degraded."),
     message: z.string().max(32_768).optional().describe("What is going on, in one line."),
-    replicas: z.int().min(0).optional().describe("Pods of all revisions (the scale subresource reads it)."),
+    replicas: z.int().min(0).optional().describe("Pods of all revisions."),
+    hpaReplicas: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Pods the autoscaler counts (the scale subresource reads it): during a rollout at most spec.replicas, " +
+          "so the surge and canary pods a rollout adds never make a HorizontalPodAutoscaler scale up.",
+      ),
     readyReplicas: z.int().min(0).optional().describe("Ready pods of all revisions."),
     updatedReplicas: z.int().min(0).optional().describe("Pods of the update revision."),
     availableReplicas: z.int().min(0).optional().describe("Available pods of all revisions."),
@@ -83,7 +91,12 @@ export const agentDeploymentStatus = z
     updateRevision: z.string().optional().describe("Revision the spec asks for."),
     canary: z
       .strictObject({
-        currentStepIndex: z.int().min(0).optional().describe("Index of the step being run."),
+        currentStepIndex: z
+          .int()
+          .min(0)
+          .optional()
+          .describe("Index of the step being run; equal to the number of steps once all have passed."),
+        stepCount: z.int().min(0).optional().describe("Number of steps of this rollout."),
         weight: z.int().min(0).max(100).optional().describe("Percent of traffic on the new revision."),
         stepStartedAt: timestamp.optional().describe("When the current step started."),
         pausedAt: timestamp.optional().describe("When the current pause started."),
@@ -97,13 +110,30 @@ export const agentDeploymentStatus = z
         activeRevision: z.string().optional().describe("Revision behind Service NAME."),
         previewRevision: z.string().optional().describe("Revision behind Service NAME-preview."),
         previewReadyAt: timestamp.optional().describe("When the preview became ready."),
-        promotedAt: timestamp.optional().describe("When the preview was promoted."),
+        promotingAt: timestamp
+          .optional()
+          .describe(
+            "When promotion was decided: the preview scales to the full count, then Service NAME switches.",
+          ),
+        promotedAt: timestamp.optional().describe("When Service NAME switched to the preview."),
         scaleDownAt: timestamp.optional().describe("When the old revision will be scaled down."),
         analysis: analysisStatus.optional().describe("The pre- or post-promotion analysis."),
       })
       .optional()
       .describe("Blue-green progress."),
-    aborted: z.boolean().optional().describe("The current rollout was aborted; retry or a new spec resumes."),
+    aborted: z
+      .boolean()
+      .optional()
+      .describe(
+        "The rollout of updateRevision was aborted; the agentry.dev/retry annotation or a new spec resumes.",
+      ),
+    abortedAt: timestamp.optional().describe("When the rollout was aborted."),
+    abortMessage: z.string().max(4096).optional().describe("Why the rollout was aborted."),
+    restartedAt: timestamp
+      .optional()
+      .describe(
+        "When the last restart (agentry.dev/restart) was asked for; pods older than it are replaced.",
+      ),
     conditions: z
       .array(conditionSpec)
       .max(16)

@@ -49,7 +49,7 @@ export const canaryStepSpec = withRules(
         })
         .optional()
         .describe(
-          "Wait: for a duration, or until `kubectl agentry promote` / the agentry.dev/promote annotation.",
+          "Wait: for a duration, or until the agentry.dev/promote annotation (`kubectl annotate agd NAME agentry.dev/promote=`).",
         ),
       analysis: analysisSpec.optional().describe("Run an analysis; the step passes when it succeeds."),
     })
@@ -70,7 +70,7 @@ export const canarySpec = withRules(
         .max(MAX_CANARY_STEPS)
         .default([])
         .describe(
-          "Steps run in order; after the last the new revision takes all traffic. No steps = rolling update.",
+          "Steps run in order; after the last the new revision takes all traffic. Without steps the new revision takes all traffic at once and old pods leave as new ones become available.",
         ),
       analysis: analysisSpec
         .optional()
@@ -80,10 +80,14 @@ export const canarySpec = withRules(
           gatewayAPI: z
             .strictObject({
               httpRoute: objectName.describe(
-                "HTTPRoute in the same namespace whose backend weights are managed.",
+                "HTTPRoute in the same namespace with a rule whose backendRefs list Services NAME-stable and NAME-canary; " +
+                  "the operator sets only those two weights, the rest of the route stays as written.",
               ),
             })
-            .describe("Weights set on a Gateway API HTTPRoute between Services NAME-stable and NAME-canary."),
+            .describe(
+              "Weights set on a Gateway API HTTPRoute between Services NAME-stable and NAME-canary; Service NAME then " +
+                "selects the stable revision only, so the route is the one way to the canary.",
+            ),
         })
         .optional()
         .describe("Exact traffic weights through a router; without it the weight is a replica ratio."),

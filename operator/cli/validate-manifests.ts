@@ -1,6 +1,7 @@
 import { isMap, isNode, LineCounter, parseAllDocuments } from "yaml";
 import { API_GROUP, API_GROUP_VERSION, KIND } from "../api/constants.ts";
 import { formatIssuePath, type IssuePath, parseAgentDeployment } from "../api/parse-agent-deployment.ts";
+import { rolloutNotes } from "./rollout-notes.ts";
 
 export interface ManifestError {
   source: string;
@@ -55,7 +56,10 @@ export function validateManifests(text: string, source: string): ManifestReport 
     }
     const result = parseAgentDeployment(manifest);
     if (result.ok) {
-      report.summary.push(`${label}: AgentDeployment ${result.value.metadata.name} is valid`);
+      const notes = rolloutNotes(result.value);
+      report.summary.push(
+        `${label}: AgentDeployment ${result.value.metadata.name} is valid${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`,
+      );
       return;
     }
     for (const issue of result.issues) {

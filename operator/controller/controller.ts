@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { KIND, LABELS, MANAGED_BY } from "../api/constants.ts";
 import { parseAgentDeployment } from "../api/parse-agent-deployment.ts";
+import type { OperatorConfig } from "../config.ts";
 import type { InformerEventType } from "../kube/informer.ts";
 import { InformerGroup } from "../kube/informer-group.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
@@ -22,6 +23,8 @@ export interface ControllerOptions {
   log: Logger;
   metrics: OperatorMetrics;
   reconcile: ReconcileConfig;
+  /** The operator's default Prometheus for analyses. */
+  prometheus: OperatorConfig["prometheus"];
   namespaces: readonly string[];
   workers: number;
   identity: string;
@@ -206,6 +209,7 @@ export class Controller {
           driftBackoff: this.driftBackoff,
           metrics,
           config: this.options.reconcile,
+          prometheus: this.options.prometheus,
           log: log.child({ agent: key }),
           identity: this.options.identity,
           now: this.options.now ?? (() => new Date()),

@@ -5,7 +5,11 @@ import type { KubeObject } from "../kube/objects.ts";
 import { isKnownKind, resourcePath } from "../kube/resources.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
 import { listReplacementPatch } from "../reconcile/list-replacement.ts";
-import type { ReconcilePlan, RolloutEvent } from "../reconcile/plan-reconcile.ts";
+import {
+  RESTARTED_AT_ANNOTATION,
+  type ReconcilePlan,
+  type RolloutEvent,
+} from "../reconcile/plan-reconcile.ts";
 
 /** An object as the API server answered a write, with the kind it was written as. */
 export interface WrittenObject {
@@ -50,11 +54,52 @@ export async function executePlan(
     );
     wrote("Deployment", scaled);
   }
+  for (const { name, at } of plan.restart) {
+    const restarted = await api.mergePatch<KubeObject>(
+      resourcePath("Deployment", { namespace, name }),
+      { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } },
+      FIELD_MANAGER,
+    );
+    wrote("Deployment", restarted);
+  }
+  if (plan.routeWeights) {
+    const { name, patch } = plan.routeWeights;
+    try {
+      await api.jsonPatch(resourcePath("HTTPRoute", { namespace, name }), patch, FIELD_MANAGER);
+    } catch (error) {
+      // The route changed since it was read (its resourceVersion test failed): read it again.
+      if (error instanceof KubeApiError && error.status === 422)
+        throw new Error(`HTTPRoute ${name} changed while its weights were set; retrying`, { cause: error });
+      throw error;
+    }
+  }
   for (const ref of plan.delete) {
     if (!isKnownKind(ref.kind)) throw new Error(`cannot delete unknown kind ${ref.kind}`);
     await api.delete(resourcePath(ref.kind, { namespace: ref.namespace, name: ref.name }));
   }
   return written;
+}
+
+/**
+ * Removes the action annotations a plan acted on, on the version of the agent the plan was made
+ * from (a changed agent answers 409 and is planned again): one annotation, one action.
+ */
+export async function consumeActions(
+  api: KubeApi,
+  agent: KubeObject,
+  keys: readonly string[],
+): Promise<KubeObject | undefined> {
+  if (keys.length === 0) return undefined;
+  return api.mergePatch<KubeObject>(
+    resourcePath("AgentDeployment", { namespace: agent.metadata.namespace, name: agent.metadata.name }),
+    {
+      metadata: {
+        resourceVersion: agent.metadata.resourceVersion,
+        annotations: Object.fromEntries(keys.map((key) => [key, null])),
+      },
+    },
+    FIELD_MANAGER,
+  );
 }
 
 function pathOf(object: KubeObject, withName: boolean): string {

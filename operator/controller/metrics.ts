@@ -53,6 +53,19 @@ export function createOperatorMetrics() {
       labelNames: ["kind"],
       registers: [registry],
     }),
+    rollouts: new Counter({
+      name: "agentry_rollouts_total",
+      help: "Rollouts that ended, by strategy (RollingUpdate, Canary, BlueGreen) and outcome (Promoted, Aborted, Superseded).",
+      labelNames: ["strategy", "outcome"],
+      registers: [registry],
+    }),
+    rolloutDuration: new Histogram({
+      name: "agentry_rollout_duration_seconds",
+      help: "Time from the start of a rollout to its promotion or abort, by strategy and outcome.",
+      labelNames: ["strategy", "outcome"],
+      buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400],
+      registers: [registry],
+    }),
     leader: new Gauge({
       name: "agentry_leader",
       help: "1 while this replica holds the leader Lease.",

@@ -38,6 +38,9 @@ export function observeAgent(
   const children = new Map<string, KubeObject>();
   for (const [kind, informer, childName] of [
     ["Service", caches.services, childNames.service(name)],
+    ["Service", caches.services, childNames.previewService(name)],
+    ["Service", caches.services, childNames.stableService(name)],
+    ["Service", caches.services, childNames.canaryService(name)],
     ["HorizontalPodAutoscaler", caches.autoscalers, childNames.autoscaler(name)],
     ["PodDisruptionBudget", caches.disruptionBudgets, childNames.disruptionBudget(name)],
   ] as const) {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
+import type { AgentDeployment, AgentDeploymentStatus } from "../api/agent-deployment.ts";
 import { API_GROUP_VERSION, FIELD_MANAGER, KIND } from "../api/constants.ts";
 import { formatIssuePath, parseAgentDeployment } from "../api/parse-agent-deployment.ts";
 import { agentDeploymentStatus } from "../api/status.ts";
@@ -10,6 +10,7 @@ import { isKnownKind, resourcePath } from "../kube/resources.ts";
 import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import { REASONS } from "../reconcile/conditions.ts";
 import { describeFight, type FightReport, withDriftFights } from "../reconcile/drift-fight-status.ts";
+import { kubeTime } from "../reconcile/kube-time.ts";
 import {
   type DriftReport,
   planReconcile,
@@ -18,19 +19,21 @@ import {
   type RolloutEvent,
 } from "../reconcile/plan-reconcile.ts";
 import { canonicalJson } from "../reconcile/revision.ts";
+import type { HttpRoute } from "../reconcile/route-weights.ts";
 import { isNewStall, stalledStatus } from "../reconcile/stalled-status.ts";
 import type { DriftBackoff } from "./drift-backoff.ts";
-import { executePlan, recordEvent } from "./execute-plan.ts";
+import { consumeActions, executePlan, recordEvent } from "./execute-plan.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, observeAgent } from "./observe-agent.ts";
 import type { RecentWrites } from "./recent-writes.ts";
+import { type MeasureDeps, takeMeasurements } from "./take-measurements.ts";
 
-export interface ReconcileDeps {
+export interface ReconcileDeps extends MeasureDeps {
   api: KubeApi;
   caches: Caches;
   recent: RecentWrites;
   driftBackoff: DriftBackoff;
-  metrics: Pick<OperatorMetrics, "driftRepairs" | "driftFights">;
+  metrics: Pick<OperatorMetrics, "driftRepairs" | "driftFights" | "rollouts" | "rolloutDuration">;
   config: ReconcileConfig;
   log: Logger;
   identity: string;
@@ -72,18 +75,18 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
     return { result: "blocked", reason: REASONS.invalidSpec };
   }
   const agent = parsed.value;
-  const plan = planReconcile(
-    observeAgent(agent, deps.caches, deps.recent),
-    deps.config,
-    now,
-    deps.generateKey,
-  );
+  const observed = observeAgent(agent, deps.caches, deps.recent);
+  observed.httpRoute = await readHttpRoute(deps, agent);
+  observed.measurements = await takeMeasurements(agent, deps, now);
+  const plan = planReconcile(observed, deps.config, now, deps.generateKey);
   const fights = await holdBackFights(plan, key, deps, now);
   plan.status = withDriftFights(plan.status, agent.status ?? {}, fights, agent.metadata.generation, now);
 
   try {
     const written = await executePlan(deps.api, namespace, plan);
     for (const { kind, object } of written) deps.recent.record(kind, forCache(kind, object));
+    const consumed = await consumeActions(deps.api, raw, plan.consumedActions);
+    if (consumed?.metadata) deps.recent.record("AgentDeployment", withoutManagedFields(consumed));
     plan.events.push(...reportRepairs(plan.drift, deps));
   } catch (error) {
     if (!(error instanceof KubeApiError) || error.status >= 500 || error.isConflict) throw error;
@@ -98,6 +101,7 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
   }
 
   await writeStatusIfChanged(deps, raw, agent.status, plan.status);
+  countRollouts(deps, agent, plan, now);
   await emitEvents(deps, raw, plan.events, now);
   if (plan.blocked) return { result: "blocked", reason: plan.blocked.reason };
   return { result: "success", requeueAfterMs: plan.requeueAfterMs };
@@ -207,6 +211,43 @@ function reportRepairs(drift: readonly DriftReport[], deps: ReconcileDeps): Roll
       message: `${report.kind} ${report.name} ${what}`,
     };
   });
+}
+
+/**
+ * The HTTPRoute a canary sets weights on, read fresh (not cached: it belongs to the user, and only
+ * agents with gatewayAPI routing need it); null when it does not exist, undefined when not used.
+ */
+async function readHttpRoute(
+  deps: ReconcileDeps,
+  agent: AgentDeployment,
+): Promise<HttpRoute | null | undefined> {
+  const { strategy } = agent.spec;
+  const gatewayAPI = strategy.type === "Canary" ? strategy.canary?.trafficRouting?.gatewayAPI : undefined;
+  if (!gatewayAPI) return undefined;
+  const path = resourcePath("HTTPRoute", { namespace: agent.metadata.namespace, name: gatewayAPI.httpRoute });
+  return (await deps.api.get<HttpRoute>(path)) ?? null;
+}
+
+/** agentry_rollouts_total and agentry_rollout_duration_seconds, from the outcome the status records. */
+function countRollouts(deps: ReconcileDeps, agent: AgentDeployment, plan: ReconcilePlan, now: Date) {
+  const before = agent.status?.history?.[0];
+  const after = plan.status.history?.[0];
+  if (!after || after.outcome === "Progressing") return;
+  if (before?.revision === after.revision && before.outcome === after.outcome) return;
+  // The first revision of an agent is a creation, not a rollout.
+  if (after.outcome === "Promoted" && (plan.status.history?.length ?? 0) < 2) return;
+  const strategy = agent.spec.strategy.type;
+  deps.metrics.rollouts.inc({ strategy, outcome: after.outcome });
+  const seconds = (Date.parse(after.finishedAt ?? kubeTime(now)) - Date.parse(after.startedAt)) / 1000;
+  if (Number.isFinite(seconds) && seconds >= 0)
+    deps.metrics.rolloutDuration.observe({ strategy, outcome: after.outcome }, seconds);
+  const superseded = plan.status.history?.[1];
+  if (
+    superseded?.outcome === "Superseded" &&
+    before?.revision === superseded.revision &&
+    before.outcome === "Progressing"
+  )
+    deps.metrics.rollouts.inc({ strategy, outcome: "Superseded" });
 }
 
 /** What the caches keep of an object: no managedFields, Secret values hashed. */

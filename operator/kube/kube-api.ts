@@ -153,6 +153,17 @@ export class KubeApi {
     return this.write<T>("PATCH", "patch", path, patch, { fieldManager }, options, type);
   }
 
+  /** RFC 6902 JSON patch: exact operations, a `test` op makes it conditional. */
+  jsonPatch<T>(
+    path: string,
+    operations: unknown[],
+    fieldManager: string,
+    options: CallOptions = {},
+  ): Promise<T> {
+    const type = "application/json-patch+json";
+    return this.write<T>("PATCH", "patch", path, operations, { fieldManager }, options, type);
+  }
+
   /** PUT with the object's resourceVersion: fails with 409 when someone wrote in between. */
   replace<T>(path: string, object: unknown, fieldManager: string, options: CallOptions = {}): Promise<T> {
     return this.write<T>("PUT", "update", path, object, { fieldManager }, options);

@@ -17,6 +17,7 @@ export const RESOURCES = {
   },
   PodDisruptionBudget: { apiVersion: "policy/v1", plural: "poddisruptionbudgets", namespaced: true },
   Lease: { apiVersion: "coordination.k8s.io/v1", plural: "leases", namespaced: true },
+  HTTPRoute: { apiVersion: "gateway.networking.k8s.io/v1", plural: "httproutes", namespaced: true },
 } as const;
 
 export type ResourceKind = keyof typeof RESOURCES;

@@ -48,19 +48,32 @@ export function buildDeployment(
   };
 }
 
-/** Service NAME: every ready pod of every live revision (the Service skips unready pods). */
-export function buildService(agent: AgentDeployment): DesiredObject {
+/**
+ * Service NAME: every ready pod of every live revision (the Service skips unready pods), or only
+ * the pods of `revision` when traffic must stay on one (blue-green, an aborted canary).
+ */
+export function buildService(agent: AgentDeployment, revision?: string): DesiredObject {
+  return serviceOf(agent, childNames.service(agent.metadata.name), revision);
+}
+
+/** NAME-preview, NAME-stable or NAME-canary: the pods of one revision. */
+export function buildRevisionService(agent: AgentDeployment, name: string, revision: string): DesiredObject {
+  return serviceOf(agent, name, revision);
+}
+
+function serviceOf(agent: AgentDeployment, name: string, revision: string | undefined): DesiredObject {
   const { service } = agent.spec;
+  const agentName = agent.metadata.name;
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
-      ...metadata(agent, childNames.service(agent.metadata.name)),
+      ...metadata(agent, name),
       ...(service.annotations ? { annotations: service.annotations } : {}),
     },
     spec: {
-      type: service.type,
-      selector: agentSelector(agent.metadata.name),
+      type: name === childNames.service(agentName) ? service.type : "ClusterIP",
+      selector: revision ? revisionSelector(agentName, revision) : agentSelector(agentName),
       ports: [{ name: "http", port: service.port, targetPort: "http", protocol: "TCP" }],
     },
   };

@@ -1,15 +1,19 @@
 import type { AgentDeployment, AgentDeploymentStatus } from "../api/agent-deployment.ts";
-import { HISTORY_LIMIT, LABELS } from "../api/constants.ts";
+import { ANNOTATIONS, HISTORY_LIMIT, LABELS } from "../api/constants.ts";
 import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
-import { DEFAULT_ROLLING_UPDATE } from "../api/strategy-spec.ts";
+import { blueGreenSpec, canarySpec, DEFAULT_ROLLING_UPDATE } from "../api/strategy-spec.ts";
 import type { Deployment, KubeObject, ObjectRef } from "../kube/objects.ts";
+import type { AnalysisOps, TakenMeasurements } from "./analysis-gate.ts";
 import { isUpToDate, withAppliedHash } from "./applied-hash.ts";
+import { type BlueGreenDecision, type BlueGreenProgress, decideBlueGreen } from "./blue-green.ts";
 import { type CalledAgent, toolsLackingCredential } from "./called-agent.ts";
+import { type Abort, type CanaryDecision, type CanaryProgress, decideCanary } from "./canary.ts";
 import {
   buildAuthSecret,
   buildAutoscaler,
   buildDeployment,
   buildDisruptionBudget,
+  buildRevisionService,
   buildService,
   type DesiredObject,
 } from "./children.ts";
@@ -23,6 +27,9 @@ import { buildPodTemplate, withRevision } from "./pod-template.ts";
 import { referencedData } from "./referenced-data.ts";
 import { computeRevision } from "./revision.ts";
 import { stepRollingUpdate } from "./rolling-update.ts";
+import { actionAnnotationKeys, readRolloutActions } from "./rollout-actions.ts";
+import type { RolloutEvent } from "./rollout-event.ts";
+import { type HttpRoute, type JsonPatchOperation, planRouteWeights } from "./route-weights.ts";
 import { buildRuntimeEnv } from "./runtime-env.ts";
 import { isNewStall, stalledStatus } from "./stalled-status.ts";
 
@@ -30,6 +37,8 @@ export interface ReconcileConfig {
   /** Runtime image used when spec.image is empty. */
   defaultImage: string | undefined;
   clusterDomain: string;
+  /** The analysis state machine canary and blue-green rollouts drive. */
+  analysis: AnalysisOps;
 }
 
 /** Everything one reconcile looks at, observed once before deciding. */
@@ -43,13 +52,13 @@ export interface ObservedState {
   data: ObservedData;
   /** The AgentDeployments that tools call (agentRef), by name; absent = not found. */
   calledAgents: ReadonlyMap<string, CalledAgent>;
+  /** Analysis measurements the controller took for this reconcile (they were due). */
+  measurements?: TakenMeasurements;
+  /** The HTTPRoute of canary trafficRouting.gatewayAPI as just read; null = not found. */
+  httpRoute?: HttpRoute | null;
 }
 
-export interface RolloutEvent {
-  type: "Normal" | "Warning";
-  reason: string;
-  message: string;
-}
+export type { RolloutEvent };
 
 /** An owned object the live state moved away from, while its declaration did not change. */
 export interface DriftReport {
@@ -75,6 +84,12 @@ export interface ReconcilePlan {
   createIfMissing: DesiredObject[];
   /** Replica counts of older revisions' Deployments (their templates are never re-applied). */
   scale: Array<{ name: string; replicas: number }>;
+  /** Deployments whose pods are replaced (agentry.dev/restart): their pod template gets this time. */
+  restart: Array<{ name: string; at: string }>;
+  /** Action annotations acted on by this plan, removed before its status is written. */
+  consumedActions: string[];
+  /** Weights to set on the HTTPRoute of canary trafficRouting (a conditional JSON patch). */
+  routeWeights: { name: string; patch: JsonPatchOperation[] } | undefined;
   delete: ObjectRef[];
   status: AgentDeploymentStatus;
   events: RolloutEvent[];
@@ -85,6 +100,20 @@ export interface ReconcilePlan {
 }
 
 const PROGRESS_RECHECK_MS = 30_000;
+const DEFAULT_CANARY = canarySpec.parse({});
+const DEFAULT_BLUE_GREEN = blueGreenSpec.parse({});
+/** Pod-template annotation whose change makes the Deployment controller replace every pod. */
+export const RESTARTED_AT_ANNOTATION = "agentry.dev/restarted-at";
+
+/** What a canary or blue-green decision says about the rollout, for the status. */
+interface RolloutSummary {
+  message: string;
+  /** Waiting for a person or a clock: phase Paused. */
+  waiting: boolean;
+  abort: Abort | undefined;
+  canary?: CanaryProgress;
+  blueGreen?: BlueGreenProgress;
+}
 
 export function childKey(kind: string, name: string): string {
   return `${kind}/${name}`;
@@ -109,6 +138,9 @@ export function planReconcile(
     drift: [],
     createIfMissing: [],
     scale: [],
+    restart: [],
+    consumedActions: [],
+    routeWeights: undefined,
     delete: [],
     status: previous,
     events: [],
@@ -185,13 +217,78 @@ export function planReconcile(
     );
 
   const desired = spec.replicas;
+  const actions = readRolloutActions(agent.metadata.annotations);
   const targets = new Map<string, number>();
   let complete = false;
-  if (olds.length > 0 && spec.strategy.type !== "RollingUpdate") {
-    plan.blocked = {
-      reason: "StrategyNotSupported",
-      message: `strategy ${spec.strategy.type} is not supported by this operator version yet; revision ${revision} waits, the running revisions are kept`,
+  const deadline = findCondition(update?.status?.conditions as never, "Progressing");
+  const deadlineExceeded =
+    deadline?.status === "False" && deadline.reason === REASONS.progressDeadlineExceeded
+      ? `revision ${revision} made no progress for ${spec.progressDeadlineSeconds}s: ${deadline.message ?? "pods are not becoming available"}`
+      : undefined;
+  const stable = pickStable(olds, previous.stableRevision);
+  // A rollout runs while the spec asks for another revision than the one that serves; a return to
+  // the stable revision (or the cleanup after a promotion) only scales the others away.
+  const progressive =
+    spec.strategy.type !== "RollingUpdate" && stable !== undefined && revision !== previous.stableRevision;
+  let rollout: RolloutSummary | undefined;
+  let serviceRevision: string | undefined;
+  /** Percent of traffic a router sends to the update revision; 0 outside a canary. */
+  let routeWeight = 0;
+  if (progressive && stable) {
+    const sameRollout = previous.updateRevision === revision;
+    const previousAbort =
+      sameRollout && previous.aborted
+        ? { at: previous.abortedAt ?? kubeTime(now), message: previous.abortMessage ?? "aborted" }
+        : undefined;
+    const shared = {
+      desired,
+      paused: spec.paused,
+      now,
+      previousAbort,
+      actions,
+      deadlineExceeded,
+      progressDeadlineAbort: spec.progressDeadlineAbort,
+      measurements: observed.measurements ?? {},
+      analysis: config.analysis,
     };
+    const updateReplicas = replicasOf(revision, update);
+    const stableReplicas = replicasOf(stable.revision, stable.deployment);
+    let decision: CanaryDecision | BlueGreenDecision;
+    if (spec.strategy.type === "Canary") {
+      const canary = decideCanary({
+        ...shared,
+        spec: spec.strategy.canary ?? DEFAULT_CANARY,
+        stable: stableReplicas,
+        update: updateReplicas,
+        previous: sameRollout && previous.canary?.stepCount !== undefined ? previous.canary : undefined,
+      });
+      targets.set(stable.revision, canary.replicas.stable);
+      targets.set(revision, canary.replicas.update);
+      // With a router the route is the only way to the canary; Service NAME stays on stable.
+      if (canary.abort || spec.strategy.canary?.trafficRouting) serviceRevision = stable.revision;
+      routeWeight = canary.weight;
+      rollout = { ...summaryOf(canary), canary: canary.progress };
+      decision = canary;
+    } else {
+      const blueGreen = decideBlueGreen({
+        ...shared,
+        spec: spec.strategy.blueGreen ?? DEFAULT_BLUE_GREEN,
+        active: stableReplicas,
+        preview: updateReplicas,
+        previous:
+          sameRollout && previous.blueGreen?.previewRevision === revision ? previous.blueGreen : undefined,
+      });
+      targets.set(stable.revision, blueGreen.replicas.active);
+      targets.set(revision, blueGreen.replicas.preview);
+      serviceRevision = blueGreen.serviceRevision;
+      rollout = { ...summaryOf(blueGreen), blueGreen: blueGreen.progress };
+      decision = blueGreen;
+    }
+    // Never three revisions live: anything else goes at once.
+    for (const { revision: other } of olds) if (!targets.has(other)) targets.set(other, 0);
+    complete = decision.complete;
+    plan.events.push(...decision.events);
+    if (decision.requeueAfterMs !== undefined) plan.requeueAfterMs = decision.requeueAfterMs;
   } else if (spec.paused && olds.length > 0) {
     for (const [candidate, deployment] of byRevision) targets.set(candidate, deployment.spec?.replicas ?? 0);
   } else if (olds.length === 0) {
@@ -213,16 +310,68 @@ export function planReconcile(
     for (const [candidate, replicas] of step.replicas) targets.set(candidate, replicas);
     complete = step.complete;
   }
+  if (!rollout && spec.strategy.type === "BlueGreen") serviceRevision = revision;
+  // Each action annotation is acted on once and removed; a promote waits while spec.paused holds.
+  const held = spec.paused && rollout ? [ANNOTATIONS.promote, ANNOTATIONS.promoteFull] : [];
+  plan.consumedActions = actionAnnotationKeys(agent.metadata.annotations).filter(
+    (key) => !(held as string[]).includes(key),
+  );
+  const ignored = [
+    ...(rollout
+      ? []
+      : (["promote", "promoteFull", "abort", "retry"] as const).filter((action) => actions[action])),
+    ...(rollout && actions.retry && !rollout.abort && !previous.aborted ? (["retry"] as const) : []),
+  ];
+  for (const action of ignored) {
+    plan.events.push({
+      type: "Normal",
+      reason: "ActionIgnored",
+      message: `${ANNOTATIONS[action]} ignored: ${action === "retry" && rollout ? "the rollout is not aborted" : "no canary or blue-green rollout is in progress"}; the annotation was removed`,
+    });
+  }
+  const restartedAt = actions.restart ? kubeTime(now) : previous.restartedAt;
+  if (actions.restart) {
+    plan.events.push({
+      type: "Normal",
+      reason: "RestartRequested",
+      message: "replacing every pod of the live revisions, one at a time",
+    });
+  }
+  if (restartedAt) plan.restart = restartsDue(byRevision, targets, restartedAt);
 
   const desiredObjects: DesiredObject[] = [];
   const updateTarget = targets.get(revision);
   if (updateTarget !== undefined) {
     desiredObjects.push(buildDeployment(agent, revision, withRevision(template, revision), updateTarget));
   }
-  desiredObjects.push(buildService(agent));
+  desiredObjects.push(buildService(agent, serviceRevision));
+  const inFlight = progressive ? revision : undefined;
+  const servingRevision = progressive && stable ? stable.revision : revision;
+  const routed = spec.strategy.type === "Canary" && spec.strategy.canary?.trafficRouting !== undefined;
+  const revisionService = (serviceName: string, selected: string, wanted: boolean) =>
+    wanted ? buildRevisionService(agent, serviceName, selected) : undefined;
   const optionalChildren: Array<[string, string, DesiredObject | undefined]> = [
     ["HorizontalPodAutoscaler", childNames.autoscaler(name), buildAutoscaler(agent)],
     ["PodDisruptionBudget", childNames.disruptionBudget(name), buildDisruptionBudget(agent)],
+    [
+      "Service",
+      childNames.previewService(name),
+      revisionService(
+        childNames.previewService(name),
+        inFlight ?? revision,
+        spec.strategy.type === "BlueGreen",
+      ),
+    ],
+    [
+      "Service",
+      childNames.stableService(name),
+      revisionService(childNames.stableService(name), servingRevision, routed),
+    ],
+    [
+      "Service",
+      childNames.canaryService(name),
+      revisionService(childNames.canaryService(name), inFlight ?? revision, routed),
+    ],
   ];
   for (const [kind, childName, object] of optionalChildren) {
     if (object) desiredObjects.push(object);
@@ -269,12 +418,22 @@ export function planReconcile(
       plan.delete.push(refTo(deployment, "Deployment"));
   }
 
-  const deadline = findCondition(update?.status?.conditions as never, "Progressing");
-  if (!complete && deadline?.status === "False" && deadline.reason === REASONS.progressDeadlineExceeded) {
-    plan.blocked = {
-      reason: REASONS.progressDeadlineExceeded,
-      message: `revision ${revision} made no progress for ${spec.progressDeadlineSeconds}s: ${deadline.message ?? "pods are not becoming available"}`,
-    };
+  const gatewayAPI =
+    spec.strategy.type === "Canary" ? spec.strategy.canary?.trafficRouting?.gatewayAPI : undefined;
+  if (gatewayAPI) {
+    const weights = planRouteWeights(
+      observed.httpRoute ?? undefined,
+      gatewayAPI.httpRoute,
+      { stable: childNames.stableService(name), canary: childNames.canaryService(name) },
+      complete ? 0 : routeWeight,
+    );
+    if (!weights.ok && progressive)
+      plan.blocked = { reason: REASONS.trafficRoutingInvalid, message: weights.problem };
+    if (weights.ok && weights.patch.length > 0)
+      plan.routeWeights = { name: gatewayAPI.httpRoute, patch: weights.patch };
+  }
+  if (!plan.blocked && !complete && deadlineExceeded && !rollout?.abort) {
+    plan.blocked = { reason: REASONS.progressDeadlineExceeded, message: deadlineExceeded };
   }
   // A revision whose Deployment is neither there nor written now has not started: the status (and
   // its Events) keep naming the revision that runs.
@@ -287,10 +446,48 @@ export function planReconcile(
     plan,
     image,
     clusterDomain: config.clusterDomain,
+    rollout,
+    restartedAt,
   });
-  plan.events = transitionEvents(previous, plan.status, plan.blocked);
-  if (!complete) plan.requeueAfterMs = PROGRESS_RECHECK_MS;
+  plan.events = [...transitionEvents(previous, plan.status, plan.blocked), ...plan.events];
+  if (!complete)
+    plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? PROGRESS_RECHECK_MS, PROGRESS_RECHECK_MS);
   return plan;
+}
+
+function summaryOf(decision: CanaryDecision | BlueGreenDecision): RolloutSummary {
+  return { message: decision.message, waiting: decision.waiting, abort: decision.abort };
+}
+
+/** The revision that served before this rollout: the recorded stable one, else the most available. */
+function pickStable(
+  olds: ReadonlyArray<{ revision: string; deployment: Deployment }>,
+  stableRevision: string | undefined,
+): { revision: string; deployment: Deployment } | undefined {
+  const recorded = olds.find((old) => old.revision === stableRevision);
+  if (recorded) return recorded;
+  return [...olds].sort((a, b) => availableOf(b.deployment) - availableOf(a.deployment))[0];
+}
+
+function replicasOf(revision: string, deployment: Deployment | undefined) {
+  return { revision, replicas: deployment?.spec?.replicas ?? 0, available: availableOf(deployment) };
+}
+
+/** Live Deployments created before the restart that have not been restarted for it yet. */
+function restartsDue(
+  byRevision: ReadonlyMap<string, Deployment>,
+  targets: ReadonlyMap<string, number>,
+  restartedAt: string,
+): Array<{ name: string; at: string }> {
+  const due: Array<{ name: string; at: string }> = [];
+  for (const [revision, deployment] of byRevision) {
+    if ((targets.get(revision) ?? deployment.spec?.replicas ?? 0) === 0) continue;
+    if ((deployment.metadata.creationTimestamp ?? "") >= restartedAt) continue;
+    const template = deployment.spec?.template as { metadata?: { annotations?: Record<string, string> } };
+    if (template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === restartedAt) continue;
+    due.push({ name: deployment.metadata.name, at: restartedAt });
+  }
+  return due;
 }
 
 function missingReport(declared: DesiredObject): DriftReport {
@@ -327,6 +524,9 @@ interface StatusInput {
   plan: ReconcilePlan;
   image: string | undefined;
   clusterDomain: string;
+  /** Canary or blue-green progress; undefined for rolling updates and when no rollout runs. */
+  rollout?: RolloutSummary;
+  restartedAt?: string;
 }
 
 function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploymentStatus {
@@ -351,11 +551,17 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     "down",
   );
   const available = availableReplicas >= Math.max(desired > 0 ? 1 : 0, desired - maxUnavailable);
-  const reconciling = !complete;
+  const { rollout } = input;
+  const aborted = rollout?.abort !== undefined;
+  const reconciling = !complete && !aborted;
+  const waiting = spec.paused || rollout?.waiting === true;
 
   let phase: NonNullable<AgentDeploymentStatus["phase"]>;
   let message: string;
-  if (complete) {
+  if (rollout && !complete) {
+    phase = aborted ? "Degraded" : waiting ? "Paused" : "Progressing";
+    message = rollout.message;
+  } else if (complete) {
     phase = "Healthy";
     message = `revision ${revision}: ${update?.status?.availableReplicas ?? 0}/${desired} available`;
   } else if (spec.paused) {
@@ -371,25 +577,31 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
       : `revision ${revision}: ${availableReplicas}/${desired} available`;
   }
 
+  const rolling = aborted ? REASONS.rolloutAborted : waiting ? REASONS.paused : REASONS.rollingOut;
   const conditions: ConditionInput[] = [
     {
       type: "Ready",
       status: complete && available,
-      reason: complete ? REASONS.rolloutComplete : REASONS.rollingOut,
+      reason: complete ? REASONS.rolloutComplete : rolling,
       message,
     },
     {
       type: "Reconciling",
       status: reconciling,
-      reason: reconciling ? (spec.paused ? REASONS.paused : REASONS.rollingOut) : REASONS.rolloutComplete,
+      reason: reconciling ? rolling : complete ? REASONS.rolloutComplete : rolling,
       message: reconciling ? message : "",
     },
-    { type: "Stalled", status: false, reason: REASONS.recovered, message: "" },
+    {
+      type: "Stalled",
+      status: aborted,
+      reason: aborted ? REASONS.rolloutAborted : REASONS.recovered,
+      message: aborted ? message : "",
+    },
     {
       type: "Progressing",
-      status: complete || !spec.paused,
-      reason: complete ? REASONS.rolloutComplete : spec.paused ? REASONS.paused : REASONS.rollingOut,
-      message: reconciling ? message : "",
+      status: complete || (!waiting && !aborted),
+      reason: complete ? REASONS.rolloutComplete : rolling,
+      message: complete ? "" : message,
     },
     {
       type: "Available",
@@ -397,16 +609,32 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
       reason: available ? REASONS.available : REASONS.unavailable,
       message: `${availableReplicas}/${desired} available`,
     },
-    { type: "Paused", status: spec.paused, reason: spec.paused ? REASONS.paused : "NotPaused", message: "" },
+    {
+      type: "Paused",
+      status: waiting && !complete,
+      reason: spec.paused ? REASONS.paused : waiting && !complete ? REASONS.rolloutPause : "NotPaused",
+      message: waiting && !complete ? message : "",
+    },
   ];
 
   const url = `http://${serviceHost(name, namespace, input.clusterDomain)}${spec.service.port === DEFAULT_SERVICE_PORT ? "" : `:${spec.service.port}`}`;
+  const {
+    canary: _canary,
+    blueGreen: _blueGreen,
+    aborted: _aborted,
+    abortedAt: _at,
+    abortMessage: _why,
+    ...kept
+  } = previous;
   const status: AgentDeploymentStatus = {
-    ...previous,
+    ...kept,
     observedGeneration: agent.metadata.generation,
     phase,
     message,
     replicas,
+    // During a rollout the autoscaler sees at most the desired count: surge and canary pods are the
+    // rollout's, and counting them would make a HorizontalPodAutoscaler scale up for nothing.
+    hpaReplicas: complete ? replicas : Math.min(replicas, desired),
     readyReplicas,
     updatedReplicas,
     availableReplicas,
@@ -414,14 +642,55 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     ...(revision ? { updateRevision: revision } : {}),
     ...(complete && revision ? { stableRevision: revision } : {}),
     conditions: mergeConditions(previous.conditions, conditions, agent.metadata.generation, now),
-    history: nextHistory(previous, revision, complete, input.image ?? "", spec.agent.model, now),
+    history: nextHistory(
+      previous,
+      revision,
+      complete,
+      input.image ?? "",
+      spec.agent.model,
+      now,
+      rollout?.abort,
+    ),
     url,
+    ...rolloutStatus(spec, revision, complete, rollout, previous),
+    ...(input.restartedAt ? { restartedAt: input.restartedAt } : {}),
   };
   if (status.observedGeneration === undefined) delete status.observedGeneration;
   // A stall is laid over the status of what runs, the same way wherever it is found.
   return plan.blocked
     ? stalledStatus(status, previous, plan.blocked, agent.metadata.generation, now)
     : status;
+}
+
+/** status.canary / blueGreen / aborted for the strategy in force, in steady state as in a rollout. */
+function rolloutStatus(
+  spec: AgentDeployment["spec"],
+  revision: string | undefined,
+  complete: boolean,
+  rollout: RolloutSummary | undefined,
+  previous: AgentDeploymentStatus,
+): Partial<AgentDeploymentStatus> {
+  const abort = rollout?.abort
+    ? { aborted: true, abortedAt: rollout.abort.at, abortMessage: rollout.abort.message }
+    : {};
+  if (spec.strategy.type === "Canary") {
+    const steps = (spec.strategy.canary ?? DEFAULT_CANARY).steps.length;
+    const settled = { currentStepIndex: steps, stepCount: steps, weight: 100 };
+    const canary =
+      rollout?.canary && !complete ? rollout.canary : rollout ? settled : (previous.canary ?? settled);
+    return { canary: stripUndefined(canary), ...abort };
+  }
+  if (spec.strategy.type === "BlueGreen") {
+    const settled = { activeRevision: revision, previewRevision: revision };
+    const blueGreen =
+      rollout?.blueGreen && !complete ? rollout.blueGreen : revision ? settled : previous.blueGreen;
+    return blueGreen ? { blueGreen: stripUndefined(blueGreen), ...abort } : abort;
+  }
+  return {};
+}
+
+function stripUndefined<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }
 
 function nextHistory(
@@ -431,6 +700,7 @@ function nextHistory(
   image: string,
   model: string,
   now: Date,
+  abort: Abort | undefined,
 ): AgentDeploymentStatus["history"] {
   const history = [...(previous.history ?? [])];
   if (!revision) return previous.history;
@@ -441,8 +711,22 @@ function nextHistory(
     history.unshift({ revision, image, model, startedAt: time, outcome: "Progressing" });
   }
   const latest = history[0];
-  if (complete && latest?.outcome === "Progressing")
-    history[0] = { ...latest, outcome: "Promoted", finishedAt: time };
+  if (!latest) return history;
+  if (abort && latest.outcome === "Progressing")
+    history[0] = {
+      ...latest,
+      outcome: "Aborted",
+      finishedAt: abort.at,
+      message: abort.message.slice(0, 4096),
+    };
+  else if (!abort && latest.outcome === "Aborted") {
+    // Retried: the same revision rolls out again.
+    const { finishedAt: _finished, message: _message, ...retried } = latest;
+    history[0] = { ...retried, outcome: "Progressing" };
+  }
+  const current = history[0];
+  if (complete && current?.outcome === "Progressing")
+    history[0] = { ...current, outcome: "Promoted", finishedAt: time };
   return history.slice(0, HISTORY_LIMIT);
 }
 

@@ -1,5 +1,7 @@
 // `npm run cluster:status`: what is running, where, and whether it is healthy. Exits 1 when the
 // plane is not running or not healthy, so scripts can test it.
+import { existsSync } from "node:fs";
+import { argocdLuaBinary } from "../support/argocd-lua.ts";
 import { findBinaries } from "../support/cluster-components.ts";
 import { loadClusterEnv } from "../support/cluster-env.ts";
 import { exportLine, planeStatus } from "../support/cluster-plane.ts";
@@ -9,6 +11,9 @@ const env = loadClusterEnv();
 const { missing } = findBinaries(env);
 console.log(
   `binaries: ${missing.length === 0 ? "built" : `${missing.length} missing (npm run cluster:build)`}`,
+);
+console.log(
+  `argocd-lua (Argo CD's Lua, for tests): ${existsSync(argocdLuaBinary(env)) ? "built" : "missing (npm run cluster:build -- lua)"}`,
 );
 
 const state = readState(env.stateDir);

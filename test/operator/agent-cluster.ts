@@ -69,6 +69,32 @@ export function agentCluster(cluster: TestCluster, ns: TestNamespace) {
         "-p",
         JSON.stringify({ spec: { replicas } }),
       ]),
+    /** Sets an agentry.dev/* action annotation, as a user with plain kubectl does. */
+    annotate: (name: string, action: string) =>
+      cluster.kubectl(["annotate", "agd", name, "-n", ns.name, "--overwrite", `agentry.dev/${action}=true`]),
+    /** Events recorded on the AgentDeployment, oldest first. */
+    events: async (name: string, reason?: string) =>
+      (
+        await cluster.kubectlJson<{ items: Array<{ type: string; reason: string; message: string }> }>([
+          "get",
+          "events",
+          "-n",
+          ns.name,
+          "--sort-by=.metadata.creationTimestamp",
+          "--field-selector",
+          `involvedObject.kind=AgentDeployment,involvedObject.name=${name}${reason ? `,reason=${reason}` : ""}`,
+        ])
+      ).items,
+    serviceSelector: async (service: string) =>
+      (
+        await cluster.kubectlJson<{ spec: { selector: Record<string, string> } }>([
+          "get",
+          "service",
+          service,
+          "-n",
+          ns.name,
+        ])
+      ).spec.selector,
     waitReady: (name: string, timeout = "90s") =>
       cluster.kubectl([
         "wait",

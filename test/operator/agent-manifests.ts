@@ -24,12 +24,28 @@ export interface AgentStatus {
   readyReplicas?: number;
   updateRevision?: string;
   stableRevision?: string;
+  hpaReplicas?: number;
+  aborted?: boolean;
+  abortMessage?: string;
+  canary?: {
+    currentStepIndex?: number;
+    stepCount?: number;
+    weight?: number;
+    analysis?: { phase: string; measurements?: number };
+    backgroundAnalysis?: { phase: string };
+  };
+  blueGreen?: {
+    activeRevision?: string;
+    previewRevision?: string;
+    promotedAt?: string;
+    scaleDownAt?: string;
+  };
   conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
-  history?: Array<{ revision: string; outcome: string }>;
+  history?: Array<{ revision: string; outcome: string; message?: string }>;
 }
 
 export interface AgentObject {
-  metadata: { name: string; generation: number; uid: string };
+  metadata: { name: string; generation: number; uid: string; annotations?: Record<string, string> };
   spec: Record<string, unknown>;
   status?: AgentStatus;
 }

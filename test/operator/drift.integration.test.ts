@@ -201,10 +201,14 @@ describeWithCluster("operator: drift of owned objects", (cluster) => {
 
   it("keeps a serving agent Healthy when its next revision cannot start, and announces nothing that did not happen", async () => {
     const running = (await agents.agent("port")).status?.updateRevision;
-    const canary = { type: "Canary", canary: { steps: [{ setWeight: 10 }] } };
-    await agents.applyAgent("port", spec({ agent: { model: "m2", memory: redisMemory }, strategy: canary }));
+    // The next revision's prompt is in a ConfigMap that does not exist yet.
+    const missingPrompt = { configMapKeyRef: { name: "port-prompt", key: "prompt.md" } };
+    await agents.applyAgent(
+      "port",
+      spec({ agent: { model: "m2", memory: redisMemory, systemPromptFrom: missingPrompt } }),
+    );
     await eventually(
-      async () => (await agents.condition("port", "Stalled"))?.reason === "StrategyNotSupported",
+      async () => (await agents.condition("port", "Stalled"))?.reason === "MissingReference",
       30_000,
     );
     const status = (await agents.agent("port")).status;
@@ -214,7 +218,7 @@ describeWithCluster("operator: drift of owned objects", (cluster) => {
     expect(await agents.condition("port", "Available")).toMatchObject({ status: "True" });
     expect(await agents.condition("port", "Progressing")).toMatchObject({
       status: "False",
-      reason: "StrategyNotSupported",
+      reason: "MissingReference",
     });
     expect((await events("port", "RolloutStarted")).map((event) => event.message)).toEqual([
       expect.stringContaining(`created revision ${running}`),

@@ -51,7 +51,7 @@ describeWithCluster("operator: an agent's life on a real control plane", (cluste
     expect(service.spec.selector).toEqual({ "agentry.dev/agent": "bot" });
     await cluster.kubectl(["get", "poddisruptionbudget", "bot", "-n", ns.name]);
     const columns = await cluster.kubectl(["get", "agd", "bot", "-n", ns.name]);
-    expect(columns).toMatch(/NAME\s+PHASE\s+DESIRED\s+READY\s+WEIGHT\s+STABLE\s+AGE/);
+    expect(columns).toMatch(/NAME\s+PHASE\s+DESIRED\s+READY\s+WEIGHT\s+STEP\s+STABLE\s+UPDATE\s+AGE/);
     expect(columns).toMatch(/bot\s+Healthy\s+2\s+2\s+/);
   });
 

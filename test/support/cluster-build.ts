@@ -108,6 +108,14 @@ export async function buildComponent(env: ClusterEnv, name: ComponentName, log: 
     clearInterval(ticker);
   }
 
+  // `go build -o dir/` names each binary after its package's import path; a recipe whose names
+  // differ would otherwise leave a directory that looks built and lacks the binary.
+  const absent = binaries.filter((binary) => !existsSync(path.join(tmp, binary)));
+  if (absent.length > 0) {
+    await rm(tmp, { recursive: true, force: true });
+    throw new Error(`${name}: go build produced no ${absent.join(", ")} (named after the package path)`);
+  }
+
   const seconds = (performance.now() - started) / 1000;
   const meta = { component: name, ...source, goMod: undefined, seconds, builtAt: new Date().toISOString() };
   await writeFile(path.join(tmp, "build.json"), `${JSON.stringify(meta, null, 2)}\n`);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ClusterEnv } from "./cluster-env.ts";
 import { REPO_ROOT } from "./cluster-env.ts";
@@ -12,8 +12,11 @@ export const GO_MODULES_DIR = path.join(REPO_ROOT, "test", "cluster", "go");
  */
 const RECIPE_REVISION = "1";
 
-export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm";
-export const COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
+export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua";
+/** What `npm run cluster:build` builds: the control plane's parts, then the test tools. */
+export const COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm", "lua"];
+/** The components whose binaries the control plane runs (`lua` only runs Argo CD's Lua in tests). */
+export const PLANE_COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
 
 /** What the ldflags of a component may need to know about the source it is built from. */
 export interface SourceInfo {
@@ -87,6 +90,13 @@ export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
       ];
     },
   },
+  lua: {
+    name: "lua",
+    mainModule: "github.com/yuin/gopher-lua",
+    // Runs argocd-cm health and action scripts as Argo CD does (test/support/argocd-lua.ts).
+    binaries: { "argocd-lua": "." },
+    ldflags: () => [],
+  },
 };
 
 function kubernetesVersionFlags(version: string, time: string): string[] {
@@ -129,10 +139,16 @@ export function moduleDir(name: ComponentName): string {
   return path.join(GO_MODULES_DIR, name);
 }
 
-/** Short hash of the files that decide what a component's binaries are. */
+/**
+ * Short hash of the files that decide what a component's binaries are: go.mod, go.sum, main.go,
+ * then any other Go file of the module directory (in name order).
+ */
 export function sourceHash(name: ComponentName): string {
   const hash = createHash("sha256").update(`recipe ${RECIPE_REVISION}\n`);
-  for (const file of ["go.mod", "go.sum", "main.go"]) {
+  const otherGoFiles = readdirSync(moduleDir(name))
+    .filter((file) => file.endsWith(".go") && file !== "main.go")
+    .sort();
+  for (const file of ["go.mod", "go.sum", "main.go", ...otherGoFiles]) {
     const full = path.join(moduleDir(name), file);
     hash.update(`${file}\n`);
     if (existsSync(full)) hash.update(readFileSync(full));
@@ -166,11 +182,14 @@ export interface BinaryLookup {
   missing: string[];
 }
 
-/** Finds the built binaries for the current sources; lists what is missing instead of throwing. */
+/**
+ * Finds the control plane's binaries built from the current sources; lists what is missing
+ * instead of throwing.
+ */
 export function findBinaries(env: ClusterEnv): BinaryLookup {
   const binaries: Partial<Binaries> = {};
   const missing: string[] = [];
-  for (const name of COMPONENT_NAMES) {
+  for (const name of PLANE_COMPONENT_NAMES) {
     const dir = componentDir(env, name);
     for (const binary of Object.keys(COMPONENTS[name].binaries)) {
       const file = path.join(dir, binary);

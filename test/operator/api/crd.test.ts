@@ -86,7 +86,7 @@ describe("AgentDeployment CRD", () => {
       status: {},
       scale: {
         specReplicasPath: ".spec.replicas",
-        statusReplicasPath: ".status.replicas",
+        statusReplicasPath: ".status.hpaReplicas",
         labelSelectorPath: ".status.selector",
       },
     });

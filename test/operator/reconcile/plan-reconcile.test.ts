@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { analysisOps } from "../../../operator/analysis/analysis-ops.ts";
 import type { AgentDeployment } from "../../../operator/api/agent-deployment.ts";
 import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
 import type { Deployment, KubeObject, Secret } from "../../../operator/kube/objects.ts";
@@ -9,7 +10,11 @@ import {
   type ReconcilePlan,
 } from "../../../operator/reconcile/plan-reconcile.ts";
 
-const config = { defaultImage: "ghcr.io/agentry/agent-runtime:0.1.0", clusterDomain: "cluster.local" };
+const config = {
+  defaultImage: "ghcr.io/agentry/agent-runtime:0.1.0",
+  clusterDomain: "cluster.local",
+  analysis: analysisOps,
+};
 const now = new Date("2026-11-26T10:00:00.123Z");
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -95,9 +100,14 @@ function applyPlan(observed: ObservedState, plan: ReconcilePlan): ObservedState 
     if (ref.kind === "Deployment") deployments.delete(ref.name);
     else children.delete(childKey(ref.kind, ref.name));
   }
+  const annotations = Object.fromEntries(
+    Object.entries(observed.agent.metadata.annotations ?? {}).filter(
+      ([key]) => !plan.consumedActions.includes(key),
+    ),
+  );
   return {
     ...observed,
-    agent: { ...observed.agent, status: plan.status },
+    agent: { ...observed.agent, metadata: { ...observed.agent.metadata, annotations }, status: plan.status },
     deployments: [...deployments.values()],
     children,
     data: { ...observed.data, secrets },
@@ -250,7 +260,7 @@ describe("planReconcile", () => {
     {
       name: "no image and no default",
       observed: () => observedOf(agent(baseSpec)),
-      config: { defaultImage: undefined, clusterDomain: "cluster.local" },
+      config: { ...config, defaultImage: undefined },
       reason: "NoImage",
       message: "spec.image is empty and the operator has no default runtime image",
     },
@@ -352,38 +362,206 @@ describe("planReconcile", () => {
     expect(plan.status.phase).toBe("Degraded");
     expect(plan.status.message).toBe("Secret openai (spec.agent.provider.apiKeySecretRef) does not exist");
   });
+});
 
-  it("keeps the running revision and says why when a Canary rollout is asked of this version", () => {
-    const first = converge(observedOf(agent(baseSpec))).observed;
-    const canary = agent(
-      {
-        ...baseSpec,
-        agent: { ...baseSpec.agent, model: "gpt-4o" },
-        strategy: { type: "Canary", canary: { steps: [{ setWeight: 10 }] } },
+describe("planReconcile with a Canary strategy", () => {
+  const canary = (steps: unknown[]) => ({ type: "Canary", canary: { steps } });
+  const changed = (spec: Record<string, unknown>, status: AgentDeployment["status"], annotations = {}) => {
+    const next = agent(
+      { ...baseSpec, replicas: 10, agent: { ...baseSpec.agent, model: "gpt-4o" }, ...spec },
+      status,
+    );
+    return { ...next, metadata: { ...next.metadata, annotations } };
+  };
+  const serviceSelector = (observed: ObservedState, name = "bot") =>
+    (
+      observed.children.get(childKey("Service", name)) as
+        | { spec: { selector: Record<string, string> } }
+        | undefined
+    )?.spec.selector;
+
+  function running(steps: unknown[]) {
+    const first = converge(
+      observedOf(agent({ ...baseSpec, replicas: 10, strategy: canary(steps) })),
+    ).observed;
+    const stable = first.agent.status?.stableRevision;
+    const rolled = converge({ ...first, agent: changed({ strategy: canary(steps) }, first.agent.status) });
+    return { first, stable, ...rolled };
+  }
+
+  it("deploys the first revision whole and settles at weight 100", () => {
+    const { observed } = converge(observedOf(agent({ ...baseSpec, strategy: canary([{ setWeight: 10 }]) })));
+    expect(observed.agent.status).toMatchObject({
+      phase: "Healthy",
+      canary: { currentStepIndex: 1, stepCount: 1, weight: 100 },
+    });
+  });
+
+  it("runs to a pause step and waits there as Paused, with both revisions split by weight", () => {
+    const { observed, stable } = running([{ setWeight: 20 }, { pause: {} }]);
+    const status = observed.agent.status;
+    expect(status).toMatchObject({
+      phase: "Paused",
+      stableRevision: stable,
+      canary: { currentStepIndex: 1, stepCount: 2, weight: 20 },
+      replicas: 10,
+      hpaReplicas: 10,
+    });
+    expect(status?.message).toContain("canary step 2/2 (pause): weight 20%, paused until promoted");
+    expect(observed.deployments.map((deployment) => deployment.spec?.replicas).sort()).toEqual([2, 8]);
+    expect(status?.conditions?.find((condition) => condition.type === "Paused")).toMatchObject({
+      status: "True",
+      reason: "RolloutPause",
+    });
+    expect(serviceSelector(observed)).toEqual({ "agentry.dev/agent": "bot" });
+  });
+
+  it("promotes on the annotation, removes it, and finishes with the new revision stable", () => {
+    const { observed, stable } = running([{ setWeight: 20 }, { pause: {} }]);
+    const promote = {
+      ...observed,
+      agent: {
+        ...observed.agent,
+        metadata: { ...observed.agent.metadata, annotations: { "agentry.dev/promote": "" } },
       },
+    };
+    const { observed: done, plans } = converge(promote);
+    expect(plans[0]?.consumedActions).toEqual(["agentry.dev/promote"]);
+    expect(done.agent.status).toMatchObject({
+      phase: "Healthy",
+      canary: { weight: 100, currentStepIndex: 2 },
+    });
+    expect(done.agent.status?.stableRevision).not.toBe(stable);
+    expect(done.deployments).toHaveLength(1);
+    expect(done.agent.status?.history?.map((entry) => entry.outcome)).toEqual(["Promoted", "Promoted"]);
+  });
+
+  it("aborts on the annotation: Degraded, traffic on the stable revision only, history Aborted", () => {
+    const { observed, stable } = running([{ setWeight: 20 }, { pause: {} }]);
+    const abort = {
+      ...observed,
+      agent: {
+        ...observed.agent,
+        metadata: { ...observed.agent.metadata, annotations: { "agentry.dev/abort": "true" } },
+      },
+    };
+    const { observed: aborted, plans } = converge(abort);
+    expect(plans[0]?.events.map((event) => event.reason)).toEqual(["RolloutAborted"]);
+    expect(aborted.agent.status).toMatchObject({
+      phase: "Degraded",
+      aborted: true,
+      stableRevision: stable,
+      canary: { weight: 0 },
+    });
+    expect(aborted.agent.status?.conditions?.find((condition) => condition.type === "Stalled")).toMatchObject(
+      { status: "True", reason: "RolloutAborted" },
+    );
+    expect(aborted.agent.status?.history?.[0]).toMatchObject({
+      outcome: "Aborted",
+      message: "aborted by the agentry.dev/abort annotation",
+    });
+    expect(serviceSelector(aborted)).toEqual({ "agentry.dev/agent": "bot", "agentry.dev/revision": stable });
+    expect(aborted.deployments.map((deployment) => deployment.spec?.replicas).sort()).toEqual([0, 10]);
+
+    const retried = converge({
+      ...aborted,
+      agent: {
+        ...aborted.agent,
+        metadata: { ...aborted.agent.metadata, annotations: { "agentry.dev/retry": "" } },
+      },
+    });
+    expect(retried.observed.agent.status).toMatchObject({
+      phase: "Paused",
+      canary: { currentStepIndex: 1, weight: 20 },
+    });
+    expect(retried.observed.agent.status?.aborted).toBeUndefined();
+    expect(retried.observed.agent.status?.history?.[0]?.outcome).toBe("Progressing");
+  });
+
+  it("replaces an in-flight canary with a newer revision; never three revisions live", () => {
+    const { observed, stable } = running([{ setWeight: 20 }, { pause: {} }]);
+    const newer = changed(
+      {
+        agent: { ...baseSpec.agent, model: "gpt-4.1" },
+        strategy: canary([{ setWeight: 20 }, { pause: {} }]),
+      },
+      observed.agent.status,
+    );
+    const plan = planReconcile({ ...observed, agent: newer }, config, now, generateKey);
+    const live =
+      plan.apply.filter((object) => object.kind === "Deployment").length + observed.deployments.length;
+    expect(live).toBe(3);
+    // The stable side takes back the pods of the replaced canary until the new one has some.
+    expect(plan.scale.map((entry) => entry.replicas).sort()).toEqual([0, 10]);
+    const { observed: after } = converge({ ...observed, agent: newer });
+    expect(after.deployments.filter((deployment) => (deployment.spec?.replicas ?? 0) > 0)).toHaveLength(2);
+    expect(after.agent.status?.stableRevision).toBe(stable);
+    expect(after.agent.status?.history?.map((entry) => entry.outcome)).toEqual([
+      "Progressing",
+      "Superseded",
+      "Promoted",
+    ]);
+  });
+
+  it("replaces pods of every live revision on agentry.dev/restart", () => {
+    const { observed } = running([{ setWeight: 20 }, { pause: {} }]);
+    const restart = {
+      ...observed,
+      agent: {
+        ...observed.agent,
+        metadata: { ...observed.agent.metadata, annotations: { "agentry.dev/restart": "" } },
+      },
+    };
+    const plan = planReconcile(restart, config, new Date("2026-11-26T11:00:00Z"), generateKey);
+    expect(plan.restart.map((entry) => entry.at)).toEqual(["2026-11-26T11:00:00Z", "2026-11-26T11:00:00Z"]);
+    expect(plan.status.restartedAt).toBe("2026-11-26T11:00:00Z");
+    expect(plan.consumedActions).toEqual(["agentry.dev/restart"]);
+  });
+});
+
+describe("planReconcile with a BlueGreen strategy", () => {
+  it("runs the new revision behind NAME-preview and switches Service NAME on promote", () => {
+    const strategy = {
+      type: "BlueGreen",
+      blueGreen: { autoPromotionEnabled: false, previewReplicas: 1, scaleDownDelaySeconds: 0 },
+    };
+    const first = converge(observedOf(agent({ ...baseSpec, replicas: 3, strategy }))).observed;
+    const stable = first.agent.status?.stableRevision ?? "";
+    const selector = (observed: ObservedState, name: string) =>
+      (
+        observed.children.get(childKey("Service", name)) as unknown as {
+          spec: { selector: Record<string, string> };
+        }
+      ).spec.selector["agentry.dev/revision"];
+    expect(selector(first, "bot")).toBe(stable);
+    expect(selector(first, "bot-preview")).toBe(stable);
+
+    const next = agent(
+      { ...baseSpec, replicas: 3, agent: { ...baseSpec.agent, model: "gpt-4o" }, strategy },
       first.agent.status,
     );
-    const plan = planReconcile({ ...first, agent: canary }, config, now, generateKey);
-    expect(plan.blocked?.reason).toBe("StrategyNotSupported");
-    expect(plan.scale).toEqual([]);
-    expect(plan.delete).toEqual([]);
-    expect(plan.apply.some((object) => object.kind === "Deployment")).toBe(false);
-    // Nothing started, so nothing is announced as started and the status names what runs.
-    expect(plan.events.map((event) => event.reason)).toEqual(["StrategyNotSupported"]);
-    expect(plan.status.updateRevision).toBe(first.agent.status?.updateRevision);
-    expect(plan.status.history?.map((entry) => entry.revision)).toEqual([first.agent.status?.updateRevision]);
-    expect(plan.status.phase).toBe("Healthy");
+    const { observed: waiting } = converge({ ...first, agent: next });
+    const update = waiting.agent.status?.updateRevision ?? "";
+    expect(waiting.agent.status).toMatchObject({
+      phase: "Paused",
+      blueGreen: { activeRevision: stable, previewRevision: update },
+    });
+    expect(waiting.agent.status?.message).toContain("waiting for promotion");
+    expect(selector(waiting, "bot")).toBe(stable);
+    expect(selector(waiting, "bot-preview")).toBe(update);
+    expect(waiting.deployments.map((deployment) => deployment.spec?.replicas).sort()).toEqual([1, 3]);
 
-    // The next change that can run names the revision it really replaces.
-    const rolling = agent({ ...baseSpec, agent: { ...baseSpec.agent, model: "gpt-4o" } }, plan.status);
-    const next = planReconcile({ ...first, agent: rolling }, config, now, generateKey);
-    expect(next.events).toEqual([
-      expect.objectContaining({
-        reason: "RolloutStarted",
-        message: expect.stringContaining(`replacing ${first.agent.status?.updateRevision}`),
-      }),
-      expect.objectContaining({ reason: "Recovered" }),
-    ]);
+    const promote = {
+      ...waiting,
+      agent: {
+        ...waiting.agent,
+        metadata: { ...waiting.agent.metadata, annotations: { "agentry.dev/promote": "" } },
+      },
+    };
+    const { observed: done } = converge(promote);
+    expect(selector(done, "bot")).toBe(update);
+    expect(done.agent.status).toMatchObject({ phase: "Healthy", stableRevision: update });
+    expect(done.deployments).toHaveLength(1);
   });
 });
 
@@ -474,5 +652,74 @@ describe("planReconcile drift", () => {
       applyPlan({ ...observed, children, data: { ...observed.data, secrets } }, plan),
     ).observed;
     expect(after.agent.status?.updateRevision).not.toBe(observed.agent.status?.updateRevision);
+  });
+});
+
+describe("the HorizontalPodAutoscaler during a canary", () => {
+  /**
+   * The HPA controller's decision for a Utilization target (replica_calculator.go): within the
+   * 10% tolerance it keeps the scale status's replica count, outside it scales to
+   * ceil(usageRatio * readyPods). `scaleStatusReplicas` is what statusReplicasPath reports.
+   */
+  function hpaDecision(load: number, target: number, readyPods: number, scaleStatusReplicas: number): number {
+    const usageRatio = load / readyPods / target;
+    if (Math.abs(usageRatio - 1) <= 0.1) return scaleStatusReplicas;
+    return Math.ceil(usageRatio * readyPods);
+  }
+
+  it("never moves under constant load: the scale status reports at most spec.replicas", () => {
+    const strategy = {
+      type: "Canary",
+      canary: { steps: [{ setWeight: 15 }, { setWeight: 45 }, { setWeight: 75 }] },
+    };
+    const autoscaling = { minReplicas: 2, maxReplicas: 50, targetCPUUtilizationPercentage: 60 };
+    // Load that keeps 10 pods exactly at target.
+    const load = 10 * 60;
+    let observed = converge(observedOf(agent({ ...baseSpec, replicas: 10, autoscaling, strategy }))).observed;
+    const next = agent(
+      { ...baseSpec, replicas: 10, autoscaling, strategy, agent: { ...baseSpec.agent, model: "gpt-4o" } },
+      observed.agent.status,
+    );
+    observed = { ...observed, agent: next };
+    const decisions: number[] = [];
+    const sums: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const plan = planReconcile(observed, config, now, generateKey);
+      observed = applyPlan(observed, plan);
+      const pods = observed.deployments.reduce(
+        (total, deployment) => total + (deployment.spec?.replicas ?? 0),
+        0,
+      );
+      decisions.push(hpaDecision(load, 60, pods, observed.agent.status?.hpaReplicas ?? 0));
+      // What reporting the sum of pods (status.replicas) would have made the HPA decide.
+      sums.push(hpaDecision(load, 60, pods, observed.agent.status?.replicas ?? 0));
+    }
+    expect(observed.agent.status?.phase).toBe("Healthy");
+    expect(new Set(decisions)).toEqual(new Set([10]));
+    // The same rollout, counted the Argo Rollouts way, asks for more pods at some step.
+    expect(Math.max(...sums)).toBeGreaterThan(10);
+  });
+});
+
+describe("action annotations without a rollout to act on", () => {
+  it("removes them and says so in an Event", () => {
+    const { observed } = converge(observedOf(agent(baseSpec)));
+    const annotated = {
+      ...observed,
+      agent: {
+        ...observed.agent,
+        metadata: { ...observed.agent.metadata, annotations: { "agentry.dev/promote": "" } },
+      },
+    };
+    const plan = planReconcile(annotated, config, now, generateKey);
+    expect(plan.consumedActions).toEqual(["agentry.dev/promote"]);
+    expect(plan.events).toEqual([
+      {
+        type: "Normal",
+        reason: "ActionIgnored",
+        message:
+          "agentry.dev/promote ignored: no canary or blue-green rollout is in progress; the annotation was removed",
+      },
+    ]);
   });
 });

@@ -1,0 +1,33 @@
+import type { AnalysisStatus } from "./analysis-gate.ts";
+import type { RolloutEvent } from "./rollout-event.ts";
+
+/** Events for one recorded measurement round: the values measured, and the verdict when it changed. */
+export function analysisEvents(
+  what: string,
+  before: AnalysisStatus | undefined,
+  after: AnalysisStatus,
+): RolloutEvent[] {
+  const events: RolloutEvent[] = [];
+  const newest = after.lastMeasurements?.[0]?.measuredAt;
+  const latest = (after.lastMeasurements ?? []).filter((measurement) => measurement.measuredAt === newest);
+  if (latest.length > 0 && (after.measurements ?? 0) > (before?.measurements ?? 0)) {
+    const values = latest.map(
+      (measurement) =>
+        `${measurement.metric}=${measurement.value ?? "no data"}${measurement.stableValue === undefined ? "" : ` (stable ${measurement.stableValue})`} ${measurement.outcome}`,
+    );
+    events.push({
+      type: latest.some((measurement) => measurement.outcome === "Failed") ? "Warning" : "Normal",
+      reason: "AnalysisMeasured",
+      message: `${what} measurement ${after.measurements}: ${values.join(", ")}`,
+    });
+  }
+  const verdicts = ["Successful", "Failed", "Inconclusive"];
+  if (after.phase !== before?.phase && verdicts.includes(after.phase)) {
+    events.push({
+      type: after.phase === "Successful" ? "Normal" : "Warning",
+      reason: `Analysis${after.phase}`,
+      message: `${what} ${after.phase.toLowerCase()}${after.message ? `: ${after.message}` : ""}`,
+    });
+  }
+  return events;
+}
