@@ -5,7 +5,7 @@
  * Optionally serves HTTPS (`tls`), so clients' CA handling meets a real server.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -34,6 +34,11 @@ export type ScrapeJob = {
 
 export type PrometheusServerOptions = {
   jobs: ScrapeJob[];
+  /**
+   * One more job, `discovered`, whose targets come from a file (file_sd) that `setDiscovered`
+   * rewrites while Prometheus runs: targets that appear later, as new pods do.
+   */
+  discovered?: boolean;
   scrapeIntervalSeconds?: number;
   /** Serve the HTTP API over TLS with this certificate and key (PEM files). */
   tls?: { certFile: string; keyFile: string };
@@ -43,6 +48,8 @@ export type PrometheusServerHandle = {
   /** Base URL of the HTTP API, http:// or https://127.0.0.1:port. */
   url: string;
   port: number;
+  /** Replaces the targets of the `discovered` job (Prometheus notices the file change). */
+  setDiscovered(jobs: Array<Omit<ScrapeJob, "job">>): void;
   /** The last lines Prometheus logged, for failure messages. */
   log(): string;
   stop(): Promise<void>;
@@ -60,12 +67,27 @@ export async function startPrometheusServer(
     join(dir, "prometheus.yml"),
     stringify({
       global: { scrape_interval: interval, evaluation_interval: interval },
-      scrape_configs: options.jobs.map((job) => ({
-        job_name: job.job,
-        static_configs: [{ targets: job.targets, labels: job.labels ?? {} }],
-      })),
+      scrape_configs: [
+        ...options.jobs.map((job) => ({
+          job_name: job.job,
+          static_configs: [{ targets: job.targets, labels: job.labels ?? {} }],
+        })),
+        ...(options.discovered
+          ? [{ job_name: "discovered", file_sd_configs: [{ files: [join(dir, "discovered.json")] }] }]
+          : []),
+      ],
     }),
   );
+  const setDiscovered = (groups: Array<Omit<ScrapeJob, "job">>) => {
+    // Written aside and renamed, so Prometheus never reads half a file.
+    const file = join(dir, "discovered.json");
+    writeFileSync(
+      `${file}.tmp`,
+      JSON.stringify(groups.map((group) => ({ targets: group.targets, labels: group.labels ?? {} }))),
+    );
+    renameSync(`${file}.tmp`, file);
+  };
+  if (options.discovered) setDiscovered([]);
   const args = [
     `--config.file=${join(dir, "prometheus.yml")}`,
     `--storage.tsdb.path=${join(dir, "data")}`,
@@ -114,5 +136,5 @@ export async function startPrometheusServer(
     await stop();
     throw error;
   }
-  return { url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`, port, log, stop };
+  return { url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`, port, setDiscovered, log, stop };
 }
