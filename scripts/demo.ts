@@ -5,8 +5,10 @@
  *     controller-manager, scheduler and kwok fake nodes, with the AgentDeployment CRD;
  *  2. runs the operator, applies examples/basic.yaml and waits for Ready;
  *  3. changes the model and follows the rollout to a new revision in the status;
- *  4. shows what bad input looks like: a manifest the API server rejects, a Secret that is missing;
- *  5. runs the agent runtime locally against an OpenAI-compatible stub and asks it something.
+ *  4. runs examples/canary.yaml (its waits shortened): a model change advances step by step, an
+ *     analysis of the runtime's metrics in a real Prometheus passes, a promote finishes it;
+ *  5. shows what bad input looks like: a manifest the API server rejects, a Secret that is missing;
+ *  6. runs the agent runtime locally against an OpenAI-compatible stub and asks it something.
  *
  * The plane keeps running afterwards for a look around (`npm run cluster:down` stops it).
  */
@@ -21,6 +23,8 @@ import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
 import { kubectlFlags } from "../test/support/cluster-install.ts";
 import { upPlane } from "../test/support/cluster-plane.ts";
 import { startOperator } from "../test/support/operator-process.ts";
+import { startPrometheusServer } from "../test/support/prometheus-server.ts";
+import { runCanaryDemo } from "./demo-canary.ts";
 
 const NAMESPACE = "agentry-demo";
 const node = process.execPath;
@@ -104,7 +108,36 @@ async function main() {
       "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message",
     ]);
 
-    step("4. Bad input: rejected at apply time, or explained in the status");
+    step("4. A canary: step by step, an analysis verdict from Prometheus, a promotion");
+    kubectl(["delete", "agd", "support-bot", "-n", NAMESPACE, "--wait=true"]);
+    kubectl([
+      "create",
+      "secret",
+      "generic",
+      "redis",
+      "-n",
+      NAMESPACE,
+      "--from-literal=url=redis://redis:6379",
+    ]);
+    const prometheus = await startPrometheusServer({ jobs: [], discovered: true });
+    const model = await startStubModelServer();
+    try {
+      console.log(`   Prometheus on ${prometheus.url}, a stub model on ${model.url}`);
+      await runCanaryDemo({
+        kubectl,
+        namespace: NAMESPACE,
+        prometheus,
+        modelUrl: model.url,
+        log: (line) => console.log(line),
+        timeoutMs: DEMO_TIMEOUT_MS,
+      });
+      show(["get", "agd", "-n", NAMESPACE]);
+    } finally {
+      await prometheus.stop();
+      await model.close();
+    }
+
+    step("5. Bad input: rejected at apply time, or explained in the status");
     const invalid = path.join(REPO_ROOT, "test/fixtures/invalid/two-actions-in-one-step.yaml");
     try {
       kubectl(["apply", "-n", NAMESPACE, "-f", invalid]);
@@ -132,7 +165,7 @@ async function main() {
     await operator.stop();
   }
 
-  step("5. The agent runtime, answering through a local OpenAI-compatible stub");
+  step("6. The agent runtime, answering through a local OpenAI-compatible stub");
   const stub = await startStubModelServer();
   const runtime = await startRuntimeProcess({
     AGENTRY_MODEL: "gpt-4o-mini",

@@ -164,7 +164,8 @@ export function recordMeasurements(
       : inconclusive
         ? about("Inconclusive")
         : "all metrics passed";
-  const progress = count === undefined ? `measurement ${taken}` : `measurement ${taken} of ${count}`;
+  const progress =
+    count === undefined ? `${plural(taken, "measurement")} taken` : `${taken} of ${count} measurements taken`;
   return {
     ...next,
     phase: "Running",

@@ -19,7 +19,10 @@ export type QueryFn = (query: string, time: Date) => Promise<QueryResult>;
 
 /** Where and how to reach a Prometheus HTTP API. */
 export type PrometheusTarget = {
-  /** Base URL; a path prefix (`https://host/prometheus`) is kept. */
+  /**
+   * Base URL; a path prefix (`https://host/prometheus`) is kept, `user:password@` is basic auth
+   * and query parameters are sent with every query.
+   */
   address: string;
   bearerToken?: string | undefined;
   /** PEM certificates to trust instead of the system's. */
@@ -69,16 +72,21 @@ export function createPrometheusClient(
   const headers: Record<string, string> = {
     accept: "application/json",
     "content-type": "application/x-www-form-urlencoded",
-    ...(target.bearerToken === undefined ? {} : { authorization: `Bearer ${target.bearerToken}` }),
   };
+  // user:password in the address is basic auth (a bearer token, when given, takes its place).
+  if (target.bearerToken !== undefined) headers.authorization = `Bearer ${target.bearerToken}`;
+  else if (base.username !== "") {
+    const credentials = `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString("base64")}`;
+  }
 
   const query: QueryFn = async (promql, time) => {
-    const form = new URLSearchParams({
-      query: promql,
-      time: (time.getTime() / 1000).toFixed(3),
-      // Prometheus stops evaluating at this deadline too, instead of working for nobody.
-      timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
-    });
+    // Parameters in the address (Thanos' `dedup`, `partial_response`) go along with every query.
+    const form = new URLSearchParams(base.searchParams);
+    form.set("query", promql);
+    form.set("time", (time.getTime() / 1000).toFixed(3));
+    // Prometheus stops evaluating at this deadline too, instead of working for nobody.
+    form.set("timeout", `${Math.max(1, Math.floor(timeoutMs / 1000))}s`);
     let status: number;
     let contentType: string;
     let text: string;
@@ -103,7 +111,7 @@ export function createPrometheusClient(
       const excerpt = text.slice(0, 200).replace(/\s+/g, " ").trim();
       return {
         kind: "error",
-        message: `${where} answered ${status} with a body that is not JSON (${contentType}): ${excerpt || "empty"}`,
+        message: `${where} answered ${status}${authHint(status)}, with a body that is not JSON (${contentType}): ${excerpt || "empty"}`,
       };
     }
     const parsed = prometheusResponse.safeParse(json);
@@ -164,9 +172,15 @@ function resultOf(data: QueryData): QueryResult {
   }
 }
 
+const INFINITIES: Record<string, number> = {
+  "+Inf": Number.POSITIVE_INFINITY,
+  Inf: Number.POSITIVE_INFINITY,
+  "-Inf": Number.NEGATIVE_INFINITY,
+};
+
 /** Prometheus writes sample values as strings: "0.5", "NaN", "+Inf", "-Inf". */
 function numberOf(value: string): QueryResult {
-  const number = Number(value);
+  const number = INFINITIES[value] ?? Number(value);
   // NaN is what 0/0 gives for a revision without traffic: nothing to judge.
   if (Number.isNaN(number)) return { kind: "noData" };
   return { kind: "value", value: number };

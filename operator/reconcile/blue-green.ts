@@ -3,6 +3,7 @@ import type { blueGreenSpec } from "../api/strategy-spec.ts";
 import { analysisEvents } from "./analysis-events.ts";
 import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
 import { kubeTime } from "./kube-time.ts";
+import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
 import { SETTLE_RECHECK_MS, type StrategyDecision, type StrategyInput } from "./rollout-step.ts";
@@ -187,7 +188,7 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
     message = `preview revision ${preview.revision}: ${preview.available}/${previewTarget} available`;
   else if (!promoted) {
     const analysisState = progress.analysis
-      ? `, pre-promotion analysis ${progress.analysis.phase.toLowerCase()} (${progress.analysis.measurements ?? 0} measurements)`
+      ? `, pre-promotion analysis ${progress.analysis.phase.toLowerCase()} (${plural(progress.analysis.measurements ?? 0, "measurement")})`
       : "";
     if (promoting)
       message = `promoting revision ${preview.revision}: ${preview.available}/${desired} available before the switch`;

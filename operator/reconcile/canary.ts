@@ -5,6 +5,7 @@ import { analysisEvents } from "./analysis-events.ts";
 import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
 import { canaryReplicaSplit } from "./canary-replicas.ts";
 import { kubeTime } from "./kube-time.ts";
+import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
 import { type Abort, SETTLE_RECHECK_MS, type StrategyDecision, type StrategyInput } from "./rollout-step.ts";
 
@@ -201,7 +202,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
         waitingFor = `step ${index + 1} analysis inconclusive (${current.message ?? "no data"}); annotate agentry.dev/promote to go on or agentry.dev/abort`;
         break;
       }
-      waitingFor = `step ${index + 1} analysis running (${current.measurements ?? 0} measurements)`;
+      waitingFor = `step ${index + 1} analysis running (${plural(current.measurements ?? 0, "measurement")})`;
       soonest(analysis.nextRequeueMs(current, now));
       break;
     }

@@ -165,6 +165,8 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
     name: "AGENTRY_REVISION",
     valueFrom: { fieldRef: { fieldPath: `metadata.labels['${LABELS.revision}']` } },
   });
+  // Every metric carries the agent's name, which the analyses' builtin queries select on.
+  set("AGENTRY_AGENT", name);
   set("AGENTRY_PORT", RUNTIME_PORT);
   set(
     "AGENTRY_SHUTDOWN_DEADLINE_SECONDS",

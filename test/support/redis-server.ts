@@ -28,16 +28,21 @@ export function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-/** AGENTRY_REDIS_SERVER, when set, is the only candidate (point it elsewhere to test the skip). */
-export function findRedisServer(): string | undefined {
-  const override = process.env.AGENTRY_REDIS_SERVER;
-  if (!override) return findExecutable("redis-server");
+/** The variable `overrideVariable`, when set, names the only candidate (point it elsewhere to test the skip). */
+export function findOverridableExecutable(name: string, overrideVariable: string): string | undefined {
+  const override = process.env[overrideVariable];
+  if (!override) return findExecutable(name);
   try {
     accessSync(override, constants.X_OK);
     return override;
   } catch {
     return undefined;
   }
+}
+
+/** AGENTRY_REDIS_SERVER, when set, is the only candidate. */
+export function findRedisServer(): string | undefined {
+  return findOverridableExecutable("redis-server", "AGENTRY_REDIS_SERVER");
 }
 
 /** True when the suite can run; skips loudly (or throws under AGENTRY_REQUIRE_REAL_PARTS=1). */

@@ -139,7 +139,9 @@ describe("recordMeasurements", () => {
     );
     expect(new Set(phases)).toEqual(new Set(["Running"]));
     expect(status.measurements).toBe(20);
-    expect(status.message).toBe("measurement 20: all metrics passed; next at 2026-12-01T10:10:30.000Z");
+    expect(status.message).toBe(
+      "20 measurements taken: all metrics passed; next at 2026-12-01T10:10:30.000Z",
+    );
     expect(play(spec, [["Successful"], ["Failed"]], true).phases).toEqual(["Running", "Failed"]);
   });
 
@@ -212,7 +214,7 @@ describe("recordMeasurements", () => {
 
     const errored = play(spec, [["Successful"], ["Error"]]).status;
     expect(errored.message).toBe(
-      "measurement 1 of 3: query error 1 of at most 1 in a row, measuring again: errors: error; next at 2026-12-01T10:01:30.000Z",
+      "1 of 3 measurements taken: query error 1 of at most 1 in a row, measuring again: errors: error; next at 2026-12-01T10:01:30.000Z",
     );
   });
 

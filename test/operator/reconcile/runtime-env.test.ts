@@ -403,3 +403,14 @@ describe("tools calling an agent in jwt mode", () => {
     expect(toolsLackingCredential(tools, calledAgents)).toEqual(["a (calls idp-bot, which uses jwt auth)"]);
   });
 });
+
+describe("the labels the analyses select on", () => {
+  it("gives the runtime its agent's name, so every metric carries agent=NAME", () => {
+    const { env } = buildRuntimeEnv(agent({ agent: { model: "gpt-4o-mini" } }), {
+      calledAgents: new Map(),
+      clusterDomain: "cluster.local",
+    });
+    const config = parseRuntimeConfig(resolve(env, data));
+    expect(config.agent).toBe("bot");
+  });
+});
