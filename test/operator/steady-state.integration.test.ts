@@ -54,6 +54,18 @@ describeWithCluster("operator: steady state", (cluster) => {
         ],
         probes: { readiness: { periodSeconds: 3 } },
       },
+      // The progressive strategies: their Services (NAME-preview, NAME-stable, NAME-canary) and
+      // settled status must not be rewritten either.
+      canary: {
+        replicas: 3,
+        agent: { model: "m", provider: openaiKey },
+        strategy: { type: "Canary", canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
+      },
+      "blue-green": {
+        replicas: 2,
+        agent: { model: "m", provider: openaiKey },
+        strategy: { type: "BlueGreen", blueGreen: { previewReplicas: 1 } },
+      },
     };
     for (const [name, spec] of Object.entries(specs)) {
       await agents.applyAgent(name, spec);
