@@ -11,6 +11,7 @@ import type { ResourceKind } from "../kube/resources.ts";
 import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import type { ReconcileConfig } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
+import { httpRouteOf } from "../reconcile/route-weights.ts";
 import { DriftBackoff } from "./drift-backoff.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, calledAgentsOf } from "./observe-agent.ts";
@@ -106,6 +107,32 @@ export class Controller {
       }),
     };
     this.groups = Object.values(this.caches) as InformerGroup<KubeObject>[];
+    this.makeGroup = group;
+  }
+
+  private readonly makeGroup: <T extends KubeObject>(
+    kind: ResourceKind,
+    onEvent: (type: InformerEventType, object: T) => void,
+  ) => InformerGroup<T>;
+
+  /**
+   * HTTPRoutes are watched only where the Gateway API is installed: a canary with gatewayAPI
+   * routing hears of an edited route at once. Elsewhere a route is read when it is needed.
+   */
+  private async watchRoutesIfServed(): Promise<void> {
+    const served = await this.options.api.get<{ resources?: Array<{ name: string }> }>(
+      "/apis/gateway.networking.k8s.io/v1",
+    );
+    if (!served?.resources?.some((resource) => resource.name === "httproutes")) return;
+    const routes = this.makeGroup<KubeObject>("HTTPRoute", (_type, route) => {
+      this.recent.observe("HTTPRoute", route);
+      for (const key of this.dataReaders.get(
+        routeReadKey(`${route.metadata.namespace}/${route.metadata.name}`),
+      ) ?? [])
+        this.enqueue(key);
+    });
+    this.caches.httpRoutes = routes;
+    this.groups.push(routes as InformerGroup<KubeObject>);
   }
 
   /** Every cache has been filled and its list/watch is not failing over and over. */
@@ -115,6 +142,7 @@ export class Controller {
 
   /** Starts the informers and waits for their first list. */
   async start(): Promise<void> {
+    await this.watchRoutesIfServed();
     await Promise.all(this.groups.map((informers) => informers.start()));
     this.synced = true;
     this.updateGauges();
@@ -188,6 +216,9 @@ export class Controller {
       ...(parsed.value.spec.agent.tools ?? []).flatMap((tool) =>
         tool.agentRef ? [agentReadKey(`${object.metadata.namespace}/${tool.agentRef.name}`)] : [],
       ),
+      ...[httpRouteOf(parsed.value)].flatMap((route) =>
+        route ? [routeReadKey(`${object.metadata.namespace}/${route}`)] : [],
+      ),
     ];
     this.agentReads.set(key, names);
     for (const name of names) {
@@ -245,6 +276,11 @@ export class Controller {
     for (const [resource, informers] of names)
       this.options.metrics.cachedObjects.set({ resource }, informers.size);
   }
+}
+
+/** The read-index entry of the HTTPRoute a canary sets weights on. */
+function routeReadKey(key: string): string {
+  return `route:${key}`;
 }
 
 /** The read-index entry of an agent that others call as a tool (Secrets and ConfigMaps use ns/name). */

@@ -65,7 +65,10 @@ export async function executePlan(
   if (plan.routeWeights) {
     const { name, patch } = plan.routeWeights;
     try {
-      await api.jsonPatch(resourcePath("HTTPRoute", { namespace, name }), patch, FIELD_MANAGER);
+      wrote(
+        "HTTPRoute",
+        await api.jsonPatch<KubeObject>(resourcePath("HTTPRoute", { namespace, name }), patch, FIELD_MANAGER),
+      );
     } catch (error) {
       // The route changed since it was read (its resourceVersion test failed): read it again.
       if (error instanceof KubeApiError && error.status === 422)

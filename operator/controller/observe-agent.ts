@@ -16,6 +16,8 @@ export interface Caches {
   disruptionBudgets: InformerGroup<KubeObject>;
   secrets: InformerGroup<Secret>;
   configMaps: InformerGroup<ConfigMap>;
+  /** Present where the Gateway API is served. */
+  httpRoutes?: InformerGroup<KubeObject>;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type RolloutEvent,
 } from "../reconcile/plan-reconcile.ts";
 import { canonicalJson } from "../reconcile/revision.ts";
-import type { HttpRoute } from "../reconcile/route-weights.ts";
+import { type HttpRoute, httpRouteOf } from "../reconcile/route-weights.ts";
 import { isNewStall, stalledStatus } from "../reconcile/stalled-status.ts";
 import type { DriftBackoff } from "./drift-backoff.ts";
 import { consumeActions, executePlan, recordEvent } from "./execute-plan.ts";
@@ -214,18 +214,26 @@ function reportRepairs(drift: readonly DriftReport[], deps: ReconcileDeps): Roll
 }
 
 /**
- * The HTTPRoute a canary sets weights on, read fresh (not cached: it belongs to the user, and only
- * agents with gatewayAPI routing need it); null when it does not exist, undefined when not used.
+ * The HTTPRoute a canary sets weights on, from the cache where the Gateway API is served, else
+ * read from the API server; null when it does not exist, undefined when the agent uses none.
  */
 async function readHttpRoute(
   deps: ReconcileDeps,
   agent: AgentDeployment,
 ): Promise<HttpRoute | null | undefined> {
-  const { strategy } = agent.spec;
-  const gatewayAPI = strategy.type === "Canary" ? strategy.canary?.trafficRouting?.gatewayAPI : undefined;
-  if (!gatewayAPI) return undefined;
-  const path = resourcePath("HTTPRoute", { namespace: agent.metadata.namespace, name: gatewayAPI.httpRoute });
-  return (await deps.api.get<HttpRoute>(path)) ?? null;
+  const route = httpRouteOf(agent);
+  if (!route) return undefined;
+  const namespace = agent.metadata.namespace ?? "default";
+  if (deps.caches.httpRoutes) {
+    const cached = deps.recent.resolve(
+      "HTTPRoute",
+      namespace,
+      route,
+      deps.caches.httpRoutes.get(namespace, route),
+    );
+    return (cached as HttpRoute | undefined) ?? null;
+  }
+  return (await deps.api.get<HttpRoute>(resourcePath("HTTPRoute", { namespace, name: route }))) ?? null;
 }
 
 /** agentry_rollouts_total and agentry_rollout_duration_seconds, from the outcome the status records. */

@@ -1,4 +1,11 @@
+import type { AgentDeployment } from "../api/agent-deployment.ts";
 import type { KubeObject } from "../kube/objects.ts";
+
+/** The HTTPRoute a canary with gatewayAPI traffic routing sets weights on, if any. */
+export function httpRouteOf(agent: AgentDeployment): string | undefined {
+  const { strategy } = agent.spec;
+  return strategy.type === "Canary" ? strategy.canary?.trafficRouting?.gatewayAPI?.httpRoute : undefined;
+}
 
 /** One RFC 6902 operation, as the API server takes it with application/json-patch+json. */
 export type JsonPatchOperation =

@@ -82,6 +82,20 @@ describeWithCluster("operator: canary weights on a Gateway API HTTPRoute", (clus
     );
     expect(replicas).toEqual({ [stable]: 5, [update]: 1 });
 
+    // Weights set by hand are the rollout's to decide: put back at once (the route is watched).
+    await cluster.kubectl([
+      "patch",
+      "httproute",
+      "bot",
+      "-n",
+      ns.name,
+      "--type=json",
+      "-p",
+      JSON.stringify([{ op: "replace", path: "/spec/rules/1/backendRefs/1/weight", value: 50 }]),
+    ]);
+    await eventually(async () => (await weights()).canary === 20, 10_000);
+    expect(await weights()).toEqual({ stable: 80, canary: 20 });
+
     // Someone else edits the route: their change stays, and the weights go on being set.
     await cluster.kubectl([
       "patch",
