@@ -151,6 +151,38 @@ describeWithCluster(SUITE, (cluster) => {
   );
 
   it.skipIf(!available)(
+    "rolls back automatically when the promoted revision fails its post-promotion analysis",
+    async () => {
+      const postPromotion = (model: string) => ({
+        replicas: 2,
+        agent: { model, provider: openaiKey },
+        strategy: {
+          type: "BlueGreen",
+          blueGreen: { scaleDownDelaySeconds: 0, postPromotionAnalysis: analysis() },
+        },
+      });
+      await deploy("post", postPromotion("gpt-4o-mini"));
+      const blue = (await status("post"))?.stableRevision ?? "";
+      const green = await rollOut("post", postPromotion("gpt-4o"), 0.5);
+      // Promoted at once (nothing to wait for before), then measured while blue is kept.
+      await eventually(async () => (await status("post"))?.blueGreen?.promotedAt !== undefined, 60_000);
+      expect((await agents.serviceSelector("post"))["agentry.dev/revision"]).toBe(green);
+      await eventually(async () => (await status("post"))?.aborted === true, 60_000);
+      const rolledBack = await status("post");
+      expect(rolledBack).toMatchObject({ phase: "Degraded", stableRevision: blue, updateRevision: green });
+      expect(rolledBack?.abortMessage).toContain("post-promotion analysis failed");
+      expect((await agents.serviceSelector("post"))["agentry.dev/revision"]).toBe(blue);
+      const replicas = Object.fromEntries(
+        (await agents.deployments("post")).map((deployment) => [
+          deployment.metadata.labels["agentry.dev/revision"],
+          deployment.spec.replicas,
+        ]),
+      );
+      expect(replicas[blue]).toBe(2);
+    },
+  );
+
+  it.skipIf(!available)(
     "keeps the active revision when the preview fails its pre-promotion analysis",
     async () => {
       await deploy("bg", blueGreenSpec("gpt-4o-mini"));
