@@ -65,8 +65,8 @@ function registryAccess(): Record<string, string> {
   });
   const access: Record<string, string> = {};
   for (const line of config.split("\n")) {
-    const [key, value] = line.split("=");
-    if (key && value && existsSync(value.trim())) access[`npm_config_${key.trim()}`] = value.trim();
+    const [key, value] = [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()];
+    if (key && value && existsSync(value)) access[`npm_config_${key}`] = value;
   }
   for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]) {
     const value = process.env[name];
