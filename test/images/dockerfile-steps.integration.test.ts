@@ -125,7 +125,7 @@ describe.runIf(runnable)("images: each Dockerfile's build and start steps", () =
           (shared.length ? `; stages shared with an earlier Dockerfile: ${shared.join(", ")}` : ""),
       );
     }
-    // Nothing in the trees is writable by anyone (root included: the mounts are read-only too).
+    // Nothing in the trees is writable; the started processes also see their mounts read-only.
     execFileSync("chmod", ["-R", "a-w", scratch]);
   }, 900_000);
 
