@@ -6,9 +6,9 @@
  *
  * The data servers keep nothing on disk, so a killed one must come back as a replica of the
  * current master (`restartAsReplica`), as an orchestrator brings back a Redis without
- * persistence: restarted as a master, it would be an empty master that the sentinels (one that
- * has not heard of the failover yet) may hand back the master role, and its replica would copy
- * its empty data set over every acknowledged write.
+ * persistence. Restarted as a master it is an empty master: a sentinel that has not yet heard of
+ * the failover still names it, the master role can go back to it, and the promoted replica then
+ * copies its empty data set over every acknowledged write.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -90,10 +90,11 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
       [replica.port, replica],
     ]);
     const sentinels = started.slice(2).map((handle) => ({ host: "127.0.0.1", port: handle.port }));
+    const firstSentinel = sentinels[0] as { host: string; port: number };
     const ask = async <T>(
       question: (client: Redis) => Promise<T>,
       server: { host: string; port: number; password: string } = {
-        ...(sentinels[0] as { host: string; port: number }),
+        ...firstSentinel,
         password: sentinelPassword,
       },
     ): Promise<T> => {
@@ -146,12 +147,14 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
         return ports.size === 1 ? [...ports][0] : undefined;
       },
       restartAsReplica: async (port) => {
-        const master = await masterPortOf(sentinels[0] as { host: string; port: number });
+        const server = servers.get(port);
+        if (!server) throw new Error(`no data server of this set listens on ${port}`);
+        const master = await masterPortOf(firstSentinel);
         if (master === port) throw new Error(`the sentinels still name ${port} the master`);
-        await servers.get(port)?.restart(["--replicaof", "127.0.0.1", String(master)]);
+        await server.restart(["--replicaof", "127.0.0.1", String(master)]);
       },
       onlineReplicas: async () => {
-        const master = await masterPortOf(sentinels[0] as { host: string; port: number });
+        const master = await masterPortOf(firstSentinel);
         const info = await ask((client) => client.info("replication"), {
           host: "127.0.0.1",
           port: master,
