@@ -1,7 +1,14 @@
 /**
  * A real Sentinel-managed Redis on loopback for a test suite: one master, one replica and three
  * sentinels (quorum 2), with passwords on the data servers and on the sentinels, and failover
- * timings small enough for a test (down after 1 s, failover timeout 3 s).
+ * timings small enough for a test (down after 1 s, failover timeout 3 s). A replica gets its copy
+ * at once (no diskless-sync delay).
+ *
+ * The data servers keep nothing on disk, so a killed one must come back as a replica of the
+ * current master (`restartAsReplica`), as an orchestrator brings back a Redis without
+ * persistence. Restarted as a master it is an empty master: a sentinel that has not yet heard of
+ * the failover still names it, the master role can go back to it, and the promoted replica then
+ * copies its empty data set over every acknowledged write.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,10 +41,14 @@ export type RedisSentinelSet = {
   sentinels: { host: string; port: number }[];
   /** The data servers by port: the first master and its replica. */
   servers: Map<number, RedisServerHandle>;
-  /** The master's port as the sentinels see it now. */
+  /** The master's port as the first sentinel sees it now. */
   masterPort(): Promise<number>;
-  /** Replicas the sentinels know of and consider up. */
-  upReplicas(): Promise<number>;
+  /** The master's port if every sentinel names the same one, else undefined (a failover spreading). */
+  agreedMasterPort(): Promise<number | undefined>;
+  /** Starts a killed data server again as a replica of the current master. */
+  restartAsReplica(port: number): Promise<void>;
+  /** Replicas the current master streams to (INFO replication: state=online). */
+  onlineReplicas(): Promise<number>;
   stop(): Promise<void>;
 };
 
@@ -47,7 +58,7 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
   const password = "data-server-password";
   const sentinelPassword = "sentinel-password";
   const dir = mkdtempSync(join(tmpdir(), "agentry-sentinel-"));
-  const auth = ["--requirepass", password, "--masterauth", password];
+  const auth = ["--requirepass", password, "--masterauth", password, "--repl-diskless-sync-delay", "0"];
   const started: RedisServerHandle[] = [];
   try {
     const master = await startRedisServer({ extraArgs: auth });
@@ -74,15 +85,38 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
       );
       started.push(await startRedisServer({ binary, configFile }));
     }
+    const servers = new Map([
+      [master.port, master],
+      [replica.port, replica],
+    ]);
     const sentinels = started.slice(2).map((handle) => ({ host: "127.0.0.1", port: handle.port }));
-    const ask = async <T>(question: (sentinel: Redis) => Promise<T>): Promise<T> => {
-      const sentinel = new Redis({ ...sentinels[0], password: sentinelPassword, lazyConnect: true });
+    const firstSentinel = sentinels[0] as { host: string; port: number };
+    const ask = async <T>(
+      question: (client: Redis) => Promise<T>,
+      server: { host: string; port: number; password: string } = {
+        ...firstSentinel,
+        password: sentinelPassword,
+      },
+    ): Promise<T> => {
+      const client = new Redis({ ...server, lazyConnect: true });
       try {
-        return await question(sentinel);
+        return await question(client);
       } finally {
-        sentinel.disconnect();
+        client.disconnect();
       }
     };
+    const masterPortOf = (sentinel: { host: string; port: number }) =>
+      ask(
+        async (client) => {
+          const [, port] = (await client.call(
+            "SENTINEL",
+            "GET-MASTER-ADDR-BY-NAME",
+            MASTER_NAME,
+          )) as string[];
+          return Number(port);
+        },
+        { ...sentinel, password: sentinelPassword },
+      );
     const masterState = () =>
       ask(async (sentinel) => {
         const flat = (await sentinel.call("SENTINEL", "MASTER", MASTER_NAME)) as string[];
@@ -106,19 +140,28 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
       password,
       sentinelPassword,
       sentinels,
-      servers: new Map([
-        [master.port, master],
-        [replica.port, replica],
-      ]),
+      servers,
       masterPort: async () => Number((await masterState()).get("port")),
-      upReplicas: () =>
-        ask(async (sentinel) => {
-          const replicas = (await sentinel.call("SENTINEL", "REPLICAS", MASTER_NAME)) as string[][];
-          return replicas.filter((fields) => {
-            const flags = fields[fields.indexOf("flags") + 1] ?? "";
-            return !/s_down|o_down|disconnected/.test(flags);
-          }).length;
-        }),
+      agreedMasterPort: async () => {
+        const ports = new Set(await Promise.all(sentinels.map(masterPortOf)));
+        return ports.size === 1 ? [...ports][0] : undefined;
+      },
+      restartAsReplica: async (port) => {
+        const server = servers.get(port);
+        if (!server) throw new Error(`no data server of this set listens on ${port}`);
+        const master = await masterPortOf(firstSentinel);
+        if (master === port) throw new Error(`the sentinels still name ${port} the master`);
+        await server.restart(["--replicaof", "127.0.0.1", String(master)]);
+      },
+      onlineReplicas: async () => {
+        const master = await masterPortOf(firstSentinel);
+        const info = await ask((client) => client.info("replication"), {
+          host: "127.0.0.1",
+          port: master,
+          password,
+        });
+        return info.split("\n").filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+      },
       stop: async () => {
         await Promise.all(started.map((handle) => handle.stop()));
         rmSync(dir, { recursive: true, force: true });

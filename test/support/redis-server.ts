@@ -78,8 +78,11 @@ export type RedisServerHandle = {
   readonly pid: number | undefined;
   /** SIGKILL: an abrupt outage, like a crashed or evicted Redis pod. */
   kill(): Promise<void>;
-  /** Starts again on the same port (after kill). */
-  restart(): Promise<void>;
+  /**
+   * Starts again on the same port (after kill), with its options plus `extraArgs` for this start
+   * (e.g. ["--replicaof", host, port]: back as a replica, as a server without persistence must be).
+   */
+  restart(extraArgs?: string[]): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -100,7 +103,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), "agentry-redis-"));
   let child: ChildProcess | undefined;
 
-  const launch = async () => {
+  const launch = async (restartArgs: string[] = []) => {
     const args = [
       ...(options.configFile ? [options.configFile] : []),
       "--port",
@@ -114,6 +117,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       "--dir",
       dir,
       ...(options.extraArgs ?? []),
+      ...restartArgs,
     ];
     const spawned = spawn(binary, [...args, "--daemonize", "no", "--loglevel", "warning"], {
       stdio: ["ignore", "ignore", "inherit"],
@@ -146,7 +150,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       return child?.pid;
     },
     kill: () => terminate("SIGKILL"),
-    restart: launch,
+    restart: (extraArgs) => launch(extraArgs),
     stop: async () => {
       await terminate("SIGTERM");
       rmSync(dir, { recursive: true, force: true });

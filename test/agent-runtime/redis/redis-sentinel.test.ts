@@ -3,6 +3,11 @@
  * master is SIGKILLed under load, the sentinels promote the replica, and the runtime follows.
  * Session writes wait for one replica (AGENTRY_REDIS_WAIT_REPLICAS=1), so every turn answered 200
  * is in its session's history afterwards; requests during the switch fail fast with 503.
+ *
+ * The killed server keeps nothing on disk, so it comes back as a replica of the new master once
+ * every sentinel names that master, as docs/runtime.md asks of a deployment: restarted as an empty
+ * master instead, a sentinel that had not yet heard of the failover could hand it the master role
+ * back and the promoted replica would resync its empty data set, losing acknowledged turns.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,11 +32,8 @@ describe.skipIf(!available)("the runtime on Redis Sentinel", () => {
   }, 30_000);
   afterAll(() => set?.stop());
 
-  // One run in about five of the full suite lost acknowledged turns (early turns of one session,
-  // on a busy machine); until that is found, the test fails only when all three attempts do.
   it("follows a failover: no acknowledged turn lost, 503 fast during the switch", {
     timeout: 60_000,
-    retry: 2,
   }, async () => {
     const agent = await fixture.runtime({
       AGENTRY_REDIS_SENTINELS: set.sentinels.map(({ host, port }) => `${host}:${port}`).join(","),
@@ -62,25 +64,29 @@ describe.skipIf(!available)("the runtime on Redis Sentinel", () => {
     const workers = [0, 1, 2, 3].map(worker);
     const succeededSince = (since: number) => outcomes.slice(since).filter((o) => o.status === 200).length;
 
-    await waitFor("turns before the failover", () => succeededSince(0) >= 20, 10_000);
-    await set.servers.get(oldMaster)?.kill();
-    const killedAt = outcomes.length;
-    await waitFor(
-      "the sentinels to promote the replica",
-      async () => (await set.masterPort()) !== oldMaster,
-      20_000,
-    );
-    // Back as a replica of the new master (the sentinels reconfigure it), so WAIT 1 can succeed again.
-    await set.servers.get(oldMaster)?.restart();
-    await waitFor(
-      "the old master to rejoin as a replica",
-      async () => (await set.upReplicas()) === 1,
-      20_000,
-    );
-    const rejoinedAt = outcomes.length;
-    await waitFor("turns after the failover", () => succeededSince(rejoinedAt) >= 20, 20_000);
-    running = false;
-    await Promise.all(workers);
+    let killedAt: number;
+    try {
+      await waitFor("turns before the failover", () => succeededSince(0) >= 20, 10_000);
+      await set.servers.get(oldMaster)?.kill();
+      killedAt = outcomes.length;
+      await waitFor(
+        "every sentinel to name the promoted replica",
+        async () => ((await set.agreedMasterPort()) ?? oldMaster) !== oldMaster,
+        20_000,
+      );
+      // Back as a replica of the new master, so WAIT 1 can succeed again.
+      await set.restartAsReplica(oldMaster);
+      await waitFor(
+        "the old master to replicate again",
+        async () => (await set.onlineReplicas()) === 1,
+        20_000,
+      );
+      const rejoinedAt = outcomes.length;
+      await waitFor("turns after the failover", () => succeededSince(rejoinedAt) >= 20, 20_000);
+    } finally {
+      running = false;
+      await Promise.all(workers);
+    }
 
     const failures = outcomes.filter((outcome) => outcome.status !== 200);
     expect(new Set(failures.map((outcome) => `${outcome.status} ${outcome.code}`))).toEqual(
@@ -90,20 +96,24 @@ describe.skipIf(!available)("the runtime on Redis Sentinel", () => {
     expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(2000);
     expect(succeededSince(killedAt)).toBeGreaterThan(0);
 
+    const lost: string[] = [];
     for (const worker of [0, 1, 2, 3]) {
       const history = parseHistory((await agent.deps.sessions?.load(undefined, `failover-${worker}`)) ?? "");
       const stored = new Set(history.map((message) => message.content));
       const acknowledged = outcomes.filter((o) => o.worker === worker && o.status === 200);
-      const lost = acknowledged.filter((o) => !stored.has(o.message) || !stored.has(`echo: ${o.message}`));
-      expect(
-        lost.map((o) => o.message),
-        `worker ${worker}`,
-      ).toEqual([]);
+      for (const { message } of acknowledged) {
+        if (!stored.has(message) || !stored.has(`echo: ${message}`)) lost.push(message);
+      }
     }
-    // Logged once per outage, not once per reconnection attempt.
+    expect(lost, "acknowledged turns missing from their sessions").toEqual([]);
+    // Logged once per outage, not once per reconnection attempt (several in this outage). Each of
+    // the two connections (sessions, durable writes) has the outage of the kill, and may have one
+    // short one more per sentinel: each sentinel announces +switch-master when it learns of the
+    // failover, and the client reconnects on every announcement, even when already on the new master.
+    const outagesAtMost = 2 * (1 + set.sentinels.length);
     expect(
       agent.logs.filter((line) => line.msg === "redis connection lost; reconnecting").length,
-    ).toBeLessThanOrEqual(2);
+    ).toBeLessThanOrEqual(outagesAtMost);
     expect(agent.logs.some((line) => line.msg === "redis connection restored")).toBe(true);
   });
 });
