@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from "vitest";
 import { agentCluster } from "../../operator/agent-cluster.ts";
 import { describeWithCluster, useTestNamespace } from "../../support/cluster.ts";
-import { installOperatorChart, type OperatorIdentity } from "../../support/operator-identity.ts";
+import { CHART_DIR, installOperatorChart, type OperatorIdentity } from "../../support/operator-identity.ts";
 import { type OperatorProcess, startOperator } from "../../support/operator-process.ts";
 import { parseRendered } from "./chart-render.ts";
 
@@ -95,7 +95,7 @@ describeWithCluster("charts/agentry installed into the plane", (cluster) => {
       await cluster.helm([
         "upgrade",
         "agentry",
-        "charts/agentry",
+        CHART_DIR,
         "-n",
         ns.name,
         "--reuse-values",

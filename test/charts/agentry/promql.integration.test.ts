@@ -24,7 +24,12 @@ import {
   prometheusAvailable,
   startPrometheus,
 } from "../../support/prometheus-process.ts";
-import { findExecutable, type RedisServerHandle, startRedisServer } from "../../support/redis-server.ts";
+import {
+  findExecutable,
+  type RedisServerHandle,
+  redisServerAvailable,
+  startRedisServer,
+} from "../../support/redis-server.ts";
 import { parseRendered, renderChart } from "./chart-render.ts";
 
 /**
@@ -57,7 +62,7 @@ function dashboardExpressions(): Array<{ panel: string; expr: string }> {
 }
 
 const available =
-  prometheusAvailable("charts/agentry PromQL") && findExecutable("redis-server") !== undefined;
+  prometheusAvailable("charts/agentry PromQL") && redisServerAvailable("charts/agentry PromQL");
 
 describeWithCluster("charts/agentry PromQL", (cluster) => {
   if (!available) return;
