@@ -9,11 +9,14 @@ import { buildCrd } from "./crd.ts";
 import { renderCrdYaml } from "./crd-yaml.ts";
 
 export const CRD_FILE = "crds/agentry.dev_agentdeployments.yaml";
+/** The Helm chart installs the same CRD from its own crds/ folder (Helm reads no file outside the chart). */
+export const CHART_CRD_FILE = "charts/agentry/crds/agentry.dev_agentdeployments.yaml";
 export const API_REFERENCE_FILE = "docs/api.md";
 
 export function generatedFiles(): Record<string, string> {
   const crd = buildCrd();
-  return { [CRD_FILE]: renderCrdYaml(crd), [API_REFERENCE_FILE]: renderApiReference(crd) };
+  const crdYaml = renderCrdYaml(crd);
+  return { [CRD_FILE]: crdYaml, [CHART_CRD_FILE]: crdYaml, [API_REFERENCE_FILE]: renderApiReference(crd) };
 }
 
 if (import.meta.main) {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { KIND, LABELS, MANAGED_BY } from "../api/constants.ts";
+import { KIND, LABELS, MANAGED_BY, PHASES } from "../api/constants.ts";
 import { parseAgentDeployment } from "../api/parse-agent-deployment.ts";
 import type { OperatorConfig } from "../config.ts";
 import type { InformerEventType } from "../kube/informer.ts";
@@ -275,6 +275,12 @@ export class Controller {
     const names: Array<[string, InformerGroup<KubeObject>]> = Object.entries(this.caches);
     for (const [resource, informers] of names)
       this.options.metrics.cachedObjects.set({ resource }, informers.size);
+    const phases = new Map<string, number>(AGENT_PHASES.map((phase) => [phase, 0]));
+    for (const agent of this.caches.agents.list()) {
+      const phase = (agent as { status?: { phase?: string } }).status?.phase ?? "Unknown";
+      phases.set(phase, (phases.get(phase) ?? 0) + 1);
+    }
+    for (const [phase, count] of phases) this.options.metrics.agents.set({ phase }, count);
   }
 }
 
@@ -282,6 +288,9 @@ export class Controller {
 function routeReadKey(key: string): string {
   return `route:${key}`;
 }
+
+/** Every phase is exported, at 0 when no agent has it, so an alert on Degraded has a series to read. */
+const AGENT_PHASES = [...PHASES, "Unknown"];
 
 /** The read-index entry of an agent that others call as a tool (Secrets and ConfigMaps use ns/name). */
 function agentReadKey(key: string): string {

@@ -71,6 +71,12 @@ export function createOperatorMetrics() {
       help: "1 while this replica holds the leader Lease.",
       registers: [registry],
     }),
+    agents: new Gauge({
+      name: "agentry_agents",
+      help: "AgentDeployments in the watched namespaces, by status.phase (Progressing, Paused, Healthy, Degraded; Unknown before a first status).",
+      labelNames: ["phase"],
+      registers: [registry],
+    }),
     cachedObjects: new Gauge({
       name: "agentry_informer_objects",
       help: "Objects held in the informer caches, by resource.",

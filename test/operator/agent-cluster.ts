@@ -5,7 +5,10 @@ import type { TestCluster, TestNamespace } from "../support/cluster.ts";
 import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
 import { type AgentObject, agentManifest, type DeploymentObject, secretManifest } from "./agent-manifests.ts";
 
-/** Starts an operator for the namespace in beforeAll and stops it in afterAll. */
+/**
+ * Starts an operator for the namespace in beforeAll and stops it in afterAll. It runs as the Helm
+ * chart's ServiceAccount, so it can do only what the chart's ClusterRole allows.
+ */
 export function useOperator(
   cluster: TestCluster,
   ns: TestNamespace,
@@ -15,7 +18,8 @@ export function useOperator(
   let current: OperatorProcess | undefined;
   const start = async () => {
     current = await startOperator({
-      kubeconfig: cluster.kubeconfig,
+      kubeconfig: cluster.operator.kubeconfig,
+      leaseNamespace: cluster.operator.namespace,
       namespace: ns.name,
       identity,
       env: { AGENTRY_LEADER_ELECTION: "false", ...env },

@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from "vitest";
 import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
-import { readAdminKubeconfig, writeKubeconfigFile } from "../support/kubeconfig-file.ts";
-import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
+import { readTokenKubeconfig, writeKubeconfigFile } from "../support/kubeconfig-file.ts";
+import { leaseNameFor, type OperatorProcess, startOperator } from "../support/operator-process.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 
 const LEASE_DURATION_MS = 15_000;
@@ -16,25 +16,32 @@ describeWithCluster("operator: an API server that stops answering", (cluster) =>
   const operators: OperatorProcess[] = [];
   const proxies: TcpProxy[] = [];
   const throughProxy = async () => {
-    const admin = readAdminKubeconfig(cluster.kubeconfig);
-    const server = new URL(admin.server);
+    const operator = readTokenKubeconfig(cluster.operator.kubeconfig);
+    const server = new URL(operator.server);
     const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
     proxies.push(proxy);
     const kubeconfig = writeKubeconfigFile({
       cluster: {
         server: `https://127.0.0.1:${proxy.port}`,
-        "certificate-authority-data": admin.caData,
+        "certificate-authority-data": operator.caData,
       },
-      user: { "client-certificate-data": admin.certData, "client-key-data": admin.keyData },
+      user: { token: operator.token },
     });
     return { proxy, kubeconfig };
   };
   const start = async (identity: string, kubeconfig: string, env: Record<string, string>) => {
-    const operator = await startOperator({ kubeconfig, namespace: ns.name, identity, env });
+    const operator = await startOperator({
+      kubeconfig,
+      namespace: ns.name,
+      leaseNamespace: cluster.operator.namespace,
+      identity,
+      env,
+    });
     operators.push(operator);
     return operator;
   };
-  const lease = (name: string) => cluster.kubectlJson<Lease>(["get", "lease", name, "-n", ns.name]);
+  const lease = () =>
+    cluster.kubectlJson<Lease>(["get", "lease", leaseNameFor(ns.name), "-n", cluster.operator.namespace]);
   const timeOfLog = (operator: OperatorProcess, text: string) => {
     const line = operator.logs.find((candidate) => candidate.includes(text));
     return line ? (JSON.parse(line) as { time: number }).time : undefined;
@@ -47,10 +54,10 @@ describeWithCluster("operator: an API server that stops answering", (cluster) =>
 
   it("a leader whose requests hang steps down before its Lease can be taken, and the standby takes over", async () => {
     const { proxy, kubeconfig } = await throughProxy();
-    const env = { AGENTRY_LEADER_ELECTION: "true", AGENTRY_LEASE_NAME: "frozen-leader" };
+    const env = { AGENTRY_LEADER_ELECTION: "true" };
     const leader = await start("frozen-a", kubeconfig, env);
     await eventually(() => leader.isLeader(), 30_000);
-    const standby = await start("standby-b", cluster.kubeconfig, env);
+    const standby = await start("standby-b", cluster.operator.kubeconfig, env);
     await eventually(() => standby.ready(), 30_000);
     expect(await standby.isLeader()).toBe(false);
 
@@ -58,14 +65,14 @@ describeWithCluster("operator: an API server that stops answering", (cluster) =>
     const frozenAt = Date.now();
     expect(await leader.exited).toBe(1);
     const steppedDownAt = timeOfLog(leader, "lost the leader lease") ?? Number.NaN;
-    const lastRenewal = Date.parse((await lease("frozen-leader")).spec.renewTime ?? "");
-    expect((await lease("frozen-leader")).spec.holderIdentity).toBe("frozen-a");
+    const lastRenewal = Date.parse((await lease()).spec.renewTime ?? "");
+    expect((await lease()).spec.holderIdentity).toBe("frozen-a");
     // Stepped down before anyone could see the Lease expire.
     expect(steppedDownAt).toBeLessThan(lastRenewal + LEASE_DURATION_MS);
     expect(steppedDownAt - frozenAt).toBeLessThan(LEASE_DURATION_MS);
 
     await eventually(() => standby.isLeader(), 40_000, 500);
-    const taken = await lease("frozen-leader");
+    const taken = await lease();
     expect(taken.spec.holderIdentity).toBe("standby-b");
     expect(Date.parse(taken.spec.acquireTime ?? "")).toBeGreaterThan(steppedDownAt);
   }, 180_000);

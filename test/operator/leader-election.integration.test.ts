@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from "vitest";
 import { describeWithCluster, eventually, useTestNamespace } from "../support/cluster.ts";
-import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
+import { leaseNameFor, type OperatorProcess, startOperator } from "../support/operator-process.ts";
 import { agentCluster } from "./agent-cluster.ts";
 
 describeWithCluster("operator: two replicas, one leader", (cluster) => {
@@ -9,7 +9,8 @@ describeWithCluster("operator: two replicas, one leader", (cluster) => {
   const operators: OperatorProcess[] = [];
   const start = (identity: string) =>
     startOperator({
-      kubeconfig: cluster.kubeconfig,
+      kubeconfig: cluster.operator.kubeconfig,
+      leaseNamespace: cluster.operator.namespace,
       namespace: ns.name,
       identity,
       env: { AGENTRY_LEADER_ELECTION: "true" },
@@ -36,9 +37,9 @@ describeWithCluster("operator: two replicas, one leader", (cluster) => {
     const lease = await cluster.kubectlJson<{ spec: { holderIdentity: string } }>([
       "get",
       "lease",
-      "agentry-operator",
+      leaseNameFor(ns.name),
       "-n",
-      ns.name,
+      cluster.operator.namespace,
     ]);
     expect(lease.spec.holderIdentity).toBe(leader);
   });

@@ -38,7 +38,8 @@ describeWithCluster("operator: 50 watched namespaces", (cluster) => {
 
   it("gives an agent in every namespace its status, and says ready", async () => {
     operator = await startOperator({
-      kubeconfig: cluster.kubeconfig,
+      kubeconfig: cluster.operator.kubeconfig,
+      leaseNamespace: cluster.operator.namespace,
       namespace: ns.name,
       identity: "many-namespaces",
       env: { AGENTRY_LEADER_ELECTION: "false", AGENTRY_WATCH_NAMESPACES: namespaces.join(",") },

@@ -10,6 +10,7 @@ import { loadClusterEnv } from "./cluster-env.ts";
 import { withLock } from "./cluster-lock.ts";
 import { downPlaneLocked, testRunsUsing, upPlaneLocked } from "./cluster-plane.ts";
 import { readState, statePaths } from "./cluster-state.ts";
+import { installOperatorChart, OPERATOR_RELEASE } from "./operator-identity.ts";
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
@@ -44,10 +45,18 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const up = await upPlaneLocked(env, { startedBy: "test", log });
     mkdirSync(users, { recursive: true });
     writeFileSync(me, new Date().toISOString());
-    return up;
+    // Once per plane and run: the chart's RBAC is the identity every operator in the tests runs under.
+    const operator = await installOperatorChart(
+      { kubectl: up.state.binaries.kubectl, helm: up.state.binaries.helm, kubeconfig: up.state.kubeconfig },
+      OPERATOR_RELEASE,
+    );
+    return { ...up, operator };
   });
   log(`${result.reused ? "reusing" : "started"} the control plane in ${result.seconds.toFixed(1)}s`);
   log(`to look at it while tests run: export KUBECONFIG=${result.state.kubeconfig}`);
+  log(
+    `operators run as ServiceAccount ${result.operator.namespace}/${result.operator.serviceAccount} (charts/agentry)`,
+  );
 
   project.provide("agentryCluster", {
     available: true,
@@ -56,6 +65,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     binaries: result.state.binaries,
     projectCrds: result.projectCrds,
     keepNamespaces: env.keepNamespaces,
+    operator: result.operator,
   } satisfies ClusterInfo);
 
   return async () => {

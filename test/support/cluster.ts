@@ -17,6 +17,7 @@ import { runChecked } from "./cluster-exec.ts";
 import { type ProjectCrds, kubectl as runKubectl } from "./cluster-install.ts";
 import type { Kubectl, ReadinessFailure, ReadinessTarget } from "./cluster-readiness.ts";
 import { failReadiness, UNREADY_STAGE_LABEL } from "./cluster-readiness.ts";
+import type { OperatorIdentity } from "./operator-identity.ts";
 
 export type { LabelSelector, ReadinessFailure, ReadinessTarget } from "./cluster-readiness.ts";
 
@@ -31,6 +32,8 @@ export type ClusterInfo =
       /** crds/ as applied at the start of this run, with the API server's rejection if any. */
       projectCrds: ProjectCrds;
       keepNamespaces: boolean;
+      /** charts/agentry installed into the plane, and a kubeconfig with its ServiceAccount's token. */
+      operator: OperatorIdentity;
     };
 
 declare module "vitest" {
@@ -46,6 +49,11 @@ export interface TestCluster {
   readonly projectCrds: ProjectCrds;
   /** AGENTRY_KEEP_NAMESPACES=1: test namespaces are left behind for a look. */
   readonly keepNamespaces: boolean;
+  /**
+   * What operators in tests run as: the chart's ServiceAccount (cluster-wide release), whose
+   * kubeconfig has only the chart's RBAC, and the release namespace where it may hold Leases.
+   */
+  readonly operator: OperatorIdentity;
   /** The built kubectl with this cluster's kubeconfig; resolves to stdout, throws on failure. */
   kubectl: Kubectl;
   /** kubectl with `-o json` appended, parsed. */
@@ -75,6 +83,7 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
       binaries: {} as Binaries,
       projectCrds: { files: [] },
       keepNamespaces: false,
+      operator: { kubeconfig: "", namespace: "", serviceAccount: "" },
       kubectl: fail,
       kubectlJson: fail,
       helm: fail,
@@ -89,6 +98,7 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
     binaries: info.binaries,
     projectCrds: info.projectCrds,
     keepNamespaces: info.keepNamespaces,
+    operator: info.operator,
     kubectl,
     kubectlJson: async <T>(args: string[]) => JSON.parse(await kubectl([...args, "-o", "json"])) as T,
     // helm takes --kubeconfig but not kubectl's --cache-dir.

@@ -27,6 +27,20 @@ export function readAdminKubeconfig(file: string): AdminCredentials {
   };
 }
 
+/** Server, CA and bearer token of a token kubeconfig (the operator's, see operator-identity.ts). */
+export function readTokenKubeconfig(file: string): { server: string; caData: string; token: string } {
+  const config = parse(readFileSync(file, "utf8")) as {
+    clusters: Array<{ cluster: Record<string, string> }>;
+    users: Array<{ user: Record<string, string> }>;
+  };
+  const cluster = config.clusters[0]?.cluster ?? {};
+  return {
+    server: cluster.server ?? "",
+    caData: cluster["certificate-authority-data"] ?? "",
+    token: config.users[0]?.user.token ?? "",
+  };
+}
+
 const dir = mkdtempSync(path.join(tmpdir(), "kubeconfig-"));
 let written = 0;
 

@@ -26,13 +26,21 @@ export interface OperatorProcess {
 }
 
 export interface OperatorOptions {
+  /** In integration tests: cluster.operator.kubeconfig, the Helm chart's ServiceAccount. */
   kubeconfig: string;
   namespace: string;
   identity: string;
+  /** Where the leader Lease is held (the chart's release namespace); default: `namespace`. */
+  leaseNamespace?: string;
   env?: Record<string, string>;
 }
 
 const NODE = process.execPath;
+
+/** The Lease of the operators of one test namespace: test files share the release namespace. */
+export function leaseNameFor(namespace: string): string {
+  return `agentry-${namespace}`;
+}
 
 export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {
   const child: ChildProcess = spawn(
@@ -44,7 +52,8 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
         PATH: process.env.PATH,
         KUBECONFIG: options.kubeconfig,
         AGENTRY_WATCH_NAMESPACES: options.namespace,
-        AGENTRY_LEASE_NAMESPACE: options.namespace,
+        AGENTRY_LEASE_NAMESPACE: options.leaseNamespace ?? options.namespace,
+        AGENTRY_LEASE_NAME: leaseNameFor(options.namespace),
         AGENTRY_RUNTIME_IMAGE: "ghcr.io/agentry/agent-runtime:test",
         AGENTRY_HTTP_HOST: "127.0.0.1",
         AGENTRY_HTTP_PORT: "0",

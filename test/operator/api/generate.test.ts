@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generatedFiles } from "../../../operator/api/generate.ts";
+import { CHART_CRD_FILE, CRD_FILE, generatedFiles } from "../../../operator/api/generate.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 
@@ -11,4 +11,10 @@ describe("npm run generate", () => {
       expect(readFileSync(join(root, file), "utf8")).toBe(content);
     });
   }
+});
+
+describe("the Helm chart's CRD", () => {
+  it("is byte for byte the CRD in crds/", () => {
+    expect(readFileSync(join(root, CHART_CRD_FILE), "utf8")).toBe(readFileSync(join(root, CRD_FILE), "utf8"));
+  });
 });
