@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { KubeApiError } from "../../kube/kube-api-error.ts";
 import type { AgentClient } from "./agent-client.ts";
 import type { PluginIo } from "./plugin-io.ts";
 import { rolloutSettled } from "./rollout-settled.ts";
@@ -6,6 +7,8 @@ import { statusView } from "./status-view.ts";
 
 /** How often `status -w` looks again. */
 export const WATCH_INTERVAL_MS = 1000;
+/** How long `status -w` keeps trying while the API server does not answer. */
+const WATCH_GIVE_UP_MS = 30_000;
 
 /** ANSI: cursor to the top left; clear to the end of the line; clear to the end of the screen. */
 const HOME = "\x1b[H";
@@ -17,7 +20,7 @@ const CLEAR_SCREEN = "\x1b[2J";
  * status NAME: prints the rollout once. With -w it looks again every second until the rollout
  * settles (see rolloutSettled): on a terminal the view is redrawn in place, elsewhere each view
  * that differs from the last is printed below it. Exit 0 when done or waiting for a person, 1 when
- * aborted or stalled.
+ * aborted or stalled. An API server that stops answering mid-watch is asked again for 30 s.
  */
 export async function statusCommand(
   client: AgentClient,
@@ -31,8 +34,21 @@ export async function statusCommand(
   }
   let previous: string | undefined;
   let first = true;
+  let failingSince: number | undefined;
   for (;;) {
-    const snapshot = await client.snapshot(name);
+    let snapshot: Awaited<ReturnType<AgentClient["snapshot"]>>;
+    try {
+      snapshot = await client.snapshot(name);
+      failingSince = undefined;
+    } catch (error) {
+      // A blip of the API server does not end a watch that has shown something: try again.
+      const transient = error instanceof KubeApiError && error.isUnavailable && previous !== undefined;
+      failingSince ??= Date.now();
+      if (!transient || Date.now() - failingSince > WATCH_GIVE_UP_MS) throw error;
+      io.stderr(`lost the API server (${(error as Error).message}); trying again\n`);
+      if (!(await pause(io.signal))) return 0;
+      continue;
+    }
     const view = statusView(snapshot).join("\n");
     const settled = rolloutSettled(snapshot.agent);
     if (io.isTty) {
@@ -50,10 +66,16 @@ export async function statusCommand(
       io.stdout(`\nrollout settled: ${settled.reason}\n`);
       return settled.ok ? 0 : 1;
     }
-    try {
-      await sleep(WATCH_INTERVAL_MS, undefined, { signal: io.signal });
-    } catch {
-      return 0; // Ctrl-C: the user stopped watching.
-    }
+    if (!(await pause(io.signal))) return 0; // Ctrl-C: the user stopped watching.
+  }
+}
+
+/** Waits one interval; false when the signal ended the wait. */
+async function pause(signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(WATCH_INTERVAL_MS, undefined, { signal });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,19 +1,9 @@
-import { createServer } from "node:net";
 import { expect, it } from "vitest";
-import { startBareApiServer } from "../../support/bare-api-server.ts";
+import { freePort, startBareApiServer } from "../../support/bare-api-server.ts";
 import { describeWithCluster, useTestNamespace } from "../../support/cluster.ts";
 import { readAdminKubeconfig, writeKubeconfigFile } from "../../support/kubeconfig-file.ts";
 import { agentCluster } from "../agent-cluster.ts";
 import { runPlugin, runThroughKubectl } from "./plugin-runner.ts";
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 describeWithCluster("kubectl agentry: errors a user can act on", (cluster) => {
   const ns = useTestNamespace(cluster);
@@ -35,7 +25,7 @@ describeWithCluster("kubectl agentry: errors a user can act on", (cluster) => {
 
   it("names the server it cannot reach when the kubeconfig points at a closed port", async () => {
     const { caData } = readAdminKubeconfig(cluster.kubeconfig);
-    const port = await closedPort();
+    const port = await freePort();
     const kubeconfig = writeKubeconfigFile({
       cluster: { server: `https://127.0.0.1:${port}`, "certificate-authority-data": caData },
       user: { token: "unused" },

@@ -1,12 +1,14 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, it } from "vitest";
 import { describeWithCluster, eventually, useTestNamespace } from "../../support/cluster.ts";
+import { readAdminKubeconfig, writeKubeconfigFile } from "../../support/kubeconfig-file.ts";
+import { startTcpProxy } from "../../support/tcp-proxy.ts";
 import { agentCluster, useOperator } from "../agent-cluster.ts";
 import { agentManifest, openaiKey, secretManifest } from "../agent-manifests.ts";
-import { pluginPath, runPlugin, runThroughKubectl } from "./plugin-runner.ts";
+import { PLUGIN_ENTRY, pluginPath, runPlugin, runThroughKubectl } from "./plugin-runner.ts";
 
 describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real control plane", (cluster) => {
   const ns = useTestNamespace(cluster);
@@ -175,6 +177,45 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
       (deployment) => deployment.metadata.name === `rendered-${revision}`,
     );
     expect(live?.metadata.labels["agentry.dev/revision"]).toBe(revision);
+  });
+
+  it("keeps watching through an API server outage and still ends when the rollout settles", async () => {
+    const timed = [{ setWeight: 25 }, { pause: { duration: "6s" } }];
+    await agents.applyAgent("flaky", spec("gpt-4o-mini", timed));
+    await agents.waitReady("flaky");
+    const upstream = new URL(cluster.server);
+    const target = { host: upstream.hostname, port: Number(upstream.port) };
+    let proxy = await startTcpProxy(target);
+    const { caData, certData, keyData } = readAdminKubeconfig(cluster.kubeconfig);
+    const kubeconfig = writeKubeconfigFile({
+      cluster: { server: `https://127.0.0.1:${proxy.port}`, "certificate-authority-data": caData },
+      user: { "client-certificate-data": certData, "client-key-data": keyData },
+    });
+    await agents.applyAgent("flaky", spec("gpt-4o", timed));
+    const child = spawn(PLUGIN_ENTRY, ["status", "flaky", "-w", "-n", ns.name], {
+      env: { PATH: pluginPath().PATH, KUBECONFIG: kubeconfig },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      await eventually(async () => stdout.includes("Name:"), 20_000);
+      await proxy.close();
+      await eventually(async () => stderr.includes("lost the API server"), 20_000);
+      proxy = await startTcpProxy(target, proxy.port);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+      await proxy.close();
+    }
+    expect(stderr).toMatch(/lost the API server \(.*\); trying again/);
+    expect(stdout).toContain("rollout settled: Healthy");
   });
 
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
