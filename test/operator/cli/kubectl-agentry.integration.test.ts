@@ -179,6 +179,34 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
     expect(live?.metadata.labels["agentry.dev/revision"]).toBe(revision);
   });
 
+  it("follows a blue-green rollout to its wait for promotion, then promotes it", async () => {
+    const blueGreen = (model: string) => ({
+      replicas: 2,
+      agent: { model, provider: openaiKey },
+      strategy: { type: "BlueGreen", blueGreen: { autoPromotionEnabled: false, scaleDownDelaySeconds: 0 } },
+    });
+    await agents.applyAgent("bg", blueGreen("gpt-4o-mini"));
+    await agents.waitReady("bg");
+    const active = (await status("bg"))?.stableRevision ?? "";
+    await agents.applyAgent("bg", blueGreen("gpt-4o"));
+    const watched = await plugin("status", "bg", "-w");
+    expect(watched.stderr).toBe("");
+    expect(watched.code).toBe(0);
+    const preview = (await status("bg"))?.updateRevision ?? "";
+    expect(watched.stdout).toContain("Strategy:    BlueGreen (promote by hand)");
+    expect(watched.stdout).toContain(`Active:      ${active}`);
+    expect(watched.stdout).toContain(`Preview:     ${preview}`);
+    expect(watched.stdout).toMatch(new RegExp(`${preview}\\s+preview\\s+2/2\\s+\\S+\\s+gpt-4o\\n`));
+    expect(watched.stdout).toMatch(
+      /rollout settled: Paused: .*waiting for promotion \(annotate agentry.dev\/promote\)/,
+    );
+    expect((await plugin("promote", "bg")).code).toBe(0);
+    const done = await plugin("status", "bg", "-w");
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain("rollout settled: Healthy");
+    expect((await status("bg"))?.stableRevision).toBe(preview);
+  });
+
   it("keeps watching through an API server outage and still ends when the rollout settles", async () => {
     const timed = [{ setWeight: 25 }, { pause: { duration: "6s" } }];
     await agents.applyAgent("flaky", spec("gpt-4o-mini", timed));
