@@ -290,7 +290,8 @@ function abortedDecision(
   };
 }
 
-function describeStep(step: CanaryStep | undefined): string {
+/** "setWeight 25", "pause 2s", "pause", "analysis"; "done" past the last step. */
+export function describeStep(step: Pick<CanaryStep, "setWeight" | "pause"> | undefined): string {
   if (!step) return "done";
   if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
   if (step.pause) return step.pause.duration === undefined ? "pause" : `pause ${step.pause.duration}`;
