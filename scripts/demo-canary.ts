@@ -18,6 +18,8 @@ import type { PrometheusServerHandle } from "../test/support/prometheus-server.t
 
 export interface CanaryDemo {
   kubectl: (args: string[], input?: string) => string;
+  /** `kubectl agentry ARGS`: the plugin, found on PATH by kubectl. */
+  plugin: (args: string[]) => string;
   namespace: string;
   prometheus: PrometheusServerHandle;
   modelUrl: string;
@@ -130,14 +132,24 @@ export async function runCanaryDemo(demo: CanaryDemo): Promise<void> {
             .join("\n"),
         );
     }
-    log(`\n   $ kubectl annotate agd ${AGENT} agentry.dev/promote=`);
-    kubectl(["annotate", "agd", AGENT, ...ns, "agentry.dev/promote="]);
+    log(`\n   $ kubectl agentry status ${AGENT} -n ${namespace}`);
+    log(indent(demo.plugin(["status", AGENT, ...ns])));
+    log(`\n   $ kubectl agentry promote ${AGENT} -n ${namespace}`);
+    log(indent(demo.plugin(["promote", AGENT, ...ns])));
     await follow(demo, (phase) => phase === "Healthy");
     log(`   ${AGENT} is Healthy on revision ${jsonpath("{.status.stableRevision}")} (was ${stable})`);
   } finally {
     for (const timer of traffic) clearInterval(timer);
     await Promise.all(runtimes.map((runtime) => runtime.stop()));
   }
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `   ${line}`)
+    .join("\n");
 }
 
 /** Prints phase, step, weight and message whenever they change, until `done` says so. */

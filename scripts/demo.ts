@@ -13,7 +13,8 @@
  * The plane keeps running afterwards for a look around (`npm run cluster:down` stops it).
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
@@ -47,6 +48,22 @@ async function main() {
       stdio: ["pipe", "pipe", "pipe"],
     });
   const show = (args: string[]) => console.log(indent(`$ kubectl ${args.join(" ")}\n${kubectl(args)}`));
+  // kubectl finds the `kubectl-agentry` plugin on PATH, as it would once the plugin is installed.
+  const pluginDir = mkdtempSync(path.join(tmpdir(), "agentry-demo-plugin-"));
+  symlinkSync(
+    path.join(REPO_ROOT, "operator/cli/kubectl-agentry.ts"),
+    path.join(pluginDir, "kubectl-agentry"),
+  );
+  const plugin = (args: string[]) =>
+    execFileSync(kubectlBinary, ["agentry", ...args], {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        KUBECONFIG: state.kubeconfig,
+        PATH: [pluginDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
 
   kubectl(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
   kubectl(["create", "namespace", NAMESPACE]);
@@ -125,6 +142,7 @@ async function main() {
       console.log(`   Prometheus on ${prometheus.url}, a stub model on ${model.url}`);
       await runCanaryDemo({
         kubectl,
+        plugin,
         namespace: NAMESPACE,
         prometheus,
         modelUrl: model.url,
