@@ -6,9 +6,10 @@
  *
  * The data servers keep nothing on disk, so a killed one must come back as a replica of the
  * current master (`restartAsReplica`), as an orchestrator brings back a Redis without
- * persistence. Restarted as a master it is an empty master: a sentinel that has not yet heard of
- * the failover still names it, the master role can go back to it, and the promoted replica then
- * copies its empty data set over every acknowledged write.
+ * persistence. Restarted as a master it is an empty master that the sentinels list as a replica
+ * until they demote it (about 10 s); a second failover in that time (the new master missed its
+ * pings for the 1 s down-after on a busy machine) can promote it, and the server holding every
+ * acknowledged write then copies its empty data set.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

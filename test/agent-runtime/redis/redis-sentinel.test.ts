@@ -5,9 +5,9 @@
  * is in its session's history afterwards; requests during the switch fail fast with 503.
  *
  * The killed server keeps nothing on disk, so it comes back as a replica of the new master once
- * every sentinel names that master, as docs/runtime.md asks of a deployment: restarted as an empty
- * master instead, a sentinel that had not yet heard of the failover could hand it the master role
- * back and the promoted replica would resync its empty data set, losing acknowledged turns.
+ * every sentinel names that master, as docs/runtime.md asks of a deployment. Restarted as an empty
+ * master instead, a second failover (the new master briefly looked down on a busy machine) could
+ * promote it, and the promoted replica then resynced its empty data set: acknowledged turns lost.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
