@@ -39,13 +39,26 @@ describe("examples", () => {
     for (const ref of refs) expect(names).toContain(ref);
   });
 
-  it("argocd/application.yaml syncs a folder of this repository that exists", () => {
+  it("argocd/application.yaml syncs the CRD before the agents, from files of this repository", () => {
     const [application] = parseAllDocuments(
       readFileSync(join(root, "examples", "argocd", "application.yaml"), "utf8"),
     );
     const app = application?.toJS();
     expect(app).toMatchObject({ apiVersion: "argoproj.io/v1alpha1", kind: "Application" });
     expect(existsSync(join(root, app.spec.source.path))).toBe(true);
-    expect(app.spec.syncPolicy.syncOptions).toContain("ServerSideApply=true");
+    expect(app.spec.syncPolicy.syncOptions).toEqual(
+      expect.arrayContaining(["ServerSideApply=true", "SkipDryRunOnMissingResource=true"]),
+    );
+    // Every file the include names exists; the CRD is synced in an earlier wave than the agents.
+    const included = (app.spec.source.directory.include as string).replace(/^\{|\}$/g, "").split(",");
+    for (const file of included) expect(existsSync(join(root, app.spec.source.path, file))).toBe(true);
+    const waveOf = (file: string) =>
+      Number(
+        (
+          parseAllDocuments(readFileSync(join(root, file), "utf8")) as unknown as Array<{ toJS(): never }>
+        ).map((document) => document.toJS() as { metadata: { annotations?: Record<string, string> } })[0]
+          ?.metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0,
+      );
+    expect(waveOf("crds/agentry.dev_agentdeployments.yaml")).toBeLessThan(waveOf("examples/basic.yaml"));
   });
 });

@@ -26,6 +26,8 @@ export function buildCrd() {
     metadata: {
       name: CRD_NAME,
       labels: { "app.kubernetes.io/name": "agentry", "app.kubernetes.io/part-of": "agentry" },
+      // Synced by Argo CD together with AgentDeployments, the CRD goes first.
+      annotations: { "argocd.argoproj.io/sync-wave": "-1" },
     },
     spec: {
       group: API_GROUP,
