@@ -194,7 +194,7 @@ export const redisSpec = withRules(
         .max(16)
         .default(0)
         .describe(
-          "Replicas that must confirm each session write (Redis WAIT) before the turn is answered, so a failover loses no answered turn; 0 does not wait. Writes fail with 503 while fewer replicas are up.",
+          "Replicas that must confirm each session write (Redis WAIT) before the turn is answered, so a failover that promotes one of them loses no answered turn (see docs/runtime.md, Durable turns); 0 does not wait. Writes fail with 503 while fewer replicas are up.",
         ),
     })
     .describe(

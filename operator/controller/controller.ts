@@ -53,6 +53,7 @@ export class Controller {
   private readonly agentReads = new Map<string, string[]>();
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
+  private routeDiscovery: NodeJS.Timeout | undefined;
   private running = false;
   synced = false;
 
@@ -119,11 +120,11 @@ export class Controller {
    * HTTPRoutes are watched only where the Gateway API is installed: a canary with gatewayAPI
    * routing hears of an edited route at once. Elsewhere a route is read when it is needed.
    */
-  private async watchRoutesIfServed(): Promise<void> {
+  private async watchRoutesIfServed(): Promise<InformerGroup<KubeObject> | undefined> {
     const served = await this.options.api.get<{ resources?: Array<{ name: string }> }>(
       "/apis/gateway.networking.k8s.io/v1",
     );
-    if (!served?.resources?.some((resource) => resource.name === "httproutes")) return;
+    if (!served?.resources?.some((resource) => resource.name === "httproutes")) return undefined;
     const routes = this.makeGroup<KubeObject>("HTTPRoute", (_type, route) => {
       this.recent.observe("HTTPRoute", route);
       for (const key of this.dataReaders.get(
@@ -133,6 +134,22 @@ export class Controller {
     });
     this.caches.httpRoutes = routes;
     this.groups.push(routes as InformerGroup<KubeObject>);
+    return routes;
+  }
+
+  /**
+   * Asks the API server whether it serves HTTPRoutes; while it cannot answer, asks again every
+   * ROUTE_DISCOVERY_RETRY_MS in the background (the operator starts, and stays live, meanwhile).
+   */
+  private async discoverRoutes(startNow: boolean): Promise<void> {
+    try {
+      const routes = await this.watchRoutesIfServed();
+      if (startNow && routes) await routes.start();
+    } catch (error) {
+      this.options.log.warn({ err: error }, "cannot tell whether the Gateway API is served; asking again");
+      this.routeDiscovery = setTimeout(() => void this.discoverRoutes(true), ROUTE_DISCOVERY_RETRY_MS);
+      this.routeDiscovery.unref();
+    }
   }
 
   /** Every cache has been filled and its list/watch is not failing over and over. */
@@ -142,7 +159,7 @@ export class Controller {
 
   /** Starts the informers and waits for their first list. */
   async start(): Promise<void> {
-    await this.watchRoutesIfServed();
+    await this.discoverRoutes(false);
     await Promise.all(this.groups.map((informers) => informers.start()));
     this.synced = true;
     this.updateGauges();
@@ -167,6 +184,7 @@ export class Controller {
   /** Stops taking keys, lets in-flight reconciles finish (up to the deadline), stops the informers. */
   async shutdown(deadlineMs: number): Promise<void> {
     clearInterval(this.resyncTimer);
+    clearTimeout(this.routeDiscovery);
     this.queue.shutDown();
     const drained = Promise.all(this.workers);
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, deadlineMs).unref())]);
@@ -283,6 +301,8 @@ export class Controller {
     for (const [phase, count] of phases) this.options.metrics.agents.set({ phase }, count);
   }
 }
+
+const ROUTE_DISCOVERY_RETRY_MS = 10_000;
 
 /** The read-index entry of the HTTPRoute a canary sets weights on. */
 function routeReadKey(key: string): string {
