@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../support/raw-exchange.ts";
 import { type RedisServerHandle, redisServerAvailable, startRedisServer } from "../support/redis-server.ts";
 import { type TestRuntime, useStubbedRuntimes, waitUntil } from "./test-runtime.ts";
 
@@ -288,15 +289,6 @@ describe("trace context", () => {
 });
 
 describe("requests the HTTP parser refuses", () => {
-  async function rawExchange(url: string, request: string): Promise<string> {
-    const { hostname, port } = new URL(url);
-    const socket = connect(Number(port), hostname);
-    socket.on("error", () => {});
-    socket.write(request);
-    let answer = "";
-    for await (const chunk of socket) answer += String(chunk);
-    return answer;
-  }
   const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
 
   it("answers headers that are too large with 431 in the runtime's error format", async () => {

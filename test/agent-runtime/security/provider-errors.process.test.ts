@@ -1,0 +1,101 @@
+/**
+ * Provider error answers through the real runtime process: what reaches the client of the
+ * pass-through, and what the process writes to its log.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
+import { redisServerAvailable } from "../../support/redis-server.ts";
+import { logLine, postJson, useRuntimeProcesses } from "./runtime-processes.ts";
+
+const available = redisServerAvailable("runtime process (provider errors)");
+
+const PROVIDER_KEY = "sk-proj-Q7pL2mX9vR4tK8wZ3nB6cJ1hF5dG0sYe";
+/** 12 characters from the middle of the key, as a provider's "key ending ..." hint could quote. */
+const KEY_FRAGMENT = "R4tK8wZ3nB6c";
+const ORG_ID = "org-Xk29fLmQpZ81";
+const USER_TEXT = "my diagnosis is glioma stage 2";
+
+const providerError = (message: string, code: string) =>
+  JSON.stringify({ error: { message, type: "invalid_request_error", param: null, code } });
+
+const INVALID_KEY_BODY = providerError(
+  `Incorrect API key provided: sk-proj-****0sYe (fingerprint ${KEY_FRAGMENT}) for ${ORG_ID}.`,
+  "invalid_api_key",
+);
+const ECHOING_400_BODY = providerError(
+  `Invalid 'messages[0].content': "${USER_TEXT}" is too long for ${ORG_ID} (key ...${KEY_FRAGMENT}).`,
+  "string_above_max_length",
+);
+
+describe.skipIf(!available)("provider errors through the runtime process", { timeout: 15_000 }, () => {
+  const processes = useRuntimeProcesses();
+  let quiet: RuntimeProcess;
+  let verbose: RuntimeProcess;
+
+  beforeAll(async () => {
+    [quiet, verbose] = await Promise.all([
+      processes.start({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY }),
+      processes.start({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY, AGENTRY_LOG_CONTENT: "true" }),
+    ]);
+  });
+
+  const completion = (runtime: RuntimeProcess) =>
+    postJson(`${runtime.url}/v1/chat/completions`, { messages: [{ role: "user", content: USER_TEXT }] });
+  const logsOf = (runtime: RuntimeProcess) => JSON.stringify(runtime.logs);
+
+  it.each([401, 403])(
+    "answers a provider %i on /v1/chat/completions with 502 MODEL_AUTH_FAILED, relaying nothing of its body",
+    async (status) => {
+      processes.stub.enqueue({ type: "error", status, body: INVALID_KEY_BODY });
+      const answer = await completion(quiet);
+      expect(answer.status).toBe(502);
+      expect(answer.json().error?.code).toBe("MODEL_AUTH_FAILED");
+      for (const leak of ["Incorrect API key", KEY_FRAGMENT, ORG_ID, "0sYe"]) {
+        expect(answer.text).not.toContain(leak);
+      }
+      const requestId = answer.json().error?.requestId;
+      await logLine(quiet, (line) => line.requestId === requestId && line.msg === "request finished");
+      expect(logsOf(quiet)).not.toContain(KEY_FRAGMENT);
+    },
+  );
+
+  it("relays a provider 400 on /v1/chat/completions with its status, minus key fragments and org ids", async () => {
+    processes.stub.enqueue({ type: "error", status: 400, body: ECHOING_400_BODY });
+    const answer = await completion(quiet);
+    expect(answer.status).toBe(400);
+    const error = answer.json().error;
+    expect(error?.code).toBe("string_above_max_length");
+    expect(error?.message).toContain("Invalid 'messages[0].content'");
+    expect(error?.message).toContain("org-[redacted]");
+    expect(answer.text).not.toContain(ORG_ID);
+    expect(answer.text).not.toContain(KEY_FRAGMENT);
+  });
+
+  it("logs a /v1/chat provider error by status, code and type only, unless content logging is on", async () => {
+    const failedTurn = async (runtime: RuntimeProcess) => {
+      processes.stub.enqueue({ type: "error", status: 400, body: ECHOING_400_BODY });
+      const answer = await postJson(`${runtime.url}/v1/chat`, { message: USER_TEXT });
+      expect(answer.status).toBe(502);
+      expect(answer.json().error?.code).toBe("MODEL_REQUEST_REJECTED");
+      const requestId = answer.json().error?.requestId;
+      await logLine(runtime, (line) => line.requestId === requestId && line.msg === "request finished");
+      return logLine(
+        runtime,
+        (line) => line.requestId === requestId && line.code === "MODEL_REQUEST_REJECTED",
+      );
+    };
+
+    const quietLine = await failedTurn(quiet);
+    expect(quietLine.upstream).toEqual({
+      status: 400,
+      code: "string_above_max_length",
+      type: "invalid_request_error",
+    });
+    expect(logsOf(quiet)).not.toContain(USER_TEXT);
+    expect(logsOf(quiet)).not.toContain(KEY_FRAGMENT);
+
+    // The same failure with content logging on: the provider's text is there, so the check above can see it.
+    const verboseLine = await failedTurn(verbose);
+    expect(JSON.stringify(verboseLine.upstream)).toContain(USER_TEXT);
+  });
+});
