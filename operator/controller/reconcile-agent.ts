@@ -10,6 +10,7 @@ import { isKnownKind, resourcePath } from "../kube/resources.ts";
 import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import { REASONS } from "../reconcile/conditions.ts";
 import { describeFight, type FightReport, withDriftFights } from "../reconcile/drift-fight-status.ts";
+import { dueAnalyses } from "../reconcile/due-analyses.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
 import {
   type DriftReport,
@@ -26,7 +27,7 @@ import { consumeActions, executePlan, recordEvent } from "./execute-plan.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, observeAgent } from "./observe-agent.ts";
 import type { RecentWrites } from "./recent-writes.ts";
-import { type MeasureDeps, takeMeasurements } from "./take-measurements.ts";
+import type { MeasureDeps } from "./take-measurements.ts";
 
 export interface ReconcileDeps extends MeasureDeps {
   api: KubeApi;
@@ -77,7 +78,12 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
   const agent = parsed.value;
   const observed = observeAgent(agent, deps.caches, deps.recent);
   observed.httpRoute = await readHttpRoute(deps, agent);
-  observed.measurements = await takeMeasurements(agent, deps, now);
+  // The Prometheus client and the metric queries load with the first analysis that is due: an
+  // operator whose agents run no analysis never pays their memory.
+  if (dueAnalyses(agent, now).length > 0) {
+    const { takeMeasurements } = await import("./take-measurements.ts");
+    observed.measurements = await takeMeasurements(agent, deps, now);
+  }
   const plan = planReconcile(observed, deps.config, now, deps.generateKey);
   const fights = await holdBackFights(plan, key, deps, now);
   plan.status = withDriftFights(plan.status, agent.status ?? {}, fights, agent.metadata.generation, now);
