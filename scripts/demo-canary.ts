@@ -144,7 +144,8 @@ export async function runCanaryDemo(demo: CanaryDemo): Promise<void> {
   }
 }
 
-function indent(text: string): string {
+/** Text indented by three spaces, as the demo prints command output. */
+export function indent(text: string): string {
   return text
     .trimEnd()
     .split("\n")

@@ -25,7 +25,7 @@ import { kubectlFlags } from "../test/support/cluster-install.ts";
 import { upPlane } from "../test/support/cluster-plane.ts";
 import { startOperator } from "../test/support/operator-process.ts";
 import { startPrometheusServer } from "../test/support/prometheus-server.ts";
-import { runCanaryDemo } from "./demo-canary.ts";
+import { indent, runCanaryDemo } from "./demo-canary.ts";
 
 const NAMESPACE = "agentry-demo";
 const node = process.execPath;
@@ -245,14 +245,6 @@ async function follow(kubectl: (args: string[]) => string, name: string, start: 
     undefined,
     200,
   );
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => `   ${line}`)
-    .join("\n");
 }
 
 await main();
