@@ -2,14 +2,16 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { findHomeDir, KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { parse } from "yaml";
+import { OIDC_AUTH_PROVIDER, OidcAuth } from "./oidc-auth.ts";
 import { TOKEN_FILE_AUTH_PROVIDER, TokenFileAuth } from "./token-file-auth.ts";
 
 /**
  * Loads the connection like kubectl does, through @kubernetes/client-node's KubeConfig: the merged
  * $KUBECONFIG list, else ~/.kube/config, else the in-cluster service account. KubeConfig does the
  * auth (client certificates, tokens, exec plugins, OIDC, impersonation, username/password) and the
- * transport options (proxy-url, tls-server-name, CA). The one gap filled here is client-go's
- * `tokenFile` user field, which KubeConfig does not read.
+ * transport options (proxy-url, tls-server-name, CA). Two gaps are filled here: client-go's
+ * `tokenFile` user field, which KubeConfig does not read, and the `oidc` auth provider, whose
+ * KubeConfig version cannot renew an expired id-token (see oidc-auth.ts).
  */
 export function loadKubeConfig(): KubeConfig {
   const files = defaultFiles();
@@ -20,7 +22,7 @@ export function loadKubeConfig(): KubeConfig {
     );
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  return withTokenFiles(kubeConfig, files);
+  return withProjectAuth(kubeConfig, files);
 }
 
 export class KubeConfigError extends Error {
@@ -32,7 +34,7 @@ const IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 export function kubeConfigFromFile(file: string): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(file);
-  return withTokenFiles(kubeConfig, [file]);
+  return withProjectAuth(kubeConfig, [file]);
 }
 
 /** The files `loadFromDefault` reads, in its order; none when it falls back to in-cluster. */
@@ -47,9 +49,17 @@ function defaultFiles(): string[] {
 /**
  * Users with a `tokenFile` and no other credential get it as an auth provider that re-reads the
  * file when it changes (paths relative to the kubeconfig that names them, as kubectl resolves them).
+ * Users with the `oidc` auth provider get the project's (KubeConfig's own authenticators come
+ * first, so the provider is renamed).
  */
-function withTokenFiles(kubeConfig: KubeConfig, files: string[]): KubeConfig {
+function withProjectAuth(kubeConfig: KubeConfig, files: string[]): KubeConfig {
   kubeConfig.addAuthenticator(new TokenFileAuth());
+  kubeConfig.addAuthenticator(new OidcAuth());
+  for (const [index, user] of kubeConfig.users.entries()) {
+    const provider = user.authProvider as { name?: string } | undefined;
+    if (provider?.name === "oidc")
+      kubeConfig.users[index] = { ...user, authProvider: { ...provider, name: OIDC_AUTH_PROVIDER } };
+  }
   for (const file of files) {
     const raw = parse(readFileSync(file, "utf8")) as {
       users?: Array<{ name?: string; user?: Record<string, unknown> }>;

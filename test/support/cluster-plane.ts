@@ -296,7 +296,11 @@ function etcdArgs(dataDir: string, ports: Ports): string[] {
   ];
 }
 
-function apiserverArgs(pki: Pki, ports: Ports): string[] {
+/** The plane's kube-apiserver flags; test/support/extra-api-server.ts starts a second one with them. */
+export function apiserverArgs(
+  pki: Pick<Pki, "ca" | "apiserver" | "serviceAccount">,
+  ports: Pick<Ports, "apiserver" | "etcdClient">,
+): string[] {
   return [
     "--bind-address=127.0.0.1",
     "--advertise-address=127.0.0.1",
