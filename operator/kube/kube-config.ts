@@ -49,27 +49,27 @@ function defaultFiles(): string[] {
 /**
  * Users with a `tokenFile` and no other credential get it as an auth provider that re-reads the
  * file when it changes (paths relative to the kubeconfig that names them, as kubectl resolves them).
- * Users with the `oidc` auth provider get the project's (KubeConfig's own authenticators come
- * first, so the provider is renamed).
+ * Users with the `oidc` auth provider get the project's, which saves renewed tokens into the file
+ * that defines the user (KubeConfig's own authenticators come first, so the provider is renamed).
  */
 function withProjectAuth(kubeConfig: KubeConfig, files: string[]): KubeConfig {
   kubeConfig.addAuthenticator(new TokenFileAuth());
   kubeConfig.addAuthenticator(new OidcAuth());
-  for (const [index, user] of kubeConfig.users.entries()) {
-    const provider = user.authProvider as { name?: string } | undefined;
-    if (provider?.name === "oidc")
-      kubeConfig.users[index] = { ...user, authProvider: { ...provider, name: OIDC_AUTH_PROVIDER } };
-  }
   for (const file of files) {
     const raw = parse(readFileSync(file, "utf8")) as {
       users?: Array<{ name?: string; user?: Record<string, unknown> }>;
     } | null;
     for (const entry of raw?.users ?? []) {
-      const tokenFile = entry.user?.tokenFile;
-      if (typeof tokenFile !== "string") continue;
       const index = kubeConfig.users.findIndex((user) => user.name === entry.name);
       const user = kubeConfig.users[index];
-      if (!user || user.token || user.exec || user.authProvider) continue;
+      if (!user) continue;
+      const provider = user.authProvider as { name?: string } | undefined;
+      if (provider?.name === "oidc") {
+        kubeConfig.users[index] = { ...user, authProvider: { ...provider, name: OIDC_AUTH_PROVIDER, file } };
+        continue;
+      }
+      const tokenFile = entry.user?.tokenFile;
+      if (typeof tokenFile !== "string" || user.token || user.exec || user.authProvider) continue;
       kubeConfig.users[index] = {
         ...user,
         authProvider: {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { OutgoingHttpHeaders } from "node:http";
 import type { User } from "@kubernetes/client-node/dist/config_types.js";
 import type { ClientAuth, Configuration, CustomFetch, ServerMetadata } from "openid-client";
+import { saveOidcTokens } from "./save-oidc-tokens.ts";
 
 /** The auth-provider name under which `loadKubeConfig` files a kubeconfig user's `oidc` provider. */
 export const OIDC_AUTH_PROVIDER = "agentry-oidc";
@@ -10,6 +11,8 @@ export const OIDC_AUTH_PROVIDER = "agentry-oidc";
 const EXPIRY_MARGIN_SECONDS = 10;
 
 type OidcConfig = Record<string, string | undefined>;
+/** `file`: the kubeconfig that defines the user, where renewed tokens are saved. */
+type OidcProvider = { config?: OidcConfig; file?: string };
 
 export class OidcAuthError extends Error {
   readonly code = "KUBECONFIG_OIDC";
@@ -20,8 +23,9 @@ export class OidcAuthError extends Error {
  * provider does: the `id-token` is sent while it is valid; once it has expired (or is missing) the
  * `refresh-token` is exchanged at the token endpoint the issuer's discovery document names, trusting
  * `idp-certificate-authority(-data)` when given and authenticating with `client-secret` when given,
- * for a new id-token; a refresh token the answer does not replace is kept. Renewed tokens live in
- * memory (the kubeconfig file is not rewritten).
+ * for a new id-token; a refresh token the answer does not replace is kept. Renewed tokens are
+ * saved into the kubeconfig file that defines the user, as kubectl saves them; when that file
+ * cannot be written (a read-only mount) they are kept in memory and a process warning says so.
  *
  * @kubernetes/client-node's own oidc provider cannot renew a token: it hands openid-client the
  * issuer URL as a string where a URL object is required, so every refresh fails with `"server"
@@ -31,27 +35,42 @@ export class OidcAuthError extends Error {
 export class OidcAuth {
   /** One refresh at a time per user: concurrent requests wait for the same answer. */
   private readonly refreshes = new WeakMap<OidcConfig, Promise<void>>();
+  private readonly unsaved = new Set<string>();
 
   isAuthProvider(user: User): boolean {
     return (user.authProvider as { name?: string } | undefined)?.name === OIDC_AUTH_PROVIDER;
   }
 
   async applyAuthentication(user: User, opts: { headers?: OutgoingHttpHeaders }): Promise<void> {
-    const provider = user.authProvider as { config?: OidcConfig };
+    const provider = user.authProvider as OidcProvider;
     provider.config ??= {};
     const config = provider.config;
-    if (!(await isFresh(user.name, config["id-token"]))) await this.refresh(user.name, config);
+    if (!(await isFresh(user.name, config["id-token"]))) await this.refresh(user.name, provider, config);
     opts.headers ??= {};
     opts.headers.Authorization = `Bearer ${config["id-token"]}`;
   }
 
-  private refresh(userName: string, config: OidcConfig): Promise<void> {
+  private refresh(userName: string, provider: OidcProvider, config: OidcConfig): Promise<void> {
     let running = this.refreshes.get(config);
     if (!running) {
-      running = refreshIdToken(userName, config).finally(() => this.refreshes.delete(config));
+      running = refreshIdToken(userName, config)
+        .then(() => this.save(userName, provider, config))
+        .finally(() => this.refreshes.delete(config));
       this.refreshes.set(config, running);
     }
     return running;
+  }
+
+  private save(userName: string, provider: OidcProvider, config: OidcConfig): void {
+    if (!provider.file) return;
+    const tokens = { idToken: config["id-token"] ?? "", refreshToken: config["refresh-token"] };
+    const failure = saveOidcTokens(provider.file, userName, tokens);
+    if (failure === undefined || this.unsaved.has(provider.file)) return;
+    this.unsaved.add(provider.file);
+    process.emitWarning(
+      `renewed OIDC tokens of kubeconfig user "${userName}" are kept in memory only: cannot save them to ${provider.file}: ${failure}`,
+      { code: "AGENTRY_KUBECONFIG_OIDC_UNSAVED" },
+    );
   }
 }
 

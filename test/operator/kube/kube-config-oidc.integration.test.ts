@@ -1,8 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { KubeApi } from "../../../operator/kube/kube-api.ts";
 import { KubeApiError } from "../../../operator/kube/kube-api-error.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../../support/cluster.ts";
@@ -12,6 +12,11 @@ import { readAdminKubeconfig, testFile, writeKubeconfigFile } from "../../suppor
 import { type OidcIssuer, startOidcIssuer } from "../../support/oidc-issuer.ts";
 import { agentManifest } from "../agent-manifests.ts";
 import { runPlugin } from "../cli/plugin-runner.ts";
+
+/** The `oidc` provider's config as the kubeconfig file now holds it. */
+function providerConfig(file: string): Record<string, string> {
+  return parse(readFileSync(file, "utf8")).users[0].user["auth-provider"].config;
+}
 
 interface Review {
   status: { userInfo: { username: string } };
@@ -140,12 +145,11 @@ describeWithCluster(
     it("an expired ID token and a refresh token: renewed once at the issuer's token endpoint, then reused", async () => {
       const refreshToken = issuer.refreshToken("alice");
       const before = issuer.tokenRequests.length;
-      const api = client(
-        oidcKubeconfig({
-          "id-token": await issuer.idToken("alice", { expiresInSeconds: -60 }),
-          "refresh-token": refreshToken,
-        }),
-      );
+      const file = oidcKubeconfig({
+        "id-token": await issuer.idToken("alice", { expiresInSeconds: -60 }),
+        "refresh-token": refreshToken,
+      });
+      const api = client(file);
       expect(await whoAmI(api)).toBe("oidc:alice");
       expect(await whoAmI(api)).toBe("oidc:alice");
       expect(issuer.tokenRequests.slice(before)).toEqual([
@@ -156,6 +160,36 @@ describeWithCluster(
           clientSecret: undefined,
           status: 200,
         },
+      ]);
+      // Saved into the kubeconfig, as kubectl saves them: the next process starts from the new
+      // tokens (the issuer no longer accepts the refresh token it rotated away).
+      const saved = providerConfig(file);
+      expect(saved["refresh-token"]).not.toBe(refreshToken);
+      expect(await whoAmI(client(file))).toBe("oidc:alice");
+      expect(issuer.tokenRequests.length).toBe(before + 1);
+    });
+
+    it("a kubeconfig that cannot be written: the renewed tokens are kept in memory and a warning says so", async () => {
+      const file = oidcKubeconfig({
+        "id-token": await issuer.idToken("alice", { expiresInSeconds: -60 }),
+        "refresh-token": issuer.refreshToken("alice"),
+      });
+      const api = client(file);
+      rmSync(file);
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on("warning", onWarning);
+      try {
+        expect(await whoAmI(api)).toBe("oidc:alice");
+        expect(await whoAmI(api)).toBe("oidc:alice");
+        await eventually(async () => warnings.length > 0, 5_000);
+      } finally {
+        process.off("warning", onWarning);
+      }
+      expect(warnings.map((warning) => warning.message)).toEqual([
+        expect.stringMatching(
+          /^renewed OIDC tokens of kubeconfig user "test-user" are kept in memory only: cannot save them to .*: ENOENT/,
+        ),
       ]);
     });
 
@@ -275,11 +309,14 @@ describeWithCluster(
         "refresh-token": issuer.refreshToken("alice"),
       });
       const before = issuer.tokenRequests.length;
-      const listed = await runPlugin(["list", "-n", ns.name], { KUBECONFIG: file });
-      expect(listed.stderr).toBe("");
-      expect(listed.code).toBe(0);
-      expect(listed.stdout).toMatch(/NAMESPACE\s+NAME\s+STRATEGY\s+PHASE/);
-      expect(listed.stdout).toMatch(new RegExp(`${ns.name}\\s+listed\\s+RollingUpdate`));
+      // The second run starts from the tokens the first one saved: no second refresh.
+      for (const _run of [1, 2]) {
+        const listed = await runPlugin(["list", "-n", ns.name], { KUBECONFIG: file });
+        expect(listed.stderr).toBe("");
+        expect(listed.code).toBe(0);
+        expect(listed.stdout).toMatch(/NAMESPACE\s+NAME\s+STRATEGY\s+PHASE/);
+        expect(listed.stdout).toMatch(new RegExp(`${ns.name}\\s+listed\\s+RollingUpdate`));
+      }
       expect(issuer.tokenRequests.slice(before).map((request) => request.status)).toEqual([200]);
     });
   },
