@@ -47,7 +47,10 @@ export async function startExtraApiServer(
   const log = path.join(paths.logs, `${name}.log`);
   // A fresh log per start, so a failed start shows only its own lines.
   writeFileSync(log, "");
-  const record = startProcess(state.binaries["kube-apiserver"], [...args, ...extraArgs], log);
+  // The identity Lease is named after the host, so it would be the plane's API server's too: the
+  // two would keep deleting and re-creating each other's.
+  const identity = "--feature-gates=APIServerIdentity=false,UnknownVersionInteroperabilityProxy=false";
+  const record = startProcess(state.binaries["kube-apiserver"], [...args, identity, ...extraArgs], log);
   const server = `https://127.0.0.1:${port}`;
   const stop = () => stopProcess(record);
   try {
