@@ -122,8 +122,7 @@ async function refreshIdToken(userName: string, config: OidcConfig): Promise<voi
       : discovered;
     if (trusting) configuration[client.customFetch] = trusting;
     const tokens = await client.refreshTokenGrant(configuration, refreshToken);
-    if (!tokens.id_token)
-      throw new OidcAuthError(`the token endpoint of ${issuer} answered without an id_token`);
+    if (!tokens.id_token) throw new OidcAuthError("the token endpoint answered without an id_token");
     config["id-token"] = tokens.id_token;
     if (tokens.refresh_token) config["refresh-token"] = tokens.refresh_token;
   } catch (error) {

@@ -2,6 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { KubeApi } from "../../kube/kube-api.ts";
 import { KubeApiError } from "../../kube/kube-api-error.ts";
 import { kubeConfigFromFile, loadKubeConfig } from "../../kube/kube-config.ts";
+import { OidcAuthError } from "../../kube/oidc-auth.ts";
 import type { ConnectionFlags } from "./plugin-args.ts";
 import { PluginError } from "./plugin-error.ts";
 
@@ -75,6 +76,9 @@ function loadConfig(file: string | undefined): KubeConfig {
 export function explainKubeError(error: KubeApiError, connection: Connection): PluginError {
   const where = `the Kubernetes API server at ${connection.server} (context "${connection.context}")`;
   const said = serverMessage(error);
+  // No request was sent: the kubeconfig's OIDC token could not be had (the sentence says why).
+  if (error.cause instanceof OidcAuthError)
+    return new PluginError(`no credentials for ${where}: ${error.cause.message}`, 1, { cause: error });
   if (error.code === "KUBE_API_UNREACHABLE")
     return new PluginError(`cannot reach ${where}: ${said}`, 1, { cause: error });
   if (error.code === "KUBE_API_TIMEOUT" || error.code === "KUBE_API_WATCH_IDLE")

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { KubeApi } from "../../../operator/kube/kube-api.ts";
 import { KubeApiError } from "../../../operator/kube/kube-api-error.ts";
+import { OidcAuthError } from "../../../operator/kube/oidc-auth.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../../support/cluster.ts";
 import { generatePki } from "../../support/cluster-pki.ts";
 import { type ExtraApiServer, startExtraApiServer } from "../../support/extra-api-server.ts";
@@ -253,8 +254,19 @@ describeWithCluster(
       );
       const error = await failure(whoAmI(api));
       expect(error).toBeInstanceOf(KubeApiError);
+      expect((error as KubeApiError).status).toBe(0);
+      expect((error as Error).cause).toBeInstanceOf(OidcAuthError);
       expect((error as Error).message).toMatch(
         /kubeconfig user "test-user": the OIDC id-token has expired and there is no refresh-token to renew it; log in at https:\/\/127\.0\.0\.1:\d+ again/,
+      );
+    });
+
+    it("kubectl agentry with an expired ID token and no refresh token: says there are no credentials, and why", async () => {
+      const file = oidcKubeconfig({ "id-token": await issuer.idToken("alice", { expiresInSeconds: -60 }) });
+      const listed = await runPlugin(["list", "-n", ns.name], { KUBECONFIG: file });
+      expect(listed.code).toBe(1);
+      expect(listed.stderr).toMatch(
+        /^error: no credentials for the Kubernetes API server at https:\/\/127\.0\.0\.1:\d+ \(context "test"\): kubeconfig user "test-user": the OIDC id-token has expired and there is no refresh-token to renew it/,
       );
     });
 
