@@ -52,7 +52,16 @@ export async function startExtraApiServer(
   const identity = "--feature-gates=APIServerIdentity=false,UnknownVersionInteroperabilityProxy=false";
   const record = startProcess(state.binaries["kube-apiserver"], [...args, identity, ...extraArgs], log);
   const server = `https://127.0.0.1:${port}`;
-  const stop = () => stopProcess(record);
+  // The plane's records do not know this one: a test process that exits without stopping it (a
+  // run cut short) takes it along rather than leaving it running.
+  const killOnExit = () => {
+    if (isRunning(record)) process.kill(record.pid, "SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  const stop = async () => {
+    process.off("exit", killOnExit);
+    await stopProcess(record);
+  };
   try {
     await waitFor(
       `${name} at ${server}`,

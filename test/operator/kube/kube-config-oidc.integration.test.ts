@@ -38,21 +38,20 @@ describeWithCluster(
     let caData = "";
 
     /** A kubeconfig for the API server that trusts the issuer, whose user is an `oidc` auth provider. */
-    const oidcKubeconfig = (config: Record<string, string>) =>
-      writeKubeconfigFile({
-        cluster: { server: apiServer.server, "certificate-authority-data": caData },
-        user: {
-          "auth-provider": {
-            name: "oidc",
-            config: {
-              "idp-issuer-url": issuer.url,
-              "client-id": CLIENT_ID,
-              "idp-certificate-authority": issuer.caFile,
-              ...config,
-            },
-          },
+    const oidcUser = (config: Record<string, string>) => ({
+      "auth-provider": {
+        name: "oidc",
+        config: {
+          "idp-issuer-url": issuer.url,
+          "client-id": CLIENT_ID,
+          "idp-certificate-authority": issuer.caFile,
+          ...config,
         },
-      });
+      },
+    });
+    const apiServerCluster = () => ({ server: apiServer.server, "certificate-authority-data": caData });
+    const oidcKubeconfig = (config: Record<string, string>) =>
+      writeKubeconfigFile({ cluster: apiServerCluster(), user: oidcUser(config) });
     const client = (file: string) => {
       const api = KubeApi.fromFile(file);
       clients.push(api);
@@ -192,6 +191,26 @@ describeWithCluster(
           /^renewed OIDC tokens of kubeconfig user "test-user" are kept in memory only: cannot save them to .*: ENOENT/,
         ),
       ]);
+    });
+
+    it("a merged $KUBECONFIG list (the operator's path), the user in the second file with only a refresh token", async () => {
+      const first = writeKubeconfigFile({ cluster: apiServerCluster() });
+      const second = writeKubeconfigFile({
+        user: oidcUser({ "refresh-token": issuer.refreshToken("alice") }),
+        context: false,
+      });
+      const firstText = readFileSync(first, "utf8");
+      const saved = process.env.KUBECONFIG;
+      process.env.KUBECONFIG = [first, second].join(path.delimiter);
+      try {
+        const api = KubeApi.fromDefault();
+        clients.push(api);
+        expect(await whoAmI(api)).toBe("oidc:alice");
+      } finally {
+        process.env.KUBECONFIG = saved;
+      }
+      expect(providerConfig(second)["id-token"]).toMatch(/^ey/);
+      expect(readFileSync(first, "utf8")).toBe(firstText);
     });
 
     it("concurrent requests with an expired ID token share one refresh", async () => {
