@@ -73,6 +73,16 @@ function setEverywhere(operators: Operators, agent: string, phase: string) {
   for (const replica of operators.replicas.filter((replica) => replica.up)) replica.setAgent(agent, phase);
 }
 
+/** A healthy start, `failure` at minute 5, then the rest of the hour. */
+function failsAtMinute5(failure: (leader: OperatorReplica, operators: Operators) => void): Scenario["run"] {
+  return async (operators) => {
+    const leader = startLeader(operators);
+    await operators.until(5);
+    failure(leader, operators);
+    await operators.until(END_MINUTE);
+  };
+}
+
 const SCENARIOS: Scenario[] = [
   {
     name: "healthy: a canary promoted, a leader handover, two conflicts 20 minutes apart",
@@ -102,12 +112,7 @@ const SCENARIOS: Scenario[] = [
     fires: "AgentryAgentDegraded",
     holdsFrom: 5.5,
     value: "1",
-    async run(operators) {
-      startLeader(operators);
-      await operators.until(5);
-      setEverywhere(operators, "agents/b", "Degraded");
-      await operators.until(END_MINUTE);
-    },
+    run: failsAtMinute5((_, operators) => setEverywhere(operators, "agents/b", "Degraded")),
   },
   {
     // The first abort since the operator started: its counter series must exist before it.
@@ -132,23 +137,13 @@ const SCENARIOS: Scenario[] = [
     name: "one agent failing every reconcile from minute 5",
     fires: "AgentryReconcileErrors",
     holdsFrom: 5.5,
-    async run(operators) {
-      const leader = startLeader(operators);
-      await operators.until(5);
-      leader.setAgent("agents/b", "Healthy", "error");
-      await operators.until(END_MINUTE);
-    },
+    run: failsAtMinute5((leader) => leader.setAgent("agents/b", "Healthy", "error")),
   },
   {
     name: "the leader exits at minute 5 and the standby never gets the Lease",
     fires: "AgentryNoLeader",
     holdsFrom: 5.5,
-    async run(operators) {
-      const leader = startLeader(operators);
-      await operators.until(5);
-      leader.stop();
-      await operators.until(END_MINUTE);
-    },
+    run: failsAtMinute5((leader) => leader.stop()),
   },
   {
     // Reconciles hang from minute 12 (an API server that accepts and never answers); the
