@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { KubeConfig, VersionApi } from "@kubernetes/client-node";
-import { CRD_NAME } from "../operator/api/constants.ts";
+import { API_GROUP, CRD_NAME } from "../operator/api/constants.ts";
 import { findBinaries } from "../test/support/cluster-components.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
 import { kubectlFlags } from "../test/support/cluster-install.ts";
@@ -117,8 +117,9 @@ function ensureCrd(cluster: DemoCluster, log: (line: string) => void): void {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
-  const present = kubectl(["get", "crd", "--ignore-not-found", "-o", "name", CRD_NAME]);
-  if (present) {
+  // Discovery, which every authenticated user may read (listing CRDs needs more).
+  const served = kubectl(["api-resources", `--api-group=${API_GROUP}`, "-o", "name"]);
+  if (served.split("\n").includes(CRD_NAME)) {
     log(`   the AgentDeployment CRD is installed (${CRD_NAME}); the demo uses it as it is`);
     return;
   }

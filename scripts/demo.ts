@@ -94,7 +94,13 @@ async function main(): Promise<string> {
       stdio: ["ignore", "pipe", "pipe"],
     });
 
-  kubectl(["create", "namespace", NAMESPACE]);
+  try {
+    kubectl(["create", "namespace", NAMESPACE]);
+  } catch (error) {
+    throw new DemoError(
+      `Cannot create the demo's namespace ${NAMESPACE} (the demo works in a fresh namespace and deletes it): ${(error as { stderr?: string }).stderr?.trim()}`,
+    );
+  }
   showPods = () => show(["get", "agd,deployments,pods", "-n", NAMESPACE]);
   cleanups.push(() => {
     console.log(`\nDeleting namespace ${NAMESPACE} ...`);

@@ -3,16 +3,18 @@
  * reachable cluster like any other), against the local plane (AGENTRY_DEMO_LOCAL=1), and
  * interrupted with Ctrl-C. Each run says which cluster it uses, and leaves no demo namespace behind.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { expect, it } from "vitest";
+import { startBareApiServer } from "../support/bare-api-server.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { describeWithCluster } from "../support/cluster.ts";
 import { REPO_ROOT } from "../support/cluster-env.ts";
 import { run, runChecked } from "../support/cluster-exec.ts";
 import { kubectlFlags } from "../support/cluster-install.ts";
+import { readAdminKubeconfig, writeKubeconfigFile } from "../support/kubeconfig-file.ts";
 import { prometheusAvailable } from "../support/prometheus-server.ts";
 import { demoEnv, startDemo } from "./demo-process.ts";
 
@@ -71,6 +73,45 @@ describeWithCluster("npm run demo", (cluster) => {
     } finally {
       await run(process.execPath, [path.join(REPO_ROOT, "test/cluster/down.ts")], { env });
       rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses clearly when the user may not create namespaces", { timeout: 60_000 }, async () => {
+    // The chart's ServiceAccount: it may read discovery (the CRD is served) but not create namespaces.
+    const demo = startDemo(demoEnv({ KUBECONFIG: cluster.operator.kubeconfig }));
+    expect(await demo.exited).toBe(1);
+    expect(demo.output()).toContain("the AgentDeployment CRD is installed");
+    expect(demo.output()).toMatch(
+      /Cannot create the demo's namespace agentry-demo-[0-9a-f]{6} \(the demo works in a fresh namespace and deletes it\): Error from server \(Forbidden\)/,
+    );
+  });
+
+  it("refuses clearly on a cluster without the CRD when the user may not create CRDs", {
+    timeout: 60_000,
+  }, async () => {
+    const bare = await startBareApiServer(cluster.binaries["kube-apiserver"], cluster.kubeconfig);
+    try {
+      // The scheduler's identity: an authenticated user with the API server's own RBAC, no admin.
+      const pki = path.join(path.dirname(cluster.kubeconfig), "pki");
+      const base64 = (file: string) => readFileSync(path.join(pki, file)).toString("base64");
+      const kubeconfig = writeKubeconfigFile({
+        cluster: {
+          server: bare.server,
+          "certificate-authority-data": readAdminKubeconfig(cluster.kubeconfig).caData,
+        },
+        user: {
+          "client-certificate-data": base64("client-scheduler.crt"),
+          "client-key-data": base64("client-scheduler.key"),
+        },
+      });
+      const demo = startDemo(demoEnv({ KUBECONFIG: kubeconfig }));
+      expect(await demo.exited).toBe(1);
+      expect(demo.output()).toContain(`Using the cluster from $KUBECONFIG: test (${bare.server})`);
+      expect(demo.output()).toContain(
+        "The cluster has no AgentDeployment CRD (agentdeployments.agentry.dev) and this user may not create CRDs: ask a cluster admin to run `kubectl apply -f crds/`",
+      );
+    } finally {
+      await bare.stop();
     }
   });
 

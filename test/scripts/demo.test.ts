@@ -2,24 +2,15 @@
  * `npm run demo` with a `$KUBECONFIG` whose API server does not answer: a clear error naming the
  * context and the server, a non-zero exit, and no local plane started in its place.
  */
-import { createServer } from "node:net";
 import { expect, it } from "vitest";
+import { freePort } from "../support/bare-api-server.ts";
 import { writeKubeconfigFile } from "../support/kubeconfig-file.ts";
 import { demoEnv, startDemo } from "./demo-process.ts";
-
-/** A loopback port nothing listens on: one the system just handed out and we closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 it("exits non-zero naming the server when $KUBECONFIG points at a closed port", {
   timeout: 60_000,
 }, async () => {
-  const server = `https://127.0.0.1:${await closedPort()}`;
+  const server = `https://127.0.0.1:${await freePort()}`;
   const kubeconfig = writeKubeconfigFile({ cluster: { server }, user: { token: "demo" } });
   const demo = startDemo(demoEnv({ KUBECONFIG: kubeconfig }));
   const code = await demo.exited;
