@@ -3,8 +3,9 @@
  * that advances step by step, an analysis of the runtime's own metrics in a real Prometheus, and
  * a promotion.
  *
- * Pods on the local plane are played by kwok and serve nothing, so two real runtime processes on
- * loopback stand in for the stable and the canary revision's pods: each carries its revision's
+ * Pods on the local plane are played by kwok and serve nothing, and a real cluster's pods are out of
+ * reach of a Prometheus on this machine, so two real runtime processes on loopback stand in for the
+ * stable and the canary revision's pods: each carries its revision's
  * label, answers real requests through the stub model, and is scraped by Prometheus the way
  * Kubernetes service discovery would find the pods (with their namespace label).
  */

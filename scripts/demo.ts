@@ -1,48 +1,76 @@
 /**
- * `npm run demo`: the main job end to end on this machine.
+ * `npm run demo`: the main job end to end.
  *
- *  1. builds (first time only) and starts a local Kubernetes control plane: etcd, kube-apiserver,
- *     controller-manager, scheduler and kwok fake nodes, with the AgentDeployment CRD;
- *  2. runs the operator, applies examples/basic.yaml and waits for Ready;
+ *  1. connects to the cluster: the one `$KUBECONFIG` points at when it is set (installing the
+ *     AgentDeployment CRD if it is missing), else a local Kubernetes control plane (etcd,
+ *     kube-apiserver, controller-manager, scheduler and kwok fake nodes), built on first use;
+ *     AGENTRY_DEMO_LOCAL=1 picks the local plane even with `$KUBECONFIG` set;
+ *  2. runs the operator on this machine against it, limited to a fresh namespace
+ *     `agentry-demo-<random>`, applies examples/basic.yaml and waits for Ready;
  *  3. changes the model and follows the rollout to a new revision in the status;
  *  4. runs examples/canary.yaml (its waits shortened): a model change advances step by step, an
  *     analysis of the runtime's metrics in a real Prometheus passes, a promote finishes it;
  *  5. shows what bad input looks like: a manifest the API server rejects, a Secret that is missing;
  *  6. runs the agent runtime locally against an OpenAI-compatible stub and asks it something.
  *
- * The plane keeps running afterwards for a look around (`npm run cluster:down` stops it).
+ * At the end, on a failure and on Ctrl-C the namespace is deleted (and waited for). The local
+ * plane keeps running afterwards (`npm run cluster:down` stops it).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
 import { startStubModelServer } from "../agent-runtime/testing/stub-model-server.ts";
 import { waitFor } from "../agent-runtime/testing/wait-for.ts";
-import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
+import { REPO_ROOT } from "../test/support/cluster-env.ts";
 import { kubectlFlags } from "../test/support/cluster-install.ts";
-import { upPlane } from "../test/support/cluster-plane.ts";
 import { startOperator } from "../test/support/operator-process.ts";
 import { startPrometheusServer } from "../test/support/prometheus-server.ts";
 import { indent, runCanaryDemo } from "./demo-canary.ts";
+import { connectDemoCluster, DemoError, wantsKubeconfigCluster } from "./demo-cluster.ts";
 
-const NAMESPACE = "agentry-demo";
-const node = process.execPath;
+const NAMESPACE = `agentry-demo-${randomBytes(3).toString("hex")}`;
 const DEMO_TIMEOUT_MS = 120_000;
+/** The runtime image of pods on a real cluster (kwok's pods run nothing, any name will do). */
+const DEFAULT_RUNTIME_IMAGE = "ghcr.io/agentry/agent-runtime:0.1.0";
 
 function step(title: string) {
   console.log(`\n\x1b[1m== ${title}\x1b[0m`);
 }
 
-async function main() {
-  step("1. Local control plane (built from Go modules on first use, then cached)");
-  execFileSync(node, [path.join(REPO_ROOT, "test/cluster/build.ts")], { stdio: "inherit" });
-  const env = loadClusterEnv();
-  const { state } = await upPlane(env, { startedBy: "cli", log: (line) => console.log(`   ${line}`) });
-  const kubectlBinary = state.binaries.kubectl;
+/** What to undo, last first; runs once, whether the demo ends, fails or is interrupted. */
+const cleanups: Array<() => unknown> = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const undo of cleanups.splice(0).reverse()) {
+      try {
+        await undo();
+      } catch (error) {
+        console.error(`cleanup: ${(error as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+/** On a failure: what the namespace holds, before it goes. */
+let showPods: (() => void) | undefined;
+
+async function main(): Promise<string> {
+  step(
+    wantsKubeconfigCluster(process.env)
+      ? "1. The cluster from $KUBECONFIG"
+      : "1. Local control plane (built from Go modules on first use, then cached)",
+  );
+  const cluster = await connectDemoCluster(process.env, (line) => console.log(line));
+  cleanups.push(() => cluster.close());
+  const { kubectlBinary } = cluster;
   const kubectl = (args: string[], input?: string) =>
-    execFileSync(kubectlBinary, [...kubectlFlags(state.kubeconfig), ...args], {
+    execFileSync(kubectlBinary, [...kubectlFlags(cluster.kubeconfig), ...args], {
       encoding: "utf8",
       input,
       stdio: ["pipe", "pipe", "pipe"],
@@ -50,6 +78,7 @@ async function main() {
   const show = (args: string[]) => console.log(indent(`$ kubectl ${args.join(" ")}\n${kubectl(args)}`));
   // kubectl finds the `kubectl-agentry` plugin on PATH, as it would once the plugin is installed.
   const pluginDir = mkdtempSync(path.join(tmpdir(), "agentry-demo-plugin-"));
+  cleanups.push(() => rmSync(pluginDir, { recursive: true, force: true }));
   symlinkSync(
     path.join(REPO_ROOT, "operator/cli/kubectl-agentry.ts"),
     path.join(pluginDir, "kubectl-agentry"),
@@ -59,24 +88,47 @@ async function main() {
       encoding: "utf8",
       env: {
         ...process.env,
-        KUBECONFIG: state.kubeconfig,
+        KUBECONFIG: cluster.kubeconfig,
         PATH: [pluginDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
 
-  kubectl(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
-  kubectl(["create", "namespace", NAMESPACE]);
+  try {
+    kubectl(["create", "namespace", NAMESPACE]);
+  } catch (error) {
+    throw new DemoError(
+      `Cannot create the demo's namespace ${NAMESPACE} (the demo works in a fresh namespace and deletes it): ${(error as { stderr?: string }).stderr?.trim()}`,
+    );
+  }
+  showPods = () => show(["get", "agd,deployments,pods", "-n", NAMESPACE]);
+  cleanups.push(() => {
+    console.log(`\nDeleting namespace ${NAMESPACE} ...`);
+    kubectl(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
+    console.log(`   namespace ${NAMESPACE} is gone`);
+  });
+  console.log(`   namespace ${NAMESPACE}`);
+  kubectl(["label", "namespace", NAMESPACE, "agentry.dev/demo=true"]);
   kubectl(["create", "secret", "generic", "openai", "-n", NAMESPACE, "--from-literal=api-key=sk-demo-1"]);
+  const image = process.env.AGENTRY_RUNTIME_IMAGE ?? DEFAULT_RUNTIME_IMAGE;
+  if (!cluster.local)
+    console.log(`   pods run ${image}: your cluster must be able to pull it (set AGENTRY_RUNTIME_IMAGE to choose another)
+   the operator runs on this machine with your credentials and watches only ${NAMESPACE}`);
 
   step("2. The operator, and examples/basic.yaml");
   const operator = await startOperator({
-    kubeconfig: state.kubeconfig,
+    kubeconfig: cluster.kubeconfig,
     namespace: NAMESPACE,
     identity: "demo",
-    env: { AGENTRY_LOG_LEVEL: "info", AGENTRY_LEADER_ELECTION: "false" },
+    env: {
+      AGENTRY_LOG_LEVEL: "info",
+      AGENTRY_LEADER_ELECTION: "false",
+      AGENTRY_RUNTIME_IMAGE: image,
+      ...cluster.operatorEnv,
+    },
   });
-  try {
+  cleanups.push(() => operator.stop());
+  {
     console.log(
       `   operator running (pid ${operator.pid}), metrics on http://127.0.0.1:${operator.port}/metrics`,
     );
@@ -140,6 +192,9 @@ async function main() {
     const model = await startStubModelServer();
     try {
       console.log(`   Prometheus on ${prometheus.url}, a stub model on ${model.url}`);
+      if (!cluster.local)
+        console.log(`   the analysis reads this Prometheus, which scrapes two runtime processes on this machine
+   standing in for the stable and the canary pods; the cluster's own pods are not scraped`);
       await runCanaryDemo({
         kubectl,
         plugin,
@@ -179,8 +234,6 @@ async function main() {
       DEMO_TIMEOUT_MS,
     );
     show(["get", "agd", "no-key-bot", "-n", NAMESPACE, "-o", "wide"]);
-  } finally {
-    await operator.stop();
   }
 
   step("6. The agent runtime, answering through a local OpenAI-compatible stub");
@@ -215,10 +268,12 @@ async function main() {
     await stub.close();
   }
 
-  console.log(`\nDone. The control plane is still running:
-   export KUBECONFIG=${state.kubeconfig}
-   ${kubectlBinary} get agd -n ${NAMESPACE}
-   npm run cluster:down     # stop it`);
+  return cluster.local
+    ? `\nDone. The local control plane is still running:
+   export KUBECONFIG=${cluster.kubeconfig}
+   ${kubectlBinary} get agd -A
+   npm run cluster:down     # stop it`
+    : "\nDone.";
 }
 
 /** Prints each new status message of the agent until it is Healthy on a new revision. */
@@ -247,4 +302,28 @@ async function follow(kubectl: (args: string[]) => string, name: string, start: 
   );
 }
 
-await main();
+let interrupted = false;
+process.once("SIGINT", () => {
+  interrupted = true;
+  console.log("\nInterrupted: cleaning up");
+  void cleanUp().finally(() => process.exit(130));
+});
+try {
+  const farewell = await main();
+  await cleanUp();
+  console.log(farewell);
+  process.exit(0);
+} catch (error) {
+  if (!interrupted) {
+    console.error(
+      `\n${error instanceof DemoError ? error.message : error instanceof Error ? error.stack : error}`,
+    );
+    try {
+      showPods?.();
+    } catch {
+      // the namespace may be what failed
+    }
+  }
+  await cleanUp();
+  process.exit(interrupted ? 130 : 1);
+}

@@ -1,7 +1,22 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { STRATEGY_TYPES } from "../api/strategy-spec.ts";
+
+export const RECONCILE_RESULTS = ["success", "blocked", "error"] as const;
+/** The outcomes a rollout ends with (status.history's outcomes other than Progressing). */
+export const ROLLOUT_OUTCOMES = ["Promoted", "Aborted", "Superseded"] as const;
 
 /** The operator's own metrics, served on /metrics. */
 export function createOperatorMetrics() {
+  const metrics = defineOperatorMetrics();
+  // Counters are exported at zero from the start: increase() and rate() see no increase in a
+  // series' first sample, so the first abort or error after a restart would otherwise go unseen.
+  for (const result of RECONCILE_RESULTS) metrics.reconciles.inc({ result }, 0);
+  for (const strategy of STRATEGY_TYPES)
+    for (const outcome of ROLLOUT_OUTCOMES) metrics.rollouts.inc({ strategy, outcome }, 0);
+  return metrics;
+}
+
+function defineOperatorMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "agentry_operator_" });
   return {
@@ -86,7 +101,7 @@ export function createOperatorMetrics() {
   };
 }
 
-export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;
+export type OperatorMetrics = ReturnType<typeof defineOperatorMetrics>;
 
 /** Write verbs: the steady-state test asserts none of these happen after convergence. */
 export const WRITE_VERBS = ["apply", "create", "patch", "update", "delete"] as const;
