@@ -50,4 +50,7 @@ export const CONDITION_TYPES = [
 
 export const PHASES = ["Progressing", "Paused", "Healthy", "Degraded"] as const;
 
+/** status.sessions: whether the agent keeps conversations (in Redis) or answers stateless turns only. */
+export const SESSION_STORES = ["Redis", "Disabled"] as const;
+
 export const HISTORY_LIMIT = 10;

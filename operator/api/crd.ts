@@ -93,6 +93,13 @@ export function buildCrd() {
             },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
             {
+              name: "Sessions",
+              type: "string",
+              jsonPath: ".status.sessions",
+              priority: 1,
+              description: "Redis, or Disabled: stateless turns only.",
+            },
+            {
               name: "Message",
               type: "string",
               jsonPath: ".status.message",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONDITION_TYPES, PHASES } from "./constants.ts";
+import { CONDITION_TYPES, PHASES, SESSION_STORES } from "./constants.ts";
 
 const timestamp = z.iso.datetime({ offset: true }).describe("RFC 3339 time.");
 
@@ -87,6 +87,14 @@ export const agentDeploymentStatus = z
       .string()
       .optional()
       .describe("Label selector of all the agent's pods, for the scale subresource."),
+    sessions: z
+      .enum(SESSION_STORES)
+      .optional()
+      .describe(
+        "Where conversation state lives. Redis: spec.agent.memory.redis, shared by every replica, so sessions, " +
+          "rate limits and the response cache hold across replicas. Disabled: no memory; every replica answers " +
+          "any stateless turn, and a request with a sessionId is refused with 400 SESSIONS_DISABLED.",
+      ),
     stableRevision: z.string().optional().describe("Revision that serves traffic when no rollout runs."),
     updateRevision: z.string().optional().describe("Revision the spec asks for."),
     canary: z

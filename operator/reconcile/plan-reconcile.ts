@@ -644,6 +644,7 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     updatedReplicas,
     availableReplicas,
     selector: formatSelector(agentSelector(name)),
+    sessions: spec.agent.memory ? "Redis" : "Disabled",
     ...(revision ? { updateRevision: revision } : {}),
     ...(complete && revision ? { stableRevision: revision } : {}),
     conditions: mergeConditions(previous.conditions, conditions, agent.metadata.generation, now),

@@ -22,6 +22,7 @@ export function statusView({ agent, deployments }: AgentSnapshot): string[] {
   field("Strategy", strategyLine(agent));
   field("Phase", `${status.phase ?? "Unknown"}${observedNote(agent)}`);
   field("Message", status.message);
+  field("Sessions", sessionsLine(status.sessions));
   if (strategy === "Canary") {
     const steps = agent.spec?.strategy?.canary?.steps ?? [];
     const canary = status.canary;
@@ -144,4 +145,10 @@ function roleOf(revision: string, status: AgentDeploymentStatus, strategy: strin
 
 function indent(lines: string[]): string[] {
   return lines.map((line) => `  ${line}`);
+}
+
+function sessionsLine(sessions: AgentDeploymentStatus["sessions"]): string | undefined {
+  if (sessions === "Redis") return "Redis (shared by every replica)";
+  if (sessions === "Disabled") return "disabled: stateless turns only, no memory.redis";
+  return undefined;
 }

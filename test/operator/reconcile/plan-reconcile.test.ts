@@ -219,6 +219,15 @@ describe("planReconcile", () => {
     throw new Error("rollout did not finish");
   });
 
+  it("says in status.sessions whether conversations are kept: Disabled without memory.redis, Redis with it", () => {
+    const stateless = converge(observedOf(agent({ ...baseSpec, replicas: 3 }))).observed.agent.status;
+    expect(stateless?.sessions).toBe("Disabled");
+    expect(stateless?.phase).toBe("Healthy");
+    const redis = { redis: { urlSecretRef: { name: "openai", key: "api-key" } } };
+    const spec = { ...baseSpec, agent: { ...baseSpec.agent, memory: redis } };
+    expect(converge(observedOf(agent(spec))).observed.agent.status?.sessions).toBe("Redis");
+  });
+
   it("gives the same revision whatever the key order of the spec", () => {
     const a = planReconcile(observedOf(agent(baseSpec)), config, now, generateKey);
     const reordered = agent({

@@ -8,6 +8,7 @@ describe("statusView", () => {
       agent: canaryAgent({
         phase: "Progressing",
         message: "canary step 2/4 (pause 2s): weight 25%, paused until 2026-01-02T00:01:00Z",
+        sessions: "Disabled",
         stableRevision: "old",
         updateRevision: "new",
         canary: {
@@ -37,6 +38,7 @@ describe("statusView", () => {
       "Strategy:    Canary: setWeight 25 -> pause 2s -> setWeight 50 -> pause",
       "Phase:       Progressing",
       "Message:     canary step 2/4 (pause 2s): weight 25%, paused until 2026-01-02T00:01:00Z",
+      "Sessions:    disabled: stateless turns only, no memory.redis",
       "Step:        2/4 (pause 2s)",
       "Weight:      25%",
       "Background:  Running; 2 measurement(s), 0 failed, 0 inconclusive; errors=0.01 Successful",
