@@ -84,7 +84,7 @@ export async function installOperatorChart(
 }
 
 /** The admin kubeconfig's cluster (server and CA) with a bearer token as its only credential. */
-function writeTokenKubeconfig(adminKubeconfig: string, token: string, file: string): void {
+export function writeTokenKubeconfig(adminKubeconfig: string, token: string, file: string): void {
   const admin = parse(readFileSync(adminKubeconfig, "utf8")) as {
     clusters: Array<{ cluster: Record<string, string> }>;
   };
