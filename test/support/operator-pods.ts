@@ -5,13 +5,13 @@
 // kubelet would. A pod that is deleted gets SIGTERM; an operator that exits while its pod still
 // runs is started again, as a container restart.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { OPERATOR_NODE_FLAGS } from "../../operator/node-flags.ts";
 import { REPO_ROOT } from "./cluster-env.ts";
 import { kubectl } from "./cluster-install.ts";
-import { writeTokenKubeconfig } from "./operator-identity.ts";
+import { writeServiceAccountKubeconfig } from "./operator-identity.ts";
 
 /** The chart's pod labels (agentry.selectorLabels and agentry.labels). */
 export const OPERATOR_POD_SELECTOR = "app.kubernetes.io/part-of=agentry,app.kubernetes.io/component=operator";
@@ -84,19 +84,12 @@ export function playOperatorPods(tools: { kubectl: string; kubeconfig: string })
 
   const start = async (pod: Pod) => {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const serviceAccount = pod.spec.serviceAccountName ?? "default";
-    const token = (
-      await kubectl(tools.kubectl, tools.kubeconfig, [
-        "create",
-        "token",
-        serviceAccount,
-        "--namespace",
-        pod.metadata.namespace,
-        "--duration=2h",
-      ])
-    ).stdout.trim();
     const kubeconfig = path.join(tokens, `${pod.metadata.namespace}.${pod.metadata.name}.kubeconfig`);
-    writeTokenKubeconfig(tools.kubeconfig, token, kubeconfig);
+    await writeServiceAccountKubeconfig(
+      tools,
+      { namespace: pod.metadata.namespace, serviceAccount: pod.spec.serviceAccountName ?? "default" },
+      kubeconfig,
+    );
     const child = spawn(
       process.execPath,
       [...OPERATOR_NODE_FLAGS, path.join(REPO_ROOT, "operator/main.ts")],
@@ -181,6 +174,7 @@ export function playOperatorPods(tools: { kubectl: string; kubeconfig: string })
       const all = [...containers.values()];
       for (const container of all) container.child.kill("SIGKILL");
       await Promise.all(all.map((container) => container.exited));
+      rmSync(tokens, { recursive: true, force: true });
     },
   };
 }
