@@ -42,7 +42,7 @@ export interface OperatorPods {
   running(): string[];
   /** The last log lines of every operator started, prefixed with its pod. */
   logs(): string[];
-  /** What could not be played (e.g. an env source this player does not know): should stay empty. */
+  /** Pods that cannot be played (an env source this player does not know): should stay empty. */
   readonly problems: string[];
   stop(): Promise<void>;
 }
@@ -84,12 +84,19 @@ export function playOperatorPods(tools: { kubectl: string; kubeconfig: string })
 
   const start = async (pod: Pod) => {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const env = environment(pod);
     const kubeconfig = path.join(tokens, `${pod.metadata.namespace}.${pod.metadata.name}.kubeconfig`);
-    await writeServiceAccountKubeconfig(
-      tools,
-      { namespace: pod.metadata.namespace, serviceAccount: pod.spec.serviceAccountName ?? "default" },
-      kubeconfig,
-    );
+    try {
+      await writeServiceAccountKubeconfig(
+        tools,
+        { namespace: pod.metadata.namespace, serviceAccount: pod.spec.serviceAccountName ?? "default" },
+        kubeconfig,
+      );
+    } catch (error) {
+      // An uninstall deletes the ServiceAccount before the pods are gone: tried again next poll.
+      keep(`${key}: no token yet: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
     const child = spawn(
       process.execPath,
       [...OPERATOR_NODE_FLAGS, path.join(REPO_ROOT, "operator/main.ts")],
@@ -97,7 +104,7 @@ export function playOperatorPods(tools: { kubectl: string; kubeconfig: string })
         cwd: REPO_ROOT,
         env: {
           PATH: process.env.PATH,
-          ...environment(pod),
+          ...env,
           KUBECONFIG: kubeconfig,
           // Every pod has its own IP; here they share loopback.
           AGENTRY_HTTP_HOST: "127.0.0.1",
