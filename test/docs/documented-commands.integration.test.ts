@@ -57,7 +57,11 @@ function runBlock(block: CodeBlock, shell: Shell): Promise<BlockRun> {
     });
     const timer = setTimeout(() => {
       output += `\n[killed after ${BLOCK_TIMEOUT_MS / 1000} s]`;
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // The group ended on its own in the meantime.
+      }
     }, BLOCK_TIMEOUT_MS - 5_000);
     child.on("error", reject);
     child.on("close", (code) => {
@@ -71,9 +75,10 @@ describeWithCluster("docs: every sh block of the operator's docs runs as written
   let shell: Shell | undefined;
   let pods: OperatorPods | undefined;
   let failed: string | undefined;
-  const scratch = mkdtempSync(path.join(tmpdir(), "agentry-docs-"));
+  let scratch = "";
 
   beforeAll(async () => {
+    scratch = mkdtempSync(path.join(tmpdir(), "agentry-docs-"));
     await downPlane(docsPlane, () => {});
     const { state } = await upPlane(docsPlane, { startedBy: "test", log: () => {} });
     const bin = path.join(scratch, "bin");
@@ -103,7 +108,7 @@ describeWithCluster("docs: every sh block of the operator's docs runs as written
   afterAll(async () => {
     await pods?.stop();
     await downPlane(docsPlane, () => {});
-    rmSync(scratch, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
 
   for (const doc of RUN_DOCS) {
