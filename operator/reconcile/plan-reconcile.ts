@@ -32,6 +32,7 @@ import type { RolloutEvent } from "./rollout-event.ts";
 import { type HttpRoute, type JsonPatchOperation, planRouteWeights } from "./route-weights.ts";
 import { buildRuntimeEnv } from "./runtime-env.ts";
 import { isNewStall, stalledStatus } from "./stalled-status.ts";
+import { templateUsesSecret } from "./template-uses-secret.ts";
 
 export interface ReconcileConfig {
   /** Runtime image used when spec.image is empty. */
@@ -152,8 +153,10 @@ export function planReconcile(
   if (authSecret && !observed.children.has(childKey("Secret", authSecret.metadata.name))) {
     const created = buildAuthSecret(agent, generateKey()) as DesiredObject;
     plan.createIfMissing.push(created);
-    // Its key hash is part of the revision: a deleted Secret gets a new key and a new revision rolls out.
-    if (previous.updateRevision !== undefined) plan.drift.push(missingReport(created));
+    // Its key hash is part of the revision: a deleted Secret gets a new key and a new revision rolls
+    // out. Pods that read it mean it was deleted; otherwise auth was just turned on.
+    if (observed.deployments.some((deployment) => templateUsesSecret(deployment, created.metadata.name)))
+      plan.drift.push(missingReport(created));
   }
 
   const byRevision = groupByRevision(observed.deployments);

@@ -69,18 +69,31 @@ export async function installOperatorChart(
     .map((document) => parse(document) as { kind?: string; metadata?: { name?: string } } | null)
     .find((object) => object?.kind === "ServiceAccount")?.metadata?.name;
   if (!serviceAccount) throw new Error(`release ${release.name} has no ServiceAccount`);
+  await writeServiceAccountKubeconfig(
+    tools,
+    { namespace: release.namespace, serviceAccount },
+    kubeconfigFile,
+  );
+  return { kubeconfig: kubeconfigFile, namespace: release.namespace, serviceAccount };
+}
+
+/** Writes `file`: a kubeconfig holding a fresh token of the ServiceAccount (`kubectl create token`). */
+export async function writeServiceAccountKubeconfig(
+  tools: { kubectl: string; kubeconfig: string },
+  account: { namespace: string; serviceAccount: string },
+  file: string,
+): Promise<void> {
   const token = (
     await kubectl(tools.kubectl, tools.kubeconfig, [
       "create",
       "token",
-      serviceAccount,
+      account.serviceAccount,
       "--namespace",
-      release.namespace,
+      account.namespace,
       `--duration=${TOKEN_DURATION}`,
     ])
   ).stdout.trim();
-  writeTokenKubeconfig(tools.kubeconfig, token, kubeconfigFile);
-  return { kubeconfig: kubeconfigFile, namespace: release.namespace, serviceAccount };
+  writeTokenKubeconfig(tools.kubeconfig, token, file);
 }
 
 /** The admin kubeconfig's cluster (server and CA) with a bearer token as its only credential. */

@@ -637,6 +637,21 @@ describe("planReconcile drift", () => {
     expect(plan.drift).toEqual([]);
   });
 
+  it("turning apiKey auth on for a running agent creates its Secret without reporting it as deleted", () => {
+    const { observed } = converge(observedOf(agent(baseSpec)));
+    const withAuth = agent({ ...baseSpec, auth: { mode: "apiKey" } });
+    const plan = planReconcile(
+      { ...observed, agent: { ...withAuth, status: observed.agent.status } },
+      config,
+      now,
+      generateKey,
+    );
+    expect(plan.createIfMissing).toEqual([
+      expect.objectContaining({ kind: "Secret", metadata: expect.objectContaining({ name: "bot-auth" }) }),
+    ]);
+    expect(plan.drift).toEqual([]);
+  });
+
   it("gives a deleted auth Secret a new key, which rolls out a new revision", () => {
     const spec = { ...baseSpec, auth: { mode: "apiKey" } };
     const { observed } = converge(observedOf(agent(spec)));
