@@ -37,7 +37,10 @@ function open(maxResponseBytes = 1024 * 1024): ModelTransport {
   return transport;
 }
 
-const post = (signal?: AbortSignal, headers: HeadersInit = { "content-type": "application/json" }) => ({
+const post = (
+  signal?: AbortSignal,
+  headers: NonNullable<RequestInit["headers"]> = { "content-type": "application/json" },
+) => ({
   method: "POST",
   headers,
   body: request,
@@ -52,13 +55,14 @@ describe("dispatcher fetch", () => {
     expect(response.status).toBe(200);
     expect(response.ok).toBe(true);
     expect(response.headers.get("content-type")).toContain("application/json");
-    expect((await response.json()).choices[0].message.content).toBe("echo: hi");
+    const answer = (await response.json()) as { choices: { message: { content: string } }[] };
+    expect(answer.choices[0]?.message.content).toBe("echo: hi");
     expect(response.bodyUsed).toBe(true);
   });
 
   it("sends headers given as a Headers object, a list of pairs or a record, with fetch's defaults", async () => {
     const fetch = open().fetch;
-    const forms: HeadersInit[] = [
+    const forms: NonNullable<RequestInit["headers"]>[] = [
       new Headers({ "content-type": "application/json", "x-request-id": "h1" }),
       [
         ["content-type", "application/json"],
