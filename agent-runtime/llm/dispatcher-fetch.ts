@@ -12,13 +12,17 @@
  * 3xx fails with its status, so credentials are never re-sent elsewhere), and only string or
  * byte bodies are sent (model requests are JSON text).
  */
-import type { Readable } from "node:stream";
 import { type Dispatcher, Headers, Response } from "undici";
 import { ModelResponseTooLargeError } from "./model-errors.ts";
 
 /** The `fetch` signature the SDK and the pass-through call. */
 export type ModelFetch = (input: string | URL | Request, init?: RequestInit) => Promise<globalThis.Response>;
 
+/** undici's body of an answer: a Node stream with `dump()`. */
+type ResponseBody = Dispatcher.ResponseData["body"];
+
+/** How much of a cancelled stream's remaining body is read to keep its connection. */
+const CANCEL_DRAIN_BYTES = 64 * 1024;
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /** What undici's fetch sends (`accept-encoding` depends on the scheme there too). */
@@ -71,7 +75,7 @@ function responseHeaders(raw: Record<string, string | string[] | undefined>): He
 }
 
 /** The whole body, failing (and dropping the connection) past `limit` bytes. */
-function readAll(body: Readable, limit: number): Promise<Buffer> {
+function readAll(body: ResponseBody, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -91,7 +95,7 @@ function readAll(body: Readable, limit: number): Promise<Buffer> {
 
 /** The body as a web stream pulled on demand, erroring past `limit` bytes. */
 function webStream(
-  body: Readable,
+  body: ResponseBody,
   limit: number,
   signal: AbortSignal | undefined,
 ): ReadableStream<Uint8Array> {
@@ -115,8 +119,11 @@ function webStream(
       }
       controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.length));
     },
-    cancel(reason) {
-      body.destroy(reason instanceof Error ? reason : undefined);
+    cancel() {
+      // A reader stops at the closing event, usually with the rest of the body already here:
+      // reading that rest (up to a bound) keeps the connection reusable; beyond it undici closes
+      // the connection. A caller that gives up mid-answer aborts its signal, which closes it.
+      body.dump({ limit: CANCEL_DRAIN_BYTES }).catch(() => undefined);
     },
   });
 }
@@ -158,7 +165,8 @@ async function send(
   const { statusCode: status, statusText, headers: raw, body } = answer;
   const headers = responseHeaders(raw);
   if (NULL_BODY_STATUS.has(status)) {
-    body.destroy();
+    // Nothing to read; consuming the (empty) body keeps the connection reusable.
+    body.dump().catch(() => undefined);
     return new Response(null, { status, statusText, headers }) as unknown as globalThis.Response;
   }
   // A declared length is the decoded length (the decompress interceptor drops it otherwise).
