@@ -9,8 +9,9 @@
  * undici's decompress interceptor on the dispatcher; `Accept-Encoding` is sent as fetch sends it.
  *
  * Differences from fetch, on purpose: redirects are not followed (a model call that answers
- * 3xx fails with its status, so credentials are never re-sent elsewhere), and only string or
- * byte bodies are sent (model requests are JSON text).
+ * 3xx fails with its status, so credentials are never re-sent elsewhere), and it takes a URL
+ * with options (not a Request object) and a string or bytes as the body (model requests are JSON
+ * text).
  */
 import { type Dispatcher, Headers, Response } from "undici";
 import { ModelResponseTooLargeError } from "./model-errors.ts";
@@ -135,8 +136,21 @@ function isEventStream(contentType: string | string[] | undefined): boolean {
 /** A `fetch` whose requests go through `dispatcher` and whose answers stop at `maxResponseBytes`. */
 export function dispatcherFetch(dispatcher: Dispatcher, maxResponseBytes: number): ModelFetch {
   return async (input, init = {}) => {
+    if (typeof input !== "string" && !(input instanceof URL)) {
+      // Its method, headers and body would have to be read from it; model calls pass a URL.
+      throw new TypeError("model requests take a URL and options, not a Request object");
+    }
+    const url = new URL(input);
+    const options: Dispatcher.RequestOptions = {
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: (init.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
+      headers: flatHeaders(init.headers, url.protocol === "https:"),
+      body: requestBody(init.body),
+      signal: init.signal ?? undefined,
+    };
     try {
-      return await send(dispatcher, maxResponseBytes, input, init);
+      return await send(dispatcher, options, maxResponseBytes);
     } catch (error) {
       // As fetch reports them: an abort as itself, the size cap as itself, any other failure as a
       // TypeError whose cause is undici's error (a refused proxy tunnel is undici's AbortError,
@@ -149,20 +163,10 @@ export function dispatcherFetch(dispatcher: Dispatcher, maxResponseBytes: number
 
 async function send(
   dispatcher: Dispatcher,
+  options: Dispatcher.RequestOptions,
   maxResponseBytes: number,
-  input: string | URL | Request,
-  init: RequestInit,
 ): Promise<globalThis.Response> {
-  const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
-  const answer = await dispatcher.request({
-    origin: url.origin,
-    path: url.pathname + url.search,
-    method: (init.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
-    headers: flatHeaders(init.headers, url.protocol === "https:"),
-    body: requestBody(init.body),
-    signal: init.signal ?? undefined,
-  });
-  const { statusCode: status, statusText, headers: raw, body } = answer;
+  const { statusCode: status, statusText, headers: raw, body } = await dispatcher.request(options);
   const headers = responseHeaders(raw);
   if (NULL_BODY_STATUS.has(status)) {
     // Nothing to read; consuming the (empty) body keeps the connection reusable.
@@ -176,7 +180,7 @@ async function send(
     throw new ModelResponseTooLargeError(maxResponseBytes);
   }
   const content = isEventStream(raw["content-type"])
-    ? webStream(body, maxResponseBytes, init.signal ?? undefined)
+    ? webStream(body, maxResponseBytes, options.signal as AbortSignal | undefined)
     : await readAll(body, maxResponseBytes);
   return new Response(content, { status, statusText, headers }) as unknown as globalThis.Response;
 }

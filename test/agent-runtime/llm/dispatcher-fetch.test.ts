@@ -123,6 +123,15 @@ describe("dispatcher fetch", () => {
     expect(raw.requests).toHaveLength(1);
   });
 
+  it("refuses a Request object and a body other than text or bytes, naming what it got", async () => {
+    const fetch = open().fetch;
+    const url = `${stub.url}/chat/completions`;
+    await expect(fetch(new Request(url, post()))).rejects.toThrow(/not a Request object/);
+    const form = new FormData();
+    await expect(fetch(url, { method: "POST", body: form })).rejects.toThrow(/not FormData/);
+    expect(stub.stats.total).toBe(0);
+  });
+
   it("reports a connection failure as fetch does: a TypeError with undici's error as its cause", async () => {
     raw = await startRawHttpServer();
     const fetch = open().fetch;
