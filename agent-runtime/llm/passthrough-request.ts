@@ -5,8 +5,8 @@
  */
 import { APIConnectionError } from "openai";
 import type { ChatCompletion } from "openai/resources/chat/completions";
+import type { ModelFetch } from "./dispatcher-fetch.ts";
 import { ModelBadResponseError, ModelHttpError } from "./model-errors.ts";
-import type { ModelFetch } from "./model-transport.ts";
 import { type EventSourceMessage, serverSentEvents } from "./server-sent-events.ts";
 
 export type PassthroughCall = {
