@@ -8,6 +8,7 @@
  *
  * Prints a table and writes bench/results/operator.json.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,7 +24,17 @@ const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 300);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const IMAGE = "ghcr.io/agentry/agent-runtime:bench";
 /** How long one wait of the benchmark may take before it fails. */
-const BENCH_TIMEOUT_MS = 900_000;
+const BENCH_TIMEOUT_MS = Math.max(900_000, Math.max(...sizes) * 600);
+/** How often the waits list every agent: a list of 10 000 agents is tens of MB, so less often there. */
+const pollMs = (n: number) => Math.max(500, n / 2);
+/**
+ * What runs: `dist` (default) builds with `npm run build` and runs dist/operator/main.js, as the
+ * image does; `source` runs operator/main.ts through Node's type stripping, which holds about
+ * 30 MB more.
+ */
+const operatorSource = process.env.BENCH_OPERATOR ?? "dist";
+const operatorEntry =
+  operatorSource === "source" ? undefined : path.join(REPO_ROOT, "dist", "operator", "main.js");
 
 async function main() {
   // A plane of its own, so tests or a `cluster:down` elsewhere cannot pull it away mid-run.
@@ -33,6 +44,7 @@ async function main() {
     AGENTRY_CLUSTER_STATE_DIR:
       process.env.AGENTRY_CLUSTER_STATE_DIR ?? path.join(shared.binariesDir, "bench-state"),
   });
+  if (operatorEntry) execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
   const log = (line: string) => console.log(`[cluster] ${line}`);
   const { state } = await upPlane(env, { startedBy: "cli", log });
   const kubeconfig = state.kubeconfig;
@@ -40,7 +52,7 @@ async function main() {
   const results = [];
   for (const n of sizes) {
     console.log(`\n== N = ${n}`);
-    const floor = await runFloor(api, n);
+    const floor = process.env.BENCH_FLOOR === "0" ? Number.NaN : await runFloor(api, n);
     console.log(`floor: ${floor.toFixed(1)} s`);
     const run = await runOperator(api, kubeconfig, n);
     results.push({
@@ -52,7 +64,10 @@ async function main() {
       steadyStateWrites: run.steadyWrites,
       steadyStateSeconds: steadySeconds,
       peakRssMB: round(run.peakRssMB),
+      cpuSeconds: round(run.cpuSeconds),
       workers: concurrency,
+      operator: operatorSource,
+      controllerQps: env.controllerQps ?? "default",
     });
     console.table(results);
   }
@@ -107,7 +122,7 @@ async function runFloor(api: KubeApi, n: number): Promise<number> {
     },
     BENCH_TIMEOUT_MS,
     undefined,
-    500,
+    pollMs(n),
   );
   const seconds = (performance.now() - started) / 1000;
   await deleteNamespace(api, ns);
@@ -117,6 +132,8 @@ async function runFloor(api: KubeApi, n: number): Promise<number> {
 async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
   const ns = await freshNamespace(api, `bench-operator-${n}`);
   const operator = await startOperator({
+    entry: operatorEntry,
+    ...(process.env.BENCH_NODE_FLAGS ? { nodeFlags: process.env.BENCH_NODE_FLAGS.split(" ") } : {}),
     kubeconfig,
     namespace: ns,
     identity: "bench",
@@ -125,9 +142,11 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
       AGENTRY_WORKERS: String(concurrency),
       AGENTRY_LOG_LEVEL: "info",
       AGENTRY_RESYNC_SECONDS: String(Math.max(10, Math.min(60, Math.floor(steadySeconds / 3)))),
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
   });
   const writes = () => operator.writes();
+  const trace = process.env.BENCH_MEMORY_TRACE ? traceMemory(operator.port, operator.pid) : undefined;
   try {
     const started = performance.now();
     await pool(n, (index) =>
@@ -156,7 +175,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
       },
       BENCH_TIMEOUT_MS,
       undefined,
-      500,
+      pollMs(n),
     );
     const seconds = (performance.now() - started) / 1000;
     // Let the last status writes and watch echoes land, then watch a quiet system.
@@ -173,11 +192,56 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
     await sleep(steadySeconds * 1000);
     const steadyWrites = (await writes()) - settled;
     const peakRssMB = peakRss(operator.pid);
-    return { seconds, writes: settled, steadyWrites, peakRssMB };
+    return { seconds, writes: settled, steadyWrites, peakRssMB, cpuSeconds: cpuSeconds(operator.pid) };
   } finally {
+    trace?.stop(path.join(REPO_ROOT, "bench", "results", `operator-memory-${n}.csv`));
     await operator.stop();
     await deleteNamespace(api, ns);
   }
+}
+
+/**
+ * BENCH_MEMORY_TRACE=1: every second, the operator's RSS and V8 heap (from its /metrics), written
+ * as CSV when the run ends, to see which part of the memory makes the peak.
+ */
+function traceMemory(port: number, pid: number) {
+  const rows = ["seconds,rssMB,heapTotalMB,heapUsedMB,externalMB"];
+  const started = performance.now();
+  const timer = setInterval(async () => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metric = (name: string) =>
+        Number(new RegExp(`^agentry_operator_${name} (\\S+)`, "m").exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+      rows.push(
+        [
+          (performance.now() - started) / 1000,
+          rss,
+          metric("nodejs_heap_size_total_bytes"),
+          metric("nodejs_heap_size_used_bytes"),
+          metric("nodejs_external_memory_bytes"),
+        ]
+          .map((value) => value.toFixed(1))
+          .join(","),
+      );
+    } catch {
+      // The operator is stopping; the trace ends with it.
+    }
+  }, 1000);
+  return {
+    stop(file: string) {
+      clearInterval(timer);
+      writeFileSync(file, `${rows.join("\n")}\n`);
+      console.log(`memory trace: ${path.relative(REPO_ROOT, file)}`);
+    },
+  };
+}
+
+/** User and system CPU the process has used, from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** VmHWM: the process's peak resident set size. */
@@ -210,7 +274,7 @@ async function deleteNamespace(api: KubeApi, name: string): Promise<void> {
   await waitFor(
     `namespace ${name} to be gone`,
     async () => (await api.get(resourcePath("Namespace", { name }))) === undefined,
-    300_000,
+    BENCH_TIMEOUT_MS,
     undefined,
     500,
   );
@@ -229,7 +293,7 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function renderTable(rows: Array<Record<string, number>>): string {
+function renderTable(rows: Array<Record<string, number | string>>): string {
   const columns = [
     "n",
     "seconds",
@@ -238,6 +302,8 @@ function renderTable(rows: Array<Record<string, number>>): string {
     "writesPerAgent",
     "steadyStateWrites",
     "peakRssMB",
+    "cpuSeconds",
+    "operator",
   ];
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [

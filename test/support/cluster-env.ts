@@ -18,6 +18,12 @@ export interface ClusterEnv {
   keepAfterTests: boolean;
   /** AGENTRY_KEEP_NAMESPACES=1 keeps each test file's namespace, to look at what a test left. */
   keepNamespaces: boolean;
+  /**
+   * AGENTRY_CLUSTER_CONTROLLER_QPS: client QPS of kube-controller-manager and kube-scheduler (burst
+   * twice that, and more concurrent Deployment and ReplicaSet syncs), for benchmarks at thousands of
+   * agents; unset keeps the components' defaults (20 and 50 QPS).
+   */
+  controllerQps?: number;
 }
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -33,7 +39,17 @@ export function loadClusterEnv(env: NodeJS.ProcessEnv = process.env): ClusterEnv
     requireRealParts: isTruthy(env.AGENTRY_REQUIRE_REAL_PARTS),
     keepAfterTests: isTruthy(env.AGENTRY_CLUSTER_KEEP),
     keepNamespaces: isTruthy(env.AGENTRY_KEEP_NAMESPACES),
+    ...(env.AGENTRY_CLUSTER_CONTROLLER_QPS
+      ? { controllerQps: positive(env.AGENTRY_CLUSTER_CONTROLLER_QPS) }
+      : {}),
   };
+}
+
+function positive(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new Error(`AGENTRY_CLUSTER_CONTROLLER_QPS must be a positive number, not "${value}"`);
+  return number;
 }
 
 function isTruthy(value: string | undefined): boolean {

@@ -219,12 +219,14 @@ async function startFresh(env: ClusterEnv, binaries: Binaries, options: UpOption
         ports,
         kubeconfigOf("controllerManager"),
         certDir("kube-controller-manager"),
-      ),
+      ).concat(controllerThroughputArgs(env.controllerQps, "kube-controller-manager")),
     );
     const sched = await start(
       "kube-scheduler",
       binaries["kube-scheduler"],
-      schedulerArgs(ports, kubeconfigOf("scheduler"), certDir("kube-scheduler")),
+      schedulerArgs(ports, kubeconfigOf("scheduler"), certDir("kube-scheduler")).concat(
+        controllerThroughputArgs(env.controllerQps, "kube-scheduler"),
+      ),
     );
     const kwokProcess = await start(
       "kwok",
@@ -341,6 +343,17 @@ function controllerManagerArgs(pki: Pki, ports: Ports, kubeconfig: string, certD
     `--cluster-signing-key-file=${pki.ca.key}`,
     "--profiling=false",
   ];
+}
+
+/** Raised client limits for benchmarks at thousands of agents (ClusterEnv.controllerQps). */
+function controllerThroughputArgs(
+  qps: number | undefined,
+  component: "kube-controller-manager" | "kube-scheduler",
+): string[] {
+  if (qps === undefined) return [];
+  const client = [`--kube-api-qps=${qps}`, `--kube-api-burst=${2 * qps}`];
+  if (component === "kube-scheduler") return client;
+  return [...client, "--concurrent-deployment-syncs=25", "--concurrent-replicaset-syncs=25"];
 }
 
 function schedulerArgs(ports: Ports, kubeconfig: string, certDir: string): string[] {

@@ -33,6 +33,10 @@ export interface OperatorOptions {
   /** Where the leader Lease is held (the chart's release namespace); default: `namespace`. */
   leaseNamespace?: string;
   env?: Record<string, string>;
+  /** The script to run: operator/main.ts by default; the benchmark runs the built dist/operator/main.js. */
+  entry?: string;
+  /** V8 flags instead of OPERATOR_NODE_FLAGS (the benchmark compares settings). */
+  nodeFlags?: readonly string[];
 }
 
 const NODE = process.execPath;
@@ -45,7 +49,10 @@ export function leaseNameFor(namespace: string): string {
 export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {
   const child: ChildProcess = spawn(
     NODE,
-    [...OPERATOR_NODE_FLAGS, path.join(REPO_ROOT, "operator/main.ts")],
+    [
+      ...(options.nodeFlags ?? OPERATOR_NODE_FLAGS),
+      options.entry ?? path.join(REPO_ROOT, "operator/main.ts"),
+    ],
     {
       cwd: REPO_ROOT,
       env: {
