@@ -171,6 +171,9 @@ async function holdBackFights(plan: ReconcilePlan, agentKey: string, deps: Recon
   }
   plan.drift = plan.drift.filter((report) => !held.has(report.declared));
   plan.apply = plan.apply.filter((object) => !held.has(object));
+  // Route weights are repaired by their own patch, not by an apply.
+  if (plan.routeWeights && [...held].some((object) => (object as KubeObject).kind === "HTTPRoute"))
+    plan.routeWeights = undefined;
   return fights;
 }
 

@@ -437,8 +437,14 @@ export function planReconcile(
     );
     if (!weights.ok && progressive)
       plan.blocked = { reason: REASONS.trafficRoutingInvalid, message: weights.problem };
-    if (weights.ok && weights.patch.length > 0)
+    if (weights.ok && weights.patch.length > 0) {
       plan.routeWeights = { name: gatewayAPI.httpRoute, patch: weights.patch };
+      // The route already carried this rollout's weight: someone changed it, a repair to report.
+      if (settledRouteWeight(previous, revision, complete) === (complete ? 0 : routeWeight))
+        plan.drift.push(
+          routeDriftReport(gatewayAPI.httpRoute, agent.metadata.namespace ?? "default", weights.patch),
+        );
+    }
   }
   if (!plan.blocked && !complete && deadlineExceeded && !rollout?.abort) {
     plan.blocked = { reason: REASONS.progressDeadlineExceeded, message: deadlineExceeded };
@@ -496,6 +502,43 @@ function restartsDue(
     due.push({ name: deployment.metadata.name, at: restartedAt });
   }
   return due;
+}
+
+/**
+ * The weight the last status reported as set on the route for this revision: the canary's weight
+ * while its rollout runs, 0 once it completed; undefined when the weight is about to change anyway.
+ */
+function settledRouteWeight(
+  previous: AgentDeploymentStatus,
+  revision: string,
+  complete: boolean,
+): number | undefined {
+  if (previous.updateRevision !== revision) return undefined;
+  if (complete) return previous.stableRevision === revision && !previous.canary ? 0 : undefined;
+  return previous.canary?.weight;
+}
+
+/** A repair of route weights, reported as drift of `spec.rules[i].backendRefs[j].weight`. */
+function routeDriftReport(
+  name: string,
+  namespace: string,
+  patch: readonly JsonPatchOperation[],
+): DriftReport {
+  const fields = patch
+    .filter((operation) => operation.op !== "test")
+    .map((operation) => ({
+      path: operation.path
+        .slice(1)
+        .replace(/\/(\d+)/g, "[$1]")
+        .replaceAll("/", "."),
+      missingEntry: false,
+    }));
+  const declared = {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name, namespace },
+  } as DesiredObject;
+  return { kind: "HTTPRoute", name, fields, missing: false, declared };
 }
 
 function missingReport(declared: DesiredObject): DriftReport {

@@ -82,7 +82,10 @@ describeWithCluster("operator: canary weights on a Gateway API HTTPRoute", (clus
     );
     expect(replicas).toEqual({ [stable]: 5, [update]: 1 });
 
-    // Weights set by hand are the rollout's to decide: put back at once (the route is watched).
+    // Weights set by the rollout's own steps are no drift.
+    expect(await agents.events("bot", "DriftRepaired")).toEqual([]);
+    // Weights set by hand are the rollout's to decide: put back at once (the route is watched),
+    // and the repair is reported by field.
     await cluster.kubectl([
       "patch",
       "httproute",
@@ -95,6 +98,11 @@ describeWithCluster("operator: canary weights on a Gateway API HTTPRoute", (clus
     ]);
     await eventually(async () => (await weights()).canary === 20, 10_000);
     expect(await weights()).toEqual({ stable: 80, canary: 20 });
+    await eventually(async () => (await agents.events("bot", "DriftRepaired")).length > 0, 10_000);
+    const repairs = await agents.events("bot", "DriftRepaired");
+    expect(repairs.map((event) => event.message)).toEqual([
+      "HTTPRoute bot differed from its declaration in spec.rules[1].backendRefs[1].weight; applied it again",
+    ]);
 
     // Someone else edits the route: their change stays, and the weights go on being set.
     await cluster.kubectl([
@@ -110,6 +118,7 @@ describeWithCluster("operator: canary weights on a Gateway API HTTPRoute", (clus
     await agents.annotate("bot", "promote");
     await eventually(atPause(3), 60_000);
     expect(await weights()).toEqual({ stable: 40, canary: 60 });
+    expect(await agents.events("bot", "DriftRepaired")).toHaveLength(1);
     const edited = await route();
     expect(edited.spec.hostnames).toEqual(["bot.example.com", "bot.example.org"]);
     expect(edited.spec.rules[0]?.backendRefs).toEqual([expect.objectContaining({ name: "docs", weight: 1 })]);
