@@ -80,9 +80,10 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
   observed.httpRoute = await readHttpRoute(deps, agent);
   // The Prometheus client and the metric queries load with the first analysis that is due: an
   // operator whose agents run no analysis never pays their memory.
-  if (dueAnalyses(agent, now).length > 0) {
+  const due = dueAnalyses(agent, now);
+  if (due.length > 0) {
     const { takeMeasurements } = await import("./take-measurements.ts");
-    observed.measurements = await takeMeasurements(agent, deps, now);
+    observed.measurements = await takeMeasurements(agent, due, deps, now);
   }
   const plan = planReconcile(observed, deps.config, now, deps.generateKey);
   const fights = await holdBackFights(plan, key, deps, now);

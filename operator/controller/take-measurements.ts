@@ -9,7 +9,7 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import type { Secret } from "../kube/objects.ts";
 import { resourcePath } from "../kube/resources.ts";
 import type { TakenMeasurements } from "../reconcile/analysis-gate.ts";
-import { dueAnalyses } from "../reconcile/due-analyses.ts";
+import type { DueAnalysis } from "../reconcile/due-analyses.ts";
 
 export interface MeasureDeps {
   api: KubeApi;
@@ -18,38 +18,40 @@ export interface MeasureDeps {
 }
 
 /**
- * Takes every analysis round that is due for this agent, from Prometheus. A round that cannot
- * query at all (no address, a missing Secret) comes back as Error measurements, which the
- * analysis counts towards consecutiveErrorLimit: it pauses the rollout, never passes it.
+ * Takes the analysis rounds due for this agent (`due`, from dueAnalyses) from Prometheus. A
+ * round that cannot query at all (no address, a missing Secret) comes back as Error
+ * measurements, which the analysis counts towards consecutiveErrorLimit: it pauses the rollout,
+ * never passes it.
  */
 export async function takeMeasurements(
   agent: AgentDeployment,
+  due: readonly DueAnalysis[],
   deps: MeasureDeps,
   now: Date,
 ): Promise<TakenMeasurements> {
   const taken: TakenMeasurements = {};
   const namespace = agent.metadata.namespace ?? "default";
-  for (const due of dueAnalyses(agent, now)) {
-    const target = await resolvePrometheusTarget(due.spec.prometheus, deps.prometheus, async (ref) => {
+  for (const round of due) {
+    const target = await resolvePrometheusTarget(round.spec.prometheus, deps.prometheus, async (ref) => {
       const secret = await deps.api.get<Secret>(resourcePath("Secret", { namespace, name: ref.name }));
       const value = secret?.data?.[ref.key];
       return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
     });
     if (target.kind === "error") {
-      taken[due.slot] = errorMeasurements(due.spec.metrics, target.message, now);
+      taken[round.slot] = errorMeasurements(round.spec.metrics, target.message, now);
       continue;
     }
     const context = {
       namespace,
       agent: agent.metadata.name,
-      canaryRevision: due.canaryRevision,
-      stableRevision: due.stableRevision,
-      intervalMs: parseDurationMs(due.spec.interval),
+      canaryRevision: round.canaryRevision,
+      stableRevision: round.stableRevision,
+      intervalMs: parseDurationMs(round.spec.interval),
     };
-    taken[due.slot] = await withPrometheusClient(target.target, (query) =>
-      measureMetrics(due.spec.metrics, context, query, now),
+    taken[round.slot] = await withPrometheusClient(target.target, (query) =>
+      measureMetrics(round.spec.metrics, context, query, now),
     );
-    deps.log.debug({ slot: due.slot, measurements: taken[due.slot] }, "analysis measured");
+    deps.log.debug({ slot: round.slot, measurements: taken[round.slot] }, "analysis measured");
   }
   return taken;
 }
