@@ -3,6 +3,11 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, it } from "vitest";
+import { AgentClient } from "../../../operator/cli/plugin/agent-client.ts";
+import type { PluginIo } from "../../../operator/cli/plugin/plugin-io.ts";
+import { statusCommand } from "../../../operator/cli/plugin/status-command.ts";
+import { KubeApi } from "../../../operator/kube/kube-api.ts";
+import { kubeConfigFromFile } from "../../../operator/kube/kube-config.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../../support/cluster.ts";
 import { readAdminKubeconfig, writeKubeconfigFile } from "../../support/kubeconfig-file.ts";
 import { startTcpProxy } from "../../support/tcp-proxy.ts";
@@ -244,6 +249,81 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
     }
     expect(stderr).toMatch(/lost the API server \(.*\); trying again/);
     expect(stdout).toContain("rollout settled: Healthy");
+  });
+
+  it("follows a rollout by watching: one list of each kind, then every change arrives on the watches", async () => {
+    const timed = [
+      { setWeight: 25 },
+      { pause: { duration: "3s" } },
+      { setWeight: 50 },
+      { pause: { duration: "3s" } },
+    ];
+    await agents.applySecret("openai", { "api-key": "sk-test-1" });
+    await agents.applyAgent("counted", spec("gpt-4o-mini", timed));
+    await agents.waitReady("counted");
+    // The command runs in this process on a client whose request observer (the hook behind the
+    // operator's agentry_kube_requests_total) records every request it sends to the plane.
+    const requests: string[] = [];
+    const api = new KubeApi(kubeConfigFromFile(cluster.kubeconfig), {
+      observe: (verb, resource) => requests.push(`${verb} ${resource}`),
+    });
+    const connection = {
+      api,
+      namespace: ns.name,
+      namespaceGiven: true,
+      context: "plane",
+      server: cluster.server,
+    };
+    let stdout = "";
+    let stderr = "";
+    const io: PluginIo = {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      isTty: false,
+      readFile: () => "",
+      readStdin: () => "",
+      now: () => new Date(),
+      signal: new AbortController().signal,
+    };
+    await agents.applyAgent("counted", spec("gpt-4o", timed));
+    let code: number;
+    try {
+      code = await statusCommand(new AgentClient(connection), "counted", true, io);
+    } finally {
+      api.close();
+    }
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("rollout settled: Healthy");
+    const weights = [...stdout.matchAll(/^Weight:\s+(\d+)%/gm)].map((match) => match[1]);
+    expect(weights).toEqual(expect.arrayContaining(["25", "50", "100"]));
+    // The rollout took seconds and many views; the plugin asked for each kind once, then watched.
+    expect(requests.sort()).toEqual([
+      "list agentdeployments",
+      "list deployments",
+      "watch agentdeployments",
+      "watch deployments",
+    ]);
+  });
+
+  it("says so when the agent is deleted while it is watched, and exits 1", async () => {
+    const long = [{ setWeight: 25 }, { pause: { duration: "10m" } }];
+    await agents.applySecret("openai", { "api-key": "sk-test-1" });
+    await agents.applyAgent("doomed", spec("gpt-4o-mini", long));
+    await agents.waitReady("doomed");
+    await agents.applyAgent("doomed", spec("gpt-4o", long));
+    const watching = plugin("status", "doomed", "-w");
+    await eventually(async () => (await status("doomed"))?.canary?.weight === 25, 60_000);
+    await sleep(1000);
+    await cluster.kubectl(["delete", "agd", "doomed", "-n", ns.name, "--wait=false"]);
+    const watched = await watching;
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toContain("Name:        doomed");
+    expect(watched.stderr).toBe(`error: agentdeployment doomed was deleted from namespace ${ns.name}\n`);
   });
 
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
