@@ -42,8 +42,8 @@ export class AgentWatch {
     this.name = name;
     const { api, namespace } = client.connection;
     const onError = (error: unknown) => {
-      if (this.listed) handlers.onError(error);
-      else this.failStart?.(error);
+      if (this.failStart) this.failStart(error);
+      else handlers.onError(error);
     };
     const common = { api, onError, onConnect: handlers.onConnect, maxBackoffMs: RETRY_BACKOFF_MS };
     this.agents = new Informer<AgentObject & KubeObject>({
