@@ -29,6 +29,13 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
     agent: { model, provider: openaiKey },
     strategy: { type: "Canary", canary: { steps } },
   });
+  /** A canary to 25%, a timed pause, 50%, a timed pause: it moves through several views by itself. */
+  const timedCanary = (pause: string) => [
+    { setWeight: 25 },
+    { pause: { duration: pause } },
+    { setWeight: 50 },
+    { pause: { duration: pause } },
+  ];
   const byHand = [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }];
   const atStep = (name: string, index: number) =>
     eventually(async () => {
@@ -252,12 +259,7 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
   });
 
   it("follows a rollout by watching: one list of each kind, then every change arrives on the watches", async () => {
-    const timed = [
-      { setWeight: 25 },
-      { pause: { duration: "3s" } },
-      { setWeight: 50 },
-      { pause: { duration: "3s" } },
-    ];
+    const timed = timedCanary("3s");
     await agents.applySecret("openai", { "api-key": "sk-test-1" });
     await agents.applyAgent("counted", spec("gpt-4o-mini", timed));
     await agents.waitReady("counted");
@@ -337,12 +339,7 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
   });
 
   it("redraws `status -w` in a terminal as the canary moves, and ends when it settles", async () => {
-    const timed = [
-      { setWeight: 25 },
-      { pause: { duration: "4s" } },
-      { setWeight: 50 },
-      { pause: { duration: "4s" } },
-    ];
+    const timed = timedCanary("4s");
     await agents.applyAgent("watched", spec("gpt-4o-mini", timed));
     await agents.waitReady("watched");
     await agents.applyAgent("watched", spec("gpt-4o", timed));

@@ -57,6 +57,20 @@ function recorder() {
   };
 }
 
+const refused: WatchScript = async () => {
+  throw new Error("connection refused");
+};
+
+/** Runs `test` on fake timers, so backoff waits pass without waiting. */
+async function withFakeTimers(test: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers();
+  try {
+    await test();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 const until = async (check: () => boolean) => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(check()).toBe(true);
@@ -176,15 +190,11 @@ describe("Informer", () => {
     await informer.stop();
   });
 
-  it("reports itself unhealthy after 3 failed watches in a row, and healthy again once one works", async () => {
-    vi.useFakeTimers();
-    try {
-      const fail = async () => {
-        throw new Error("connection refused");
-      };
+  it("reports itself unhealthy after 3 failed watches in a row, and healthy again once one works", () =>
+    withFakeTimers(async () => {
       const { api, calls } = fakeApi(
         [[object("a", "1")]],
-        [fail, fail, fail, async (emit) => emit({ type: "ADDED", object: object("b", "2") })],
+        [refused, refused, refused, async (emit) => emit({ type: "ADDED", object: object("b", "2") })],
       );
       const informer = new Informer({ api, path: "/api/v1/configmaps", onEvent: () => {} });
       expect(informer.healthy).toBe(false);
@@ -196,10 +206,7 @@ describe("Informer", () => {
       while (calls.watch < 4) await vi.advanceTimersByTimeAsync(100);
       expect(informer.healthy).toBe(true);
       await informer.stop();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }));
 
   it("lists and watches one object through a field selector, and says when its watch is open", async () => {
     const { api, calls } = fakeApi([[object("a", "1")]], []);
@@ -221,15 +228,11 @@ describe("Informer", () => {
     await informer.stop();
   });
 
-  it("retries no later than maxBackoffMs after failure upon failure", async () => {
-    vi.useFakeTimers();
-    try {
-      const fail = async () => {
-        throw new Error("connection refused");
-      };
+  it("retries no later than maxBackoffMs after failure upon failure", () =>
+    withFakeTimers(async () => {
       const { api, calls } = fakeApi(
         [[object("a", "1")]],
-        Array.from({ length: 12 }, () => fail),
+        Array.from({ length: 12 }, () => refused),
       );
       const informer = new Informer({
         api,
@@ -243,8 +246,5 @@ describe("Informer", () => {
       await vi.advanceTimersByTimeAsync(12 * 1000);
       expect(calls.watch).toBeGreaterThanOrEqual(12);
       await informer.stop();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }));
 });
