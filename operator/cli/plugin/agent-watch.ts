@@ -15,7 +15,7 @@ export interface AgentWatchHandlers {
   onChange: () => void;
   /** A list or watch failed after the first list; the informer tries again by itself. */
   onError: (error: unknown) => void;
-  /** A watch is open again: whatever failed before has recovered. */
+  /** Every watch that failed is open again: the outage is over. */
   onConnect: () => void;
   /** The agent was deleted while watched. */
   onDeleted: (error: PluginError) => void;
@@ -41,13 +41,22 @@ export class AgentWatch {
     this.client = client;
     this.name = name;
     const { api, namespace } = client.connection;
-    const onError = (error: unknown) => {
-      if (this.failStart) this.failStart(error);
-      else handlers.onError(error);
-    };
-    const common = { api, onError, onConnect: handlers.onConnect, maxBackoffMs: RETRY_BACKOFF_MS };
+    // Recovered only once every failing watch is open again, not when the first one is.
+    const failing = new Set<string>();
+    const retrying = (kind: string) => ({
+      api,
+      maxBackoffMs: RETRY_BACKOFF_MS,
+      onError: (error: unknown) => {
+        if (this.failStart) return this.failStart(error);
+        failing.add(kind);
+        handlers.onError(error);
+      },
+      onConnect: () => {
+        if (failing.delete(kind) && failing.size === 0) handlers.onConnect();
+      },
+    });
     this.agents = new Informer<AgentObject & KubeObject>({
-      ...common,
+      ...retrying("agent"),
       path: resourcePath("AgentDeployment", { namespace }),
       fieldSelector: `metadata.name=${name}`,
       onEvent: (type) => {
@@ -57,7 +66,7 @@ export class AgentWatch {
       },
     });
     this.deployments = new Informer<Deployment>({
-      ...common,
+      ...retrying("deployments"),
       path: resourcePath("Deployment", { namespace }),
       labelSelector: revisionSelector(name),
       onEvent: () => handlers.onChange(),

@@ -96,8 +96,9 @@ export async function statusCommand(
         // A silent watch is reopened at once by the informer: nothing is lost, nothing to say.
         if (error instanceof KubeApiError && error.code === "KUBE_API_WATCH_IDLE") return;
         // A blip of the API server does not end the watch: the informers retry within a second.
+        // Said once per outage; the last error is the one given up with after 30 s.
         if (!(error instanceof KubeApiError && error.isUnavailable)) return end({ error });
-        io.stderr(`lost the API server (${error.message}); trying again\n`);
+        if (giveUp === undefined) io.stderr(`lost the API server (${error.message}); trying again\n`);
         lastError = error;
         giveUp ??= setTimeout(() => end({ error: lastError }), WATCH_GIVE_UP_MS);
       },
