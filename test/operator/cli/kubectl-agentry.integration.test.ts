@@ -345,9 +345,19 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
     ]);
   });
 
-  it("says so when the agent is deleted while it is watched, and exits 1", async () => {
+  it("stops quietly on Ctrl-C (exit 0); says so when the agent is deleted while watched (exit 1)", async () => {
     const long = [{ setWeight: 25 }, { pause: { duration: "10m" } }];
     await startRollout("doomed", long);
+    const interrupted = await watchThroughProxy("doomed");
+    try {
+      await eventually(async () => interrupted.output.stdout.includes("Name:        doomed"), 20_000);
+      interrupted.child.kill("SIGINT");
+      expect(await interrupted.exited).toBe(0);
+    } finally {
+      interrupted.child.kill();
+      await interrupted.proxy.close();
+    }
+    expect(interrupted.output.stderr).toBe("");
     // Through a proxy that stays open: the test reads the output while the command runs.
     const { child, output, exited, proxy } = await watchThroughProxy("doomed");
     try {
