@@ -9,17 +9,24 @@ export interface InformerOptions<T extends KubeObject> {
   /** Collection path, e.g. /apis/apps/v1/deployments (all namespaces). */
   path: string;
   labelSelector?: string;
+  /** e.g. `metadata.name=bot`: one object of the collection, watched like a collection. */
+  fieldSelector?: string;
   /** Applied to every object before it is cached (drop managedFields, hash secret values). */
   transform?: (object: KubeObject) => T;
   onEvent: (type: InformerEventType, object: T) => void;
   onError?: (error: unknown) => void;
+  /** Called each time a watch is open (the server accepted it), quiet or not: the informer is live. */
+  onConnect?: () => void;
   /** Full relist period: heals anything a watch missed. */
   relistMs?: number;
   /** Server-side watch timeout; a fresh watch is opened after each. */
   watchTimeoutSeconds?: number;
+  /**
+   * Longest wait before retrying a failed list or watch. A controller backs off far (30 s) to spare
+   * a struggling API server; an interactive client waits little so it recovers soon after.
+   */
+  maxBackoffMs?: number;
 }
-
-const MAX_BACKOFF_MS = 30_000;
 /** Consecutive failed lists or watches after which the informer reports itself unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 3;
 
@@ -30,7 +37,8 @@ const UNHEALTHY_AFTER_FAILURES = 3;
  * change an object's resourceVersion are dropped, so handlers see real changes only.
  */
 export class Informer<T extends KubeObject> {
-  private readonly options: Required<Omit<InformerOptions<T>, "labelSelector">> & { labelSelector?: string };
+  private readonly options: Required<Omit<InformerOptions<T>, "labelSelector" | "fieldSelector">> &
+    Pick<InformerOptions<T>, "labelSelector" | "fieldSelector">;
   private readonly cache = new Map<string, T>();
   /** The same objects by namespace, so a reconcile lists one namespace without copying all. */
   private readonly byNamespace = new Map<string, Map<string, T>>();
@@ -46,6 +54,8 @@ export class Informer<T extends KubeObject> {
     this.options = {
       transform: (object) => object as T,
       onError: () => {},
+      onConnect: () => {},
+      maxBackoffMs: 30_000,
       relistMs: 10 * 60_000,
       watchTimeoutSeconds: 240 + Math.floor(Math.random() * 120),
       ...options,
@@ -117,7 +127,8 @@ export class Informer<T extends KubeObject> {
         if (error instanceof KubeApiError && error.code === "KUBE_API_WATCH_IDLE") continue;
         this.failures += 1;
         const delay =
-          Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random() / 2);
+          Math.min(this.options.maxBackoffMs, 500 * 2 ** Math.min(this.failures, 6)) *
+          (0.5 + Math.random() / 2);
         await sleep(delay, this.abort.signal);
       }
     }
@@ -126,6 +137,7 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const { items, resourceVersion } = await this.options.api.list<KubeObject>(this.options.path, {
       labelSelector: this.options.labelSelector,
+      fieldSelector: this.options.fieldSelector,
     });
     const seen = new Set<string>();
     for (const raw of items) {
@@ -158,6 +170,7 @@ export class Informer<T extends KubeObject> {
         allowWatchBookmarks: true,
         timeoutSeconds: this.options.watchTimeoutSeconds,
         labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
       },
       (event) => {
         // The watch is open and talking: whatever failed before has recovered.
@@ -165,6 +178,7 @@ export class Informer<T extends KubeObject> {
         this.handle(event);
       },
       this.abort.signal,
+      this.options.onConnect,
     );
   }
 

@@ -189,13 +189,15 @@ export class KubeApi {
   /**
    * Opens a watch and calls `onEvent` for every event line until the server closes the stream,
    * the signal aborts, or an error occurs (thrown). Opening is bounded by the request timeout; a
-   * stream silent for the idle timeout fails with KUBE_API_WATCH_IDLE.
+   * stream silent for the idle timeout fails with KUBE_API_WATCH_IDLE. `onOpen` is called once the
+   * server has accepted the watch, before any event: a quiet watch is a working one too.
    */
   async watch(
     path: string,
     query: RequestOptions["query"],
     onEvent: (event: { type: string; object: unknown }) => void,
     signal: AbortSignal,
+    onOpen?: () => void,
   ): Promise<void> {
     const opening = new AbortController();
     const openTimer = setTimeout(() => opening.abort(), this.settings.requestTimeoutMs);
@@ -213,6 +215,7 @@ export class KubeApi {
     }
     this.observe("watch", resourceOf(path), response.status, 0);
     if (response.status >= 400) throw toError("watch", path, response, await response.body.text());
+    onOpen?.();
     let buffer = "";
     response.body.setEncoding("utf8");
     try {

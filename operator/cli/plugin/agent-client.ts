@@ -46,14 +46,9 @@ export class AgentClient {
     const agent = await this.getAgent(name);
     const { items } = await this.connection.api.list<Deployment>(
       resourcePath("Deployment", { namespace: this.namespace }),
-      { labelSelector: `${LABELS.agent}=${name},${LABELS.managedBy}=${MANAGED_BY}` },
+      { labelSelector: revisionSelector(name) },
     );
-    const deployments = items.filter((deployment) =>
-      (deployment.metadata.ownerReferences ?? []).some(
-        (owner) => owner.controller && owner.uid === agent.metadata.uid,
-      ),
-    );
-    return { agent, deployments };
+    return { agent, deployments: ownedBy(agent, items) };
   }
 
   /** A JSON merge patch of the agent (annotations, spec.paused, spec.image, spec.agent.model). */
@@ -74,4 +69,18 @@ export class AgentClient {
           `CRD ${CRD_NAME} is not installed; install it with \`kubectl apply -f crds/\` or the agentry Helm chart`,
       );
   }
+}
+
+/** The label selector of the Deployments the operator made for an agent's revisions. */
+export function revisionSelector(name: string): string {
+  return `${LABELS.agent}=${name},${LABELS.managedBy}=${MANAGED_BY}`;
+}
+
+/** The Deployments this very agent controls (not those of a deleted agent of the same name). */
+export function ownedBy(agent: AgentObject, deployments: readonly Deployment[]): Deployment[] {
+  return deployments.filter((deployment) =>
+    (deployment.metadata.ownerReferences ?? []).some(
+      (owner) => owner.controller && owner.uid === agent.metadata.uid,
+    ),
+  );
 }

@@ -18,6 +18,11 @@ export interface Connection {
 
 /** The plugin waits this long for an answer, then says the server is unreachable. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * `status -w` reopens a watch that sent nothing, not even a bookmark (the API server sends one
+ * about every minute), this long: a black-holed connection is noticed within it.
+ */
+const WATCH_IDLE_TIMEOUT_MS = 90_000;
 
 /**
  * Loads the kubeconfig as kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config, else
@@ -43,7 +48,11 @@ export function connect(flags: ConnectionFlags): Connection {
         : "the kubeconfig has no current context: pass --context NAME",
     );
   const namespace = flags.namespace ?? kubeConfig.getContextObject(context)?.namespace ?? "default";
-  const api = new KubeApi(kubeConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, maxAttempts: 2 });
+  const api = new KubeApi(kubeConfig, {
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    watchIdleTimeoutMs: WATCH_IDLE_TIMEOUT_MS,
+    maxAttempts: 2,
+  });
   return {
     api,
     namespace,

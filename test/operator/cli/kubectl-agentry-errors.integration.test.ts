@@ -14,6 +14,8 @@ describeWithCluster("kubectl agentry: errors a user can act on", (cluster) => {
     const direct = await runPlugin(["status", "nope", "-n", ns.name], admin);
     expect(direct).toMatchObject({ code: 1, stdout: "" });
     expect(direct.stderr).toBe(`error: agentdeployment nope not found in namespace ${ns.name}\n`);
+    const watched = await runPlugin(["status", "nope", "-w", "-n", ns.name], admin);
+    expect(watched).toMatchObject({ code: 1, stdout: "", stderr: direct.stderr });
     const viaKubectl = await runThroughKubectl(
       cluster.binaries.kubectl,
       ["promote", "nope", "-n", ns.name],
@@ -37,6 +39,10 @@ describeWithCluster("kubectl agentry: errors a user can act on", (cluster) => {
         `^error: cannot reach the Kubernetes API server at https://127.0.0.1:${port} \\(context "test"\\): .*ECONNREFUSED`,
       ),
     );
+    // status -w has shown nothing yet: no retries, the same error at once.
+    const watched = await runPlugin(["status", "bot", "-w"], { KUBECONFIG: kubeconfig });
+    expect(watched.code).toBe(1);
+    expect(watched.stderr).toMatch(/^error: cannot reach the Kubernetes API server at .*ECONNREFUSED/);
     const flag = await runPlugin(["status", "bot", "--kubeconfig", kubeconfig, "--context", "other"], {});
     expect(flag.stderr).toBe('error: context "other" is not in the kubeconfig (contexts: test)\n');
   });
@@ -109,6 +115,8 @@ describeWithCluster("kubectl agentry: errors a user can act on", (cluster) => {
       const missing = `error: the AgentDeployment API (agentry.dev/v1alpha1) is not served by ${bare.server}: CRD agentdeployments.agentry.dev is not installed; install it with \`kubectl apply -f crds/\` or the agentry Helm chart\n`;
       const status = await runPlugin(["status", "bot", "--kubeconfig", kubeconfig], {});
       expect(status).toMatchObject({ code: 1, stderr: missing });
+      const watched = await runPlugin(["status", "bot", "-w", "--kubeconfig", kubeconfig], {});
+      expect(watched).toMatchObject({ code: 1, stderr: missing });
       const list = await runPlugin(["list", "--kubeconfig", kubeconfig], {});
       expect(list).toMatchObject({ code: 1, stderr: missing });
     } finally {

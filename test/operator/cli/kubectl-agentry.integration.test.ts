@@ -3,9 +3,14 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, it } from "vitest";
+import { AgentClient } from "../../../operator/cli/plugin/agent-client.ts";
+import type { PluginIo } from "../../../operator/cli/plugin/plugin-io.ts";
+import { statusCommand } from "../../../operator/cli/plugin/status-command.ts";
+import { KubeApi } from "../../../operator/kube/kube-api.ts";
+import { kubeConfigFromFile } from "../../../operator/kube/kube-config.ts";
 import { describeWithCluster, eventually, useTestNamespace } from "../../support/cluster.ts";
 import { readAdminKubeconfig, writeKubeconfigFile } from "../../support/kubeconfig-file.ts";
-import { startTcpProxy } from "../../support/tcp-proxy.ts";
+import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.ts";
 import { agentCluster, useOperator } from "../agent-cluster.ts";
 import { agentManifest, openaiKey, secretManifest } from "../agent-manifests.ts";
 import { PLUGIN_ENTRY, pluginPath, runPlugin, runThroughKubectl } from "./plugin-runner.ts";
@@ -24,6 +29,13 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
     agent: { model, provider: openaiKey },
     strategy: { type: "Canary", canary: { steps } },
   });
+  /** A canary to 25%, a timed pause, 50%, a timed pause: it moves through several views by itself. */
+  const timedCanary = (pause: string) => [
+    { setWeight: 25 },
+    { pause: { duration: pause } },
+    { setWeight: 50 },
+    { pause: { duration: pause } },
+  ];
   const byHand = [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }];
   const atStep = (name: string, index: number) =>
     eventually(async () => {
@@ -207,43 +219,156 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
     expect((await status("bg"))?.stableRevision).toBe(preview);
   });
 
-  it("keeps watching through an API server outage and still ends when the rollout settles", async () => {
-    const timed = [{ setWeight: 25 }, { pause: { duration: "6s" } }];
-    await agents.applyAgent("flaky", spec("gpt-4o-mini", timed));
-    await agents.waitReady("flaky");
+  /** A Ready agent on gpt-4o-mini, then a rollout to gpt-4o through `steps`. */
+  const startRollout = async (name: string, steps: unknown[]) => {
+    await agents.applySecret("openai", { "api-key": "sk-test-1" });
+    await agents.applyAgent(name, spec("gpt-4o-mini", steps));
+    await agents.waitReady(name);
+    await agents.applyAgent(name, spec("gpt-4o", steps));
+  };
+
+  /** `status NAME -w` as its own process, reaching the plane through a loopback proxy a test may close. */
+  const watchThroughProxy = async (name: string) => {
     const upstream = new URL(cluster.server);
     const target = { host: upstream.hostname, port: Number(upstream.port) };
-    let proxy = await startTcpProxy(target);
+    const proxy = await startTcpProxy(target);
     const { caData, certData, keyData } = readAdminKubeconfig(cluster.kubeconfig);
     const kubeconfig = writeKubeconfigFile({
       cluster: { server: `https://127.0.0.1:${proxy.port}`, "certificate-authority-data": caData },
       user: { "client-certificate-data": certData, "client-key-data": keyData },
     });
-    await agents.applyAgent("flaky", spec("gpt-4o", timed));
-    const child = spawn(PLUGIN_ENTRY, ["status", "flaky", "-w", "-n", ns.name], {
+    const child = spawn(PLUGIN_ENTRY, ["status", name, "-w", "-n", ns.name], {
       env: { PATH: pluginPath().PATH, KUBECONFIG: kubeconfig },
     });
-    let stdout = "";
-    let stderr = "";
+    const output = { stdout: "", stderr: "" };
     child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
+      output.stdout += chunk.toString();
     });
     child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
+      output.stderr += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    return { child, output, exited, proxy, target };
+  };
+
+  it("keeps watching through an API server outage and still ends when the rollout settles", async () => {
+    const timed = [{ setWeight: 25 }, { pause: { duration: "6s" } }];
+    await startRollout("flaky", timed);
+    const { child, output, exited, proxy, target } = await watchThroughProxy("flaky");
+    let reopened: TcpProxy | undefined;
     try {
-      await eventually(async () => stdout.includes("Name:"), 20_000);
+      await eventually(async () => output.stdout.includes("Name:"), 20_000);
       await proxy.close();
-      await eventually(async () => stderr.includes("lost the API server"), 20_000);
-      proxy = await startTcpProxy(target, proxy.port);
+      await eventually(async () => output.stderr.includes("lost the API server"), 20_000);
+      reopened = await startTcpProxy(target, proxy.port);
       expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+      await (reopened ?? proxy).close();
+    }
+    // Said once for the outage, however many times the watches were retried.
+    expect(output.stderr).toMatch(/^lost the API server \(.*\); trying again\n$/);
+    expect(output.stdout).toContain("rollout settled: Healthy");
+  });
+
+  it("gives up with a clear error 30 s into an outage that does not end", { timeout: 120_000 }, async () => {
+    const long = [{ setWeight: 25 }, { pause: { duration: "10m" } }];
+    await startRollout("gone", long);
+    const { child, output, exited, proxy } = await watchThroughProxy("gone");
+    try {
+      await eventually(async () => output.stdout.includes("Name:"), 20_000);
+      await proxy.close();
+      const closedAt = Date.now();
+      expect(await exited).toBe(1);
+      expect(Date.now() - closedAt).toBeGreaterThanOrEqual(30_000);
+    } finally {
+      child.kill();
+    }
+    expect(output.stderr).toMatch(
+      new RegExp(
+        `^lost the API server \\(.*\\); trying again\nerror: cannot reach the Kubernetes API server at https://127.0.0.1:${proxy.port} .*ECONNREFUSED`,
+      ),
+    );
+  });
+
+  it("follows a rollout by watching: one list of each kind, then every change arrives on the watches", async () => {
+    const timed = timedCanary("3s");
+    await agents.applySecret("openai", { "api-key": "sk-test-1" });
+    await agents.applyAgent("counted", spec("gpt-4o-mini", timed));
+    await agents.waitReady("counted");
+    // The command runs in this process on a client whose request observer (the hook behind the
+    // operator's agentry_kube_requests_total) records every request it sends to the plane.
+    const requests: string[] = [];
+    const api = new KubeApi(kubeConfigFromFile(cluster.kubeconfig), {
+      observe: (verb, resource) => requests.push(`${verb} ${resource}`),
+    });
+    const connection = {
+      api,
+      namespace: ns.name,
+      namespaceGiven: true,
+      context: "plane",
+      server: cluster.server,
+    };
+    let stdout = "";
+    let stderr = "";
+    const io: PluginIo = {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      isTty: false,
+      readFile: () => "",
+      readStdin: () => "",
+      now: () => new Date(),
+      signal: new AbortController().signal,
+    };
+    await agents.applyAgent("counted", spec("gpt-4o", timed));
+    let code: number;
+    try {
+      code = await statusCommand(new AgentClient(connection), "counted", true, io);
+    } finally {
+      api.close();
+    }
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("rollout settled: Healthy");
+    const weights = [...stdout.matchAll(/^Weight:\s+(\d+)%/gm)].map((match) => match[1]);
+    expect(weights).toEqual(expect.arrayContaining(["25", "50", "100"]));
+    // The rollout took seconds and many views; the plugin asked for each kind once, then watched.
+    expect(requests.sort()).toEqual([
+      "list agentdeployments",
+      "list deployments",
+      "watch agentdeployments",
+      "watch deployments",
+    ]);
+  });
+
+  it("stops quietly on Ctrl-C (exit 0); says so when the agent is deleted while watched (exit 1)", async () => {
+    const long = [{ setWeight: 25 }, { pause: { duration: "10m" } }];
+    await startRollout("doomed", long);
+    const interrupted = await watchThroughProxy("doomed");
+    try {
+      await eventually(async () => interrupted.output.stdout.includes("Name:        doomed"), 20_000);
+      interrupted.child.kill("SIGINT");
+      expect(await interrupted.exited).toBe(0);
+    } finally {
+      interrupted.child.kill();
+      await interrupted.proxy.close();
+    }
+    expect(interrupted.output.stderr).toBe("");
+    // Through a proxy that stays open: the test reads the output while the command runs.
+    const { child, output, exited, proxy } = await watchThroughProxy("doomed");
+    try {
+      await eventually(async () => output.stdout.includes("Name:        doomed"), 20_000);
+      await cluster.kubectl(["delete", "agd", "doomed", "-n", ns.name, "--wait=false"]);
+      expect(await exited).toBe(1);
     } finally {
       child.kill();
       await proxy.close();
     }
-    expect(stderr).toMatch(/lost the API server \(.*\); trying again/);
-    expect(stdout).toContain("rollout settled: Healthy");
+    expect(output.stderr).toBe(`error: agentdeployment doomed was deleted from namespace ${ns.name}\n`);
   });
 
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
@@ -257,12 +382,7 @@ describeWithCluster("kubectl agentry: rollouts driven by the plugin on a real co
   });
 
   it("redraws `status -w` in a terminal as the canary moves, and ends when it settles", async () => {
-    const timed = [
-      { setWeight: 25 },
-      { pause: { duration: "4s" } },
-      { setWeight: 50 },
-      { pause: { duration: "4s" } },
-    ];
+    const timed = timedCanary("4s");
     await agents.applyAgent("watched", spec("gpt-4o-mini", timed));
     await agents.waitReady("watched");
     await agents.applyAgent("watched", spec("gpt-4o", timed));

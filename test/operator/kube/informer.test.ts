@@ -14,9 +14,16 @@ type WatchScript = (emit: (event: { type: string; object: unknown }) => void) =>
 
 /** A stand-in for the API server: lists come from `lists`, each watch runs the next script. */
 function fakeApi(lists: KubeObject[][], watches: WatchScript[]) {
-  const calls = { list: 0, watch: 0, watchResourceVersions: [] as unknown[] };
+  const calls = {
+    list: 0,
+    watch: 0,
+    watchResourceVersions: [] as unknown[],
+    listQueries: [] as unknown[],
+    watchQueries: [] as unknown[],
+  };
   const api = {
-    list: async () => {
+    list: async (_path: string, query: Record<string, unknown>) => {
+      calls.listQueries.push(query);
       const items = lists[Math.min(calls.list, lists.length - 1)] ?? [];
       calls.list += 1;
       return { items, resourceVersion: `list-${calls.list}` };
@@ -26,11 +33,14 @@ function fakeApi(lists: KubeObject[][], watches: WatchScript[]) {
       query: Record<string, unknown>,
       onEvent: (event: { type: string; object: unknown }) => void,
       signal: AbortSignal,
+      onOpen?: () => void,
     ) => {
       calls.watchResourceVersions.push(query.resourceVersion);
+      calls.watchQueries.push(query);
       const script = watches[calls.watch];
       calls.watch += 1;
       if (script) return script(onEvent);
+      onOpen?.();
       // No more scripts: an idle watch that ends when the informer stops.
       await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
     },
@@ -45,6 +55,20 @@ function recorder() {
     onEvent: (type: InformerEventType, item: KubeObject) =>
       events.push(`${type} ${item.metadata.name}@${item.metadata.resourceVersion}`),
   };
+}
+
+const refused: WatchScript = async () => {
+  throw new Error("connection refused");
+};
+
+/** Runs `test` on fake timers, so backoff waits pass without waiting. */
+async function withFakeTimers(test: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers();
+  try {
+    await test();
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 const until = async (check: () => boolean) => {
@@ -166,15 +190,11 @@ describe("Informer", () => {
     await informer.stop();
   });
 
-  it("reports itself unhealthy after 3 failed watches in a row, and healthy again once one works", async () => {
-    vi.useFakeTimers();
-    try {
-      const fail = async () => {
-        throw new Error("connection refused");
-      };
+  it("reports itself unhealthy after 3 failed watches in a row, and healthy again once one works", () =>
+    withFakeTimers(async () => {
       const { api, calls } = fakeApi(
         [[object("a", "1")]],
-        [fail, fail, fail, async (emit) => emit({ type: "ADDED", object: object("b", "2") })],
+        [refused, refused, refused, async (emit) => emit({ type: "ADDED", object: object("b", "2") })],
       );
       const informer = new Informer({ api, path: "/api/v1/configmaps", onEvent: () => {} });
       expect(informer.healthy).toBe(false);
@@ -186,8 +206,45 @@ describe("Informer", () => {
       while (calls.watch < 4) await vi.advanceTimersByTimeAsync(100);
       expect(informer.healthy).toBe(true);
       await informer.stop();
-    } finally {
-      vi.useRealTimers();
-    }
+    }));
+
+  it("lists and watches one object through a field selector, and says when its watch is open", async () => {
+    const { api, calls } = fakeApi([[object("a", "1")]], []);
+    let connects = 0;
+    const informer = new Informer({
+      api,
+      path: "/api/v1/namespaces/ns/configmaps",
+      fieldSelector: "metadata.name=a",
+      labelSelector: "app=x",
+      onEvent: () => {},
+      onConnect: () => {
+        connects += 1;
+      },
+    });
+    await informer.start();
+    await until(() => connects === 1);
+    expect(calls.listQueries[0]).toMatchObject({ fieldSelector: "metadata.name=a", labelSelector: "app=x" });
+    expect(calls.watchQueries[0]).toMatchObject({ fieldSelector: "metadata.name=a", labelSelector: "app=x" });
+    await informer.stop();
   });
+
+  it("retries no later than maxBackoffMs after failure upon failure", () =>
+    withFakeTimers(async () => {
+      const { api, calls } = fakeApi(
+        [[object("a", "1")]],
+        Array.from({ length: 12 }, () => refused),
+      );
+      const informer = new Informer({
+        api,
+        path: "/api/v1/configmaps",
+        onEvent: () => {},
+        maxBackoffMs: 1000,
+      });
+      await informer.start();
+      await vi.advanceTimersByTimeAsync(0);
+      // Without the cap the 8th retry alone waits 16-32 s.
+      await vi.advanceTimersByTimeAsync(12 * 1000);
+      expect(calls.watch).toBeGreaterThanOrEqual(12);
+      await informer.stop();
+    }));
 });
