@@ -114,12 +114,12 @@ async function runFloor(api: KubeApi, n: number): Promise<number> {
   });
   await waitFor(
     `the floor's ${n} Deployments to be available`,
-    async () => {
+    retryingCheck(async () => {
       const { items } = await api.list<{ status?: { availableReplicas?: number } }>(
         resourcePath("Deployment", { namespace: ns }),
       );
       return items.filter((item) => item.status?.availableReplicas === 1).length === n;
-    },
+    }),
     BENCH_TIMEOUT_MS,
     undefined,
     pollMs(n),
@@ -163,7 +163,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
     );
     await waitFor(
       `${n} agents to be Ready`,
-      async () => {
+      retryingCheck(async () => {
         const { items } = await api.list<{
           status?: { conditions?: Array<{ type: string; status: string }> };
         }>(resourcePath("AgentDeployment", { namespace: ns }));
@@ -172,7 +172,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
             item.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
           ).length === n
         );
-      },
+      }),
       BENCH_TIMEOUT_MS,
       undefined,
       pollMs(n),
@@ -234,6 +234,21 @@ function traceMemory(port: number, pid: number) {
       writeFileSync(file, `${rows.join("\n")}\n`);
       console.log(`memory trace: ${path.relative(REPO_ROOT, file)}`);
     },
+  };
+}
+
+/**
+ * A wait's check lists thousands of objects from a loaded plane; one failed list (a timeout) must
+ * not end a run of half an hour: it is logged and the wait goes on.
+ */
+function retryingCheck(check: () => Promise<boolean>): () => Promise<boolean> {
+  return async () => {
+    try {
+      return await check();
+    } catch (error) {
+      console.log(`check failed, trying again: ${(error as Error).message}`);
+      return false;
+    }
   };
 }
 
