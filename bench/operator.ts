@@ -145,7 +145,17 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
   });
-  const writes = () => operator.writes();
+  // One scrape of the operator's /metrics went unanswered once at 10 000 agents: ask again.
+  const writes = async (): Promise<number> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operator.writes();
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        console.log(`reading the operator's write count failed, trying again: ${(error as Error).message}`);
+      }
+    }
+  };
   const trace = process.env.BENCH_MEMORY_TRACE ? traceMemory(operator.port, operator.pid) : undefined;
   try {
     const started = performance.now();

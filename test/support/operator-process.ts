@@ -101,7 +101,10 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   });
 
   const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // Bounded: a scrape that gets no answer fails in 30 s, not at undici's 300 s headers timeout.
+    const text = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(30_000) })
+    ).text();
     const samples: Array<{ labels: Record<string, string>; value: number }> = [];
     for (const line of text.split("\n")) {
       if (!line.startsWith(name)) continue;
