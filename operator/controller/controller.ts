@@ -59,6 +59,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.options = options;
+    options.metrics.observeQueue(this.queue);
     const { api, namespaces } = options;
     const managed = `${LABELS.managedBy}=${MANAGED_BY}`;
     const onError = (resource: string) => (error: unknown) =>
@@ -275,12 +276,15 @@ export class Controller {
         }
         metrics.reconciles.inc({ result: outcome.result === "gone" ? "success" : outcome.result });
       } catch (error) {
-        metrics.reconciles.inc({ result: "error" });
+        // A conflict only means the cache was a moment behind; the retry reads the newer object.
+        const conflict = error instanceof KubeApiError && error.isConflict;
+        metrics.reconciles.inc({ result: conflict ? "conflict" : "error" });
         metrics.queueRetries.inc();
         const delay = this.queue.addRateLimited(key);
-        // A conflict only means the cache was a moment behind; the retry reads the newer object.
-        const level = error instanceof KubeApiError && error.isConflict ? "debug" : "warn";
-        log[level]({ err: error, agent: key, retryInMs: delay }, "reconcile failed; retrying with backoff");
+        log[conflict ? "debug" : "warn"](
+          { err: error, agent: key, retryInMs: delay },
+          "reconcile failed; retrying with backoff",
+        );
       } finally {
         this.queue.done(key);
         metrics.reconcileDuration.observe((performance.now() - started) / 1000);

@@ -1,7 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { STRATEGY_TYPES } from "../api/strategy-spec.ts";
 
-export const RECONCILE_RESULTS = ["success", "blocked", "error"] as const;
+/**
+ * conflict: a write met a newer resourceVersion (the cache was a moment behind) and the key is
+ * retried; it is no failure, so the reconcile-errors alert does not count it.
+ */
+export const RECONCILE_RESULTS = ["success", "blocked", "conflict", "error"] as const;
 /** The outcomes a rollout ends with (status.history's outcomes other than Progressing). */
 export const ROLLOUT_OUTCOMES = ["Promoted", "Aborted", "Superseded"] as const;
 
@@ -18,12 +22,13 @@ export function createOperatorMetrics() {
 
 function defineOperatorMetrics() {
   const registry = new Registry();
+  let longestProcessingMs = () => 0;
   collectDefaultMetrics({ register: registry, prefix: "agentry_operator_" });
   return {
     registry,
     reconciles: new Counter({
       name: "agentry_reconcile_total",
-      help: "Reconciles by result: success, blocked (agent cannot be reconciled as written), error.",
+      help: "Reconciles by result: success, blocked (agent cannot be reconciled as written), conflict (a write met a newer version; retried), error.",
       labelNames: ["result"],
       registers: [registry],
     }),
@@ -38,6 +43,18 @@ function defineOperatorMetrics() {
       help: "Keys waiting in the work queue.",
       registers: [registry],
     }),
+    queueLongestRunning: new Gauge({
+      name: "agentry_workqueue_longest_running_seconds",
+      help: "How long the oldest reconcile still running has been running (0 when none): a worker stuck on a request shows here even while no key waits.",
+      registers: [registry],
+      collect() {
+        this.set(longestProcessingMs() / 1000);
+      },
+    }),
+    /** Reads the work queue's longest-running key at every scrape. */
+    observeQueue(queue: { longestProcessingMs(): number }): void {
+      longestProcessingMs = () => queue.longestProcessingMs();
+    },
     queueRetries: new Counter({
       name: "agentry_workqueue_retries_total",
       help: "Keys requeued with backoff after an error or a blocked reconcile.",

@@ -21,7 +21,8 @@ export const DEFAULT_RATE_LIMITS: RateLimiterOptions = {
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
-  private readonly processing = new Set<string>();
+  /** Keys being processed, with when their worker took them (the queue's clock). */
+  private readonly processing = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
@@ -45,7 +46,7 @@ export class WorkQueue {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.processing.set(key, this.now());
       waiter(key);
     } else {
       this.queue.push(key);
@@ -91,7 +92,7 @@ export class WorkQueue {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.processing.set(key, this.now());
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -111,6 +112,17 @@ export class WorkQueue {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  /**
+   * Milliseconds the longest-running key has been with its worker, 0 when none is: a worker stuck
+   * on a request that never ends shows here even while no other key waits (client-go's
+   * workqueue_longest_running_processor_seconds).
+   */
+  longestProcessingMs(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const since of this.processing.values()) oldest = Math.min(oldest, since);
+    return Number.isFinite(oldest) ? Math.max(0, this.now() - oldest) : 0;
   }
 
   /** Keys waiting to be processed (not counting delayed ones). */

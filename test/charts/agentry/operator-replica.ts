@@ -31,6 +31,7 @@ export class OperatorReplica {
 
   constructor(settings: ReplicaSettings) {
     this.settings = settings;
+    this.metrics.observeQueue(this.queue);
     this.instance = settings.instance;
     this.updateGauges();
   }
@@ -80,7 +81,7 @@ export class OperatorReplica {
       if (outcome === "hang") return; // the worker never comes back, the key stays in processing
       if (outcome === "conflict") this.outcomes.set(key, "success");
       if (outcome === "error" || outcome === "conflict") {
-        this.metrics.reconciles.inc({ result: "error" });
+        this.metrics.reconciles.inc({ result: outcome });
         this.metrics.queueRetries.inc();
         this.queue.addRateLimited(key);
       } else {

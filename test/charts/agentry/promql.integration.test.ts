@@ -141,6 +141,7 @@ describeWithCluster("charts/agentry PromQL", (cluster) => {
       "AgentryReconcileErrors",
       "AgentryNoLeader",
       "AgentryWorkQueueStalled",
+      "AgentryReconcileHung",
     ]);
     const dir = mkdtempSync(path.join(tmpdir(), "promtool-"));
     const file = path.join(dir, "rules.yaml");

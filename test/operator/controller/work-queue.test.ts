@@ -29,6 +29,24 @@ describe("WorkQueue", () => {
     expect(second).toBe("a");
   });
 
+  it("reports how long the oldest key has been with its worker, also when nothing else waits", async () => {
+    let now = 1000;
+    const queue = new WorkQueue({}, () => now);
+    expect(queue.longestProcessingMs()).toBe(0);
+    queue.add("a");
+    const a = await queue.get();
+    now += 400;
+    queue.add("b");
+    const b = await queue.get();
+    now += 100;
+    expect(queue.length).toBe(0);
+    expect(queue.longestProcessingMs()).toBe(500);
+    queue.done(a as string);
+    expect(queue.longestProcessingMs()).toBe(100);
+    queue.done(b as string);
+    expect(queue.longestProcessingMs()).toBe(0);
+  });
+
   it("backs off a failing key exponentially from 5 ms and resets on forget", () => {
     const queue = new WorkQueue({ burst: 1000 });
     const delays = [1, 2, 3, 4].map(() => queue.addRateLimited("a"));
