@@ -3,13 +3,24 @@
  * - KUBE_API: the server answered with an error status (see `status` and `reason`);
  * - KUBE_API_TIMEOUT: no complete answer within the request timeout (the request was aborted);
  * - KUBE_API_WATCH_IDLE: a watch sent nothing, not even a bookmark, for the idle timeout;
- * - KUBE_API_UNREACHABLE: the connection failed (refused, reset, TLS, proxy).
+ * - KUBE_API_UNREACHABLE: the connection failed (refused, reset, TLS, proxy);
+ * - KUBE_API_CREDENTIALS: no request was sent because the kubeconfig's credentials could not be
+ *   had (an exec plugin failed, an OIDC token could not be renewed, a token file is missing).
  */
 export type KubeApiErrorCode =
   | "KUBE_API"
   | "KUBE_API_TIMEOUT"
   | "KUBE_API_WATCH_IDLE"
-  | "KUBE_API_UNREACHABLE";
+  | "KUBE_API_UNREACHABLE"
+  | "KUBE_API_CREDENTIALS";
+
+/** Getting the credentials for a call failed; `cause` says why (see KUBE_API_CREDENTIALS). */
+export class CredentialsUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "CredentialsUnavailable";
+  }
+}
 
 /** A failed request to the API server, with the status the server gave (0 when it gave none). */
 export class KubeApiError extends Error {

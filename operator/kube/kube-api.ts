@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { ClusterTransport, type TrafficKind } from "./cluster-transport.ts";
-import { KubeApiError } from "./kube-api-error.ts";
+import { CredentialsUnavailable, KubeApiError } from "./kube-api-error.ts";
 import { kubeConfigFromFile, loadKubeConfig } from "./kube-config.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
@@ -328,7 +328,9 @@ export class KubeApi {
     kind: TrafficKind,
     limits: { signal: AbortSignal; bodyTimeout?: number },
   ): Promise<Response> {
-    const call = await this.transport.prepare(kind);
+    const call = await this.transport.prepare(kind).catch((error: unknown) => {
+      throw new CredentialsUnavailable(error);
+    });
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) query.set(key, String(value));
@@ -380,6 +382,12 @@ function toError(verb: string, path: string, response: Response, text: string): 
 
 function transportError(verb: string, path: string, error: unknown, timedOut: boolean): KubeApiError {
   if (error instanceof KubeApiError) return error;
+  if (error instanceof CredentialsUnavailable) {
+    return new KubeApiError(verb, path, 0, "NoCredentials", `no credentials: ${error.message}`, {
+      code: "KUBE_API_CREDENTIALS",
+      cause: error.cause,
+    });
+  }
   if (timedOut) {
     return new KubeApiError(verb, path, 0, "Timeout", "no answer within the request timeout", {
       code: "KUBE_API_TIMEOUT",

@@ -85,9 +85,12 @@ function loadConfig(file: string | undefined): KubeConfig {
 export function explainKubeError(error: KubeApiError, connection: Connection): PluginError {
   const where = `the Kubernetes API server at ${connection.server} (context "${connection.context}")`;
   const said = serverMessage(error);
-  // No request was sent: the kubeconfig's OIDC token could not be had (the sentence says why).
-  if (error.cause instanceof OidcAuthError)
-    return new PluginError(`no credentials for ${where}: ${error.cause.message}`, 1, { cause: error });
+  // No request was sent: the kubeconfig's credentials (an OIDC token, an exec plugin's answer)
+  // could not be had; the cause's sentence says why.
+  if (error.code === "KUBE_API_CREDENTIALS" || error.cause instanceof OidcAuthError) {
+    const why = error.cause instanceof Error ? error.cause.message : error.message;
+    return new PluginError(`no credentials for ${where}: ${why}`, 1, { cause: error });
+  }
   if (error.code === "KUBE_API_UNREACHABLE")
     return new PluginError(`cannot reach ${where}: ${said}`, 1, { cause: error });
   if (error.code === "KUBE_API_TIMEOUT" || error.code === "KUBE_API_WATCH_IDLE")

@@ -117,6 +117,31 @@ describe("KubeApi requests", () => {
     expect(headers["impersonate-user"]).toBe("bob");
   });
 
+  it("sends nothing when the credentials cannot be had, and says so with KUBE_API_CREDENTIALS", async () => {
+    const failing = "process.stderr.write('session expired: run my-login'); process.exit(1)";
+    const { api, server } = await stub(
+      (_request, response) => sendJson(response, 200, {}),
+      {},
+      {
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1",
+            command: process.execPath,
+            args: ["-e", failing],
+            interactiveMode: "Never",
+          },
+        },
+      },
+    );
+    const error = await rejection(api.get("/api/v1/namespaces/a"));
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect(error.code).toBe("KUBE_API_CREDENTIALS");
+    expect(error.message).toMatch(
+      /^get \/api\/v1\/namespaces\/a: NoCredentials: no credentials: .*session expired/,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("reads a rotated tokenFile on the next request", async () => {
     server = await startStubApiServer((_request, response) => sendJson(response, 200, {}));
     const probe = server.kubeconfig();

@@ -274,6 +274,7 @@ describeWithCluster(
       const error = await failure(whoAmI(api));
       expect(error).toBeInstanceOf(KubeApiError);
       expect((error as KubeApiError).status).toBe(0);
+      expect((error as KubeApiError).code).toBe("KUBE_API_CREDENTIALS");
       expect((error as Error).cause).toBeInstanceOf(OidcAuthError);
       expect((error as Error).message).toMatch(
         /kubeconfig user "test-user": the OIDC id-token has expired and there is no refresh-token to renew it; log in at https:\/\/127\.0\.0\.1:\d+ again/,
