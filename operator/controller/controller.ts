@@ -12,6 +12,7 @@ import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import type { ReconcileConfig } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
 import { httpRouteOf } from "../reconcile/route-weights.ts";
+import { agentIndexKey } from "./agent-index.ts";
 import { DriftBackoff } from "./drift-backoff.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, calledAgentsOf } from "./observe-agent.ts";
@@ -67,7 +68,11 @@ export class Controller {
     const group = <T extends KubeObject>(
       kind: ResourceKind,
       onEvent: (type: InformerEventType, object: T) => void,
-      extra: { labelSelector?: string; transform?: (object: KubeObject) => T } = {},
+      extra: {
+        labelSelector?: string;
+        transform?: (object: KubeObject) => T;
+        indexBy?: (object: T) => string | undefined;
+      } = {},
     ) =>
       new InformerGroup<T>(kind, namespaces, {
         api,
@@ -75,6 +80,7 @@ export class Controller {
         onError: onError(kind),
         transform: (extra.transform ?? withoutManagedFields) as (object: KubeObject) => T,
         ...(extra.labelSelector ? { labelSelector: extra.labelSelector } : {}),
+        ...(extra.indexBy ? { indexBy: extra.indexBy } : {}),
       });
     // Any change to an owned object, its deletion included, sends its agent to the queue: by the
     // agent label, or by the controller ownerReference when someone removed that label.
@@ -93,7 +99,10 @@ export class Controller {
     };
     this.caches = {
       agents: group("AgentDeployment", (type, object) => this.onAgentEvent(type, object)),
-      deployments: group<Deployment>("Deployment", toOwner("Deployment"), { labelSelector: managed }),
+      deployments: group<Deployment>("Deployment", toOwner("Deployment"), {
+        labelSelector: managed,
+        indexBy: agentIndexKey,
+      }),
       services: group("Service", toOwner("Service"), { labelSelector: managed }),
       autoscalers: group("HorizontalPodAutoscaler", toOwner("HorizontalPodAutoscaler"), {
         labelSelector: managed,

@@ -6,6 +6,7 @@ import { type CalledAgent, calledAgentOf } from "../reconcile/called-agent.ts";
 import { childNames } from "../reconcile/names.ts";
 import { childKey, type ObservedState } from "../reconcile/plan-reconcile.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
+import { indexKeyOf } from "./agent-index.ts";
 import { RecentWrites } from "./recent-writes.ts";
 
 export interface Caches {
@@ -68,7 +69,9 @@ export function observeAgent(
 
   return {
     agent,
-    deployments: recent.overlay("Deployment", namespace, caches.deployments.list(namespace)).filter(owned),
+    deployments: recent
+      .overlay("Deployment", namespace, name, caches.deployments.listIndexed(indexKeyOf(namespace, name)))
+      .filter(owned),
     children,
     data: { secrets, configMaps },
     calledAgents,

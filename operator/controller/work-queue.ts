@@ -87,13 +87,19 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
-  /** Waits for the next key; undefined once the queue shuts down and is empty. */
+  /**
+   * Waits for the next key; undefined once the queue shuts down and is empty. A key that is already
+   * waiting is handed out on the next turn of the event loop, not at once: workers whose reconciles
+   * need no I/O (every agent converged, a resync queued them all) would otherwise run key after key
+   * in one chain of promise callbacks and starve watches, probes and Lease renewals until the
+   * queue is empty.
+   */
   get(): Promise<string | undefined> {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.set(key, this.now());
-      return Promise.resolve(key);
+      return new Promise((resolve) => setImmediate(resolve, key));
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));

@@ -36,6 +36,11 @@ export class InformerGroup<T extends KubeObject> {
     return this.informers.flatMap((informer) => informer.list(namespace));
   }
 
+  /** The objects whose `indexBy` key is `indexKey` (see InformerOptions.indexBy). */
+  listIndexed(indexKey: string): T[] {
+    return this.informers.flatMap((informer) => informer.listIndexed(indexKey));
+  }
+
   get healthy(): boolean {
     return this.informers.every((informer) => informer.healthy);
   }

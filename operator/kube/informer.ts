@@ -13,6 +13,11 @@ export interface InformerOptions<T extends KubeObject> {
   fieldSelector?: string;
   /** Applied to every object before it is cached (drop managedFields, hash secret values). */
   transform?: (object: KubeObject) => T;
+  /**
+   * A secondary key to list a group of objects by (e.g. namespace and owning agent) without
+   * scanning its namespace: with thousands of agents in one namespace, a reconcile reads its own.
+   */
+  indexBy?: (object: T) => string | undefined;
   onEvent: (type: InformerEventType, object: T) => void;
   onError?: (error: unknown) => void;
   /** Called each time a watch is open (the server accepted it), quiet or not: the informer is live. */
@@ -37,11 +42,15 @@ const UNHEALTHY_AFTER_FAILURES = 3;
  * change an object's resourceVersion are dropped, so handlers see real changes only.
  */
 export class Informer<T extends KubeObject> {
-  private readonly options: Required<Omit<InformerOptions<T>, "labelSelector" | "fieldSelector">> &
-    Pick<InformerOptions<T>, "labelSelector" | "fieldSelector">;
+  private readonly options: Required<
+    Omit<InformerOptions<T>, "labelSelector" | "fieldSelector" | "indexBy">
+  > &
+    Pick<InformerOptions<T>, "labelSelector" | "fieldSelector" | "indexBy">;
   private readonly cache = new Map<string, T>();
   /** The same objects by namespace, so a reconcile lists one namespace without copying all. */
   private readonly byNamespace = new Map<string, Map<string, T>>();
+  /** The same objects by `indexBy`'s key. */
+  private readonly byIndex = new Map<string, Map<string, T>>();
   private readonly abort = new AbortController();
   private resourceVersion: string | undefined;
   private lastListAt = 0;
@@ -84,6 +93,11 @@ export class Informer<T extends KubeObject> {
     return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
+  /** The objects whose `indexBy` key is `indexKey`. */
+  listIndexed(indexKey: string): T[] {
+    return [...(this.byIndex.get(indexKey)?.values() ?? [])];
+  }
+
   get size(): number {
     return this.cache.size;
   }
@@ -94,18 +108,25 @@ export class Informer<T extends KubeObject> {
   }
 
   private store(key: string, object: T): void {
+    const before = this.cache.get(key);
+    if (before) this.unindex(key, before);
     this.cache.set(key, object);
-    const namespace = object.metadata.namespace ?? "";
-    const inNamespace = this.byNamespace.get(namespace) ?? new Map<string, T>();
-    inNamespace.set(key, object);
-    this.byNamespace.set(namespace, inNamespace);
+    addTo(this.byNamespace, object.metadata.namespace ?? "", key, object);
+    const indexKey = this.options.indexBy?.(object);
+    if (indexKey !== undefined) addTo(this.byIndex, indexKey, key, object);
   }
 
-  private remove(key: string, namespace: string | undefined): void {
+  private remove(key: string): void {
+    const before = this.cache.get(key);
+    if (!before) return;
+    this.unindex(key, before);
     this.cache.delete(key);
-    const inNamespace = this.byNamespace.get(namespace ?? "");
-    inNamespace?.delete(key);
-    if (inNamespace?.size === 0) this.byNamespace.delete(namespace ?? "");
+  }
+
+  private unindex(key: string, object: T): void {
+    removeFrom(this.byNamespace, object.metadata.namespace ?? "", key);
+    const indexKey = this.options.indexBy?.(object);
+    if (indexKey !== undefined) removeFrom(this.byIndex, indexKey, key);
   }
 
   private async run(): Promise<void> {
@@ -152,7 +173,7 @@ export class Informer<T extends KubeObject> {
     }
     for (const [key, object] of this.cache) {
       if (!seen.has(key)) {
-        this.remove(key, object.metadata.namespace);
+        this.remove(key);
         this.options.onEvent("DELETED", object);
       }
     }
@@ -198,7 +219,7 @@ export class Informer<T extends KubeObject> {
     if (event.type === "BOOKMARK") return;
     const key = keyOf(raw.metadata.namespace, raw.metadata.name);
     if (event.type === "DELETED") {
-      this.remove(key, raw.metadata.namespace);
+      this.remove(key);
       this.options.onEvent("DELETED", this.options.transform(raw));
       return;
     }
@@ -208,6 +229,18 @@ export class Informer<T extends KubeObject> {
     this.store(key, object);
     this.options.onEvent(before ? "MODIFIED" : "ADDED", object);
   }
+}
+
+function addTo<T>(groups: Map<string, Map<string, T>>, group: string, key: string, object: T): void {
+  const members = groups.get(group) ?? new Map<string, T>();
+  members.set(key, object);
+  groups.set(group, members);
+}
+
+function removeFrom<T>(groups: Map<string, Map<string, T>>, group: string, key: string): void {
+  const members = groups.get(group);
+  members?.delete(key);
+  if (members?.size === 0) groups.delete(group);
 }
 
 export function keyOf(namespace: string | undefined, name: string): string {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LABELS } from "../../../operator/api/constants.ts";
 import { RecentWrites } from "../../../operator/controller/recent-writes.ts";
 import type { KubeObject } from "../../../operator/kube/objects.ts";
 
@@ -32,14 +33,31 @@ describe("RecentWrites", () => {
     expect(recent.resolve("Service", "agents", "bot", undefined)).toBeUndefined();
   });
 
-  it("lays written objects over a cached list of one kind and namespace", () => {
-    const recent = new RecentWrites();
-    recent.record("Service", service("12", "ours"));
-    recent.record("Service", {
-      ...service("13", "other"),
-      metadata: { name: "x", namespace: "elsewhere", resourceVersion: "13" },
+  it("lays the objects written for one agent over its cached ones, and no other agent's", () => {
+    const deployment = (name: string, namespace: string, agent: string, resourceVersion: string) => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace, resourceVersion, labels: { [LABELS.agent]: agent } },
     });
-    expect(recent.overlay("Service", "agents", [service("10", "theirs")])).toEqual([service("12", "ours")]);
-    expect(recent.overlay("Deployment", "agents", [])).toEqual([]);
+    const recent = new RecentWrites();
+    recent.record("Deployment", deployment("bot-r2", "agents", "bot", "12"));
+    recent.record("Deployment", deployment("other-r1", "agents", "other", "13"));
+    recent.record("Deployment", deployment("bot-r1", "elsewhere", "bot", "14"));
+    const cached = [deployment("bot-r1", "agents", "bot", "10")];
+    expect(recent.overlay("Deployment", "agents", "bot", cached)).toEqual([
+      deployment("bot-r1", "agents", "bot", "10"),
+      deployment("bot-r2", "agents", "bot", "12"),
+    ]);
+    expect(recent.overlay("Service", "agents", "bot", [])).toEqual([]);
+    // Seen by the informer: the cache is current, the overlay adds nothing more.
+    recent.observe("Deployment", deployment("bot-r2", "agents", "bot", "12"));
+    expect(recent.overlay("Deployment", "agents", "bot", cached)).toEqual(cached);
+    // A rewrite that moved an object to another agent leaves its old agent's overlay.
+    recent.record("Deployment", deployment("other-r1", "agents", "bot", "15"));
+    expect(recent.overlay("Deployment", "agents", "other", [])).toEqual([]);
+    expect(
+      recent.overlay<KubeObject>("Deployment", "agents", "bot", []).map((item) => item.metadata.name),
+    ).toEqual(["other-r1"]);
+    expect(recent.size).toBe(2);
   });
 });

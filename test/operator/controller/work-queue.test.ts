@@ -47,6 +47,27 @@ describe("WorkQueue", () => {
     expect(queue.longestProcessingMs()).toBe(0);
   });
 
+  it("lets the event loop run between waiting keys, so a burst of quick reconciles starves no I/O", async () => {
+    const queue = new WorkQueue();
+    for (let index = 0; index < 1000; index++) queue.add(`agents/a${index}`);
+    let processed = 0;
+    let processedWhenIoRan: number | undefined;
+    setImmediate(() => {
+      processedWhenIoRan = processed;
+    });
+    // A worker whose reconciles are synchronous (nothing to write).
+    for (
+      let key = await queue.get();
+      key !== undefined;
+      key = queue.length > 0 ? await queue.get() : undefined
+    ) {
+      processed++;
+      queue.done(key);
+    }
+    expect(processed).toBe(1000);
+    expect(processedWhenIoRan).toBeLessThanOrEqual(1);
+  });
+
   it("backs off a failing key exponentially from 5 ms and resets on forget", () => {
     const queue = new WorkQueue({ burst: 1000 });
     const delays = [1, 2, 3, 4].map(() => queue.addRateLimited("a"));

@@ -103,6 +103,47 @@ describe("Informer", () => {
     await informer.stop();
   });
 
+  it("keeps a secondary index current through adds, relabels, deletions and relists", async () => {
+    const owned = (name: string, resourceVersion: string, owner: string | undefined): KubeObject => ({
+      ...object(name, resourceVersion),
+      metadata: { ...object(name, resourceVersion).metadata, ...(owner ? { labels: { owner } } : {}) },
+    });
+    const { api, calls } = fakeApi(
+      [
+        [owned("a", "1", "x"), owned("b", "2", "x"), owned("c", "3", undefined)],
+        [owned("b", "8", "x"), owned("d", "9", "y")],
+      ],
+      [
+        async (emit) => {
+          emit({ type: "MODIFIED", object: owned("a", "4", "y") }); // relabelled: moves to y
+          emit({ type: "MODIFIED", object: owned("c", "5", "x") }); // labelled: joins x
+          emit({ type: "DELETED", object: owned("b", "6", "x") });
+          emit({ type: "ERROR", object: { code: 410, reason: "Expired", message: "too old" } });
+        },
+      ],
+    );
+    const { events, onEvent } = recorder();
+    const informer = new Informer({
+      api,
+      path: "/api/v1/configmaps",
+      onEvent,
+      indexBy: (item) => item.metadata.labels?.owner,
+    });
+    const names = (key: string) =>
+      informer
+        .listIndexed(key)
+        .map((item) => item.metadata.name)
+        .sort();
+    await informer.start();
+    expect([names("x"), names("y")]).toEqual([["a", "b"], []]);
+    await until(() => calls.list === 2);
+    await until(() => events.includes("ADDED d@9"));
+    // After the relist: a and c are gone, b is back, d is new.
+    expect([names("x"), names("y")]).toEqual([["b"], ["d"]]);
+    expect(events.slice(3, 6)).toEqual(["MODIFIED a@4", "MODIFIED c@5", "DELETED b@6"]);
+    await informer.stop();
+  });
+
   it("keeps going after a failed watch, and reports the error", async () => {
     const { api, calls } = fakeApi(
       [[object("a", "1")]],
