@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "../agent-runtime/testing/wait-for.ts";
+import { WRITE_VERBS } from "../operator/controller/metrics.ts";
 import { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
@@ -62,6 +63,7 @@ async function main() {
       ratio: round(run.seconds / floor),
       writesPerAgent: round(run.writes / n),
       steadyStateWrites: run.steadyWrites,
+      steadyStateWritesByTarget: run.steadyWritesByTarget,
       steadyStateSeconds: steadySeconds,
       peakRssMB: round(run.peakRssMB),
       cpuSeconds: round(run.cpuSeconds),
@@ -146,16 +148,25 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
     },
   });
   // One scrape of the operator's /metrics went unanswered once at 10 000 agents: ask again.
-  const writes = async (): Promise<number> => {
+  /** The operator's writes so far, by "verb resource" (e.g. "apply agentdeployments/status"). */
+  const writeCounts = async (): Promise<Map<string, number>> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await operator.writes();
+        const counts = new Map<string, number>();
+        for (const { labels, value } of await operator.metric("agentry_kube_requests_total")) {
+          if (!(WRITE_VERBS as readonly string[]).includes(labels.verb ?? "")) continue;
+          const target = `${labels.verb} ${labels.resource}`;
+          counts.set(target, (counts.get(target) ?? 0) + value);
+        }
+        return counts;
       } catch (error) {
         if (attempt >= 5) throw error;
         console.log(`reading the operator's write count failed, trying again: ${(error as Error).message}`);
       }
     }
   };
+  const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, value) => sum + value, 0);
+  const writes = async () => total(await writeCounts());
   const trace = process.env.BENCH_MEMORY_TRACE ? traceMemory(operator.port, operator.pid) : undefined;
   try {
     const started = performance.now();
@@ -199,10 +210,26 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
     console.log(
       `operator: all ${n} Ready in ${seconds.toFixed(1)} s, ${settled} writes; steady state for ${steadySeconds} s ...`,
     );
+    const before = await writeCounts();
     await sleep(steadySeconds * 1000);
-    const steadyWrites = (await writes()) - settled;
+    const after = await writeCounts();
+    // Which objects the steady-state writes went to, so a count above 0 can be explained.
+    const steadyWritesByTarget = Object.fromEntries(
+      [...after]
+        .map(([target, count]) => [target, count - (before.get(target) ?? 0)])
+        .filter(([, count]) => count !== 0),
+    );
+    const steadyWrites = total(after) - total(before);
+    if (steadyWrites > 0) console.log("steady-state writes by verb and resource:", steadyWritesByTarget);
     const peakRssMB = peakRss(operator.pid);
-    return { seconds, writes: settled, steadyWrites, peakRssMB, cpuSeconds: cpuSeconds(operator.pid) };
+    return {
+      seconds,
+      writes: settled,
+      steadyWrites,
+      steadyWritesByTarget,
+      peakRssMB,
+      cpuSeconds: cpuSeconds(operator.pid),
+    };
   } finally {
     trace?.stop(path.join(REPO_ROOT, "bench", "results", `operator-memory-${n}.csv`));
     await operator.stop();
