@@ -13,7 +13,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "../agent-runtime/testing/wait-for.ts";
-import { WRITE_VERBS } from "../operator/controller/metrics.ts";
 import { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
@@ -152,13 +151,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
   const writeCounts = async (): Promise<Map<string, number>> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        const counts = new Map<string, number>();
-        for (const { labels, value } of await operator.metric("agentry_kube_requests_total")) {
-          if (!(WRITE_VERBS as readonly string[]).includes(labels.verb ?? "")) continue;
-          const target = `${labels.verb} ${labels.resource}`;
-          counts.set(target, (counts.get(target) ?? 0) + value);
-        }
-        return counts;
+        return await operator.writesByTarget();
       } catch (error) {
         if (attempt >= 5) throw error;
         console.log(`reading the operator's write count failed, trying again: ${(error as Error).message}`);

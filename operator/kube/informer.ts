@@ -108,25 +108,21 @@ export class Informer<T extends KubeObject> {
   }
 
   private store(key: string, object: T): void {
-    const before = this.cache.get(key);
-    if (before) this.unindex(key, before);
+    this.regroup(key, this.cache.get(key), object);
     this.cache.set(key, object);
-    addTo(this.byNamespace, object.metadata.namespace ?? "", key, object);
-    const indexKey = this.options.indexBy?.(object);
-    if (indexKey !== undefined) addTo(this.byIndex, indexKey, key, object);
   }
 
   private remove(key: string): void {
-    const before = this.cache.get(key);
-    if (!before) return;
-    this.unindex(key, before);
+    this.regroup(key, this.cache.get(key), undefined);
     this.cache.delete(key);
   }
 
-  private unindex(key: string, object: T): void {
-    removeFrom(this.byNamespace, object.metadata.namespace ?? "", key);
-    const indexKey = this.options.indexBy?.(object);
-    if (indexKey !== undefined) removeFrom(this.byIndex, indexKey, key);
+  /** Moves `key` in the namespace and `indexBy` groups from where `before` was to where `after` is. */
+  private regroup(key: string, before: T | undefined, after: T | undefined): void {
+    const namespaceOf = (object: T | undefined) => object && (object.metadata.namespace ?? "");
+    const indexOf = (object: T | undefined) => object && this.options.indexBy?.(object);
+    moveWithin(this.byNamespace, key, namespaceOf(before), namespaceOf(after), after);
+    moveWithin(this.byIndex, key, indexOf(before), indexOf(after), after);
   }
 
   private async run(): Promise<void> {
@@ -231,16 +227,23 @@ export class Informer<T extends KubeObject> {
   }
 }
 
-function addTo<T>(groups: Map<string, Map<string, T>>, group: string, key: string, object: T): void {
-  const members = groups.get(group) ?? new Map<string, T>();
+/** Takes `key` out of group `from` (if it leaves it) and puts `object` under it in group `to`. */
+function moveWithin<T>(
+  groups: Map<string, Map<string, T>>,
+  key: string,
+  from: string | undefined,
+  to: string | undefined,
+  object: T | undefined,
+): void {
+  if (from !== undefined && from !== to) {
+    const members = groups.get(from);
+    members?.delete(key);
+    if (members?.size === 0) groups.delete(from);
+  }
+  if (to === undefined || object === undefined) return;
+  const members = groups.get(to) ?? new Map<string, T>();
   members.set(key, object);
-  groups.set(group, members);
-}
-
-function removeFrom<T>(groups: Map<string, Map<string, T>>, group: string, key: string): void {
-  const members = groups.get(group);
-  members?.delete(key);
-  if (members?.size === 0) groups.delete(group);
+  groups.set(to, members);
 }
 
 export function keyOf(namespace: string | undefined, name: string): string {

@@ -18,6 +18,8 @@ export interface OperatorProcess {
   isLeader(): Promise<boolean>;
   /** Write requests (apply, create, patch, update, delete) the operator has made so far. */
   writes(): Promise<number>;
+  /** The same, by "verb resource" (e.g. "apply agentdeployments/status"). */
+  writesByTarget(): Promise<Map<string, number>>;
   /** What /readyz answers: true for 200. */
   ready(): Promise<boolean>;
   /** Resolves with the exit code when the process ends, however it ends. */
@@ -120,6 +122,15 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     (await metric(name))
       .filter((sample) => where(sample.labels))
       .reduce((total, sample) => total + sample.value, 0);
+  const writesByTarget = async () => {
+    const counts = new Map<string, number>();
+    for (const { labels, value } of await metric("agentry_kube_requests_total")) {
+      if (!(WRITE_VERBS as readonly string[]).includes(labels.verb ?? "")) continue;
+      const target = `${labels.verb} ${labels.resource}`;
+      counts.set(target, (counts.get(target) ?? 0) + value);
+    }
+    return counts;
+  };
   return {
     identity: options.identity,
     port,
@@ -127,10 +138,8 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     logs,
     metric,
     sum,
-    writes: () =>
-      sum("agentry_kube_requests_total", (labels) =>
-        (WRITE_VERBS as readonly string[]).includes(labels.verb ?? ""),
-      ),
+    writes: async () => [...(await writesByTarget()).values()].reduce((total, count) => total + count, 0),
+    writesByTarget,
     isLeader: async () => (await metric("agentry_leader"))[0]?.value === 1,
     ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
     exited,

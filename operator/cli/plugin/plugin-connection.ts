@@ -2,7 +2,6 @@ import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { KubeApi } from "../../kube/kube-api.ts";
 import { KubeApiError } from "../../kube/kube-api-error.ts";
 import { kubeConfigFromFile, loadKubeConfig } from "../../kube/kube-config.ts";
-import { OidcAuthError } from "../../kube/oidc-auth.ts";
 import type { ConnectionFlags } from "./plugin-args.ts";
 import { PluginError } from "./plugin-error.ts";
 
@@ -87,7 +86,7 @@ export function explainKubeError(error: KubeApiError, connection: Connection): P
   const said = serverMessage(error);
   // No request was sent: the kubeconfig's credentials (an OIDC token, an exec plugin's answer)
   // could not be had; the cause's sentence says why.
-  if (error.code === "KUBE_API_CREDENTIALS" || error.cause instanceof OidcAuthError) {
+  if (error.code === "KUBE_API_CREDENTIALS") {
     const why = error.cause instanceof Error ? error.cause.message : error.message;
     return new PluginError(`no credentials for ${where}: ${why}`, 1, { cause: error });
   }
