@@ -36,6 +36,7 @@ import { Agent, request } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { RUNTIME_NODE_FLAGS } from "../agent-runtime/node-flags.ts";
 import { type RuntimeProcess, startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
 import { type RedisServerHandle, startRedisServer } from "../test/support/redis-server.ts";
 import { ensureLiteLlm, type LiteLlmProxy, startLiteLlmProxy } from "./litellm-proxy.ts";
@@ -44,6 +45,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+/** The image's V8 flags unless BENCH_RUNTIME_NODE_ARGS names others ("" for none). */
+const runtimeNodeArgs: string[] =
+  process.env.BENCH_RUNTIME_NODE_ARGS === undefined
+    ? [...RUNTIME_NODE_FLAGS]
+    : process.env.BENCH_RUNTIME_NODE_ARGS.split(" ").filter(Boolean);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 6);
 const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 5);
 const LONE_SECONDS = Number(process.env.BENCH_LONE_SECONDS ?? 3);
@@ -420,7 +426,7 @@ async function main() {
       },
       {
         stdout: "discard",
-        nodeArgs: (process.env.BENCH_RUNTIME_NODE_ARGS ?? "").split(" ").filter(Boolean),
+        nodeArgs: runtimeNodeArgs,
         entry: runtimeEntry,
       },
     );
@@ -652,7 +658,7 @@ async function main() {
           ? "LiteLLM proxy, one worker, POST /v1/chat/completions with the floor's model request, routed to the same stub"
           : "not run (BENCH_LITELLM=1 runs it)",
         stub: "agent-runtime/testing/stub-model-cli.ts, answering instantly",
-        runtimeNodeArgs: process.env.BENCH_RUNTIME_NODE_ARGS ?? "",
+        runtimeNodeArgs: runtimeNodeArgs.join(" "),
         machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadAtStart },
         cpuPlacement: placement
           ? {

@@ -14,13 +14,11 @@
  * text).
  */
 import { type Dispatcher, Headers, Response } from "undici";
+import { dispatchRequest, type ResponseBody } from "./dispatch-request.ts";
 import { ModelResponseTooLargeError } from "./model-errors.ts";
 
 /** The `fetch` signature the SDK and the pass-through call. */
 export type ModelFetch = (input: string | URL | Request, init?: RequestInit) => Promise<globalThis.Response>;
-
-/** undici's body of an answer: a Node stream with `dump()`. */
-type ResponseBody = Dispatcher.ResponseData["body"];
 
 /** How much of a cancelled stream's remaining body is read to keep its connection. */
 const CANCEL_DRAIN_BYTES = 64 * 1024;
@@ -94,39 +92,60 @@ function readAll(body: ResponseBody, limit: number): Promise<Buffer> {
   });
 }
 
-/** The body as a web stream pulled on demand, erroring past `limit` bytes. */
+/**
+ * The body as a web stream pulled on demand, erroring past `limit` bytes. Read through the
+ * Readable's events (`readable`, `end`, `error`), not its async iterator: see dispatch-request.ts.
+ */
 function webStream(
   body: ResponseBody,
   limit: number,
   signal: AbortSignal | undefined,
 ): ReadableStream<Uint8Array> {
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let received = 0;
+  let finished = false;
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } catch (error) {
+    start(controller) {
+      body.once("end", () => {
+        if (finished) return;
+        finished = true;
+        controller.close();
+      });
+      body.once("error", (error) => {
+        if (finished) return;
+        finished = true;
         // As fetch's body stream reports a connection lost mid-body (undici's error as the cause).
-        return controller.error(signal?.aborted ? error : new TypeError("terminated", { cause: error }));
-      }
-      const { value, done } = next;
-      if (done) return controller.close();
-      received += value.length;
-      if (received > limit) {
-        body.destroy();
-        return controller.error(new ModelResponseTooLargeError(limit));
-      }
-      controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.length));
+        controller.error(signal?.aborted ? error : new TypeError("terminated", { cause: error }));
+      });
+      body.on("readable", () => {
+        if (!finished && (controller.desiredSize ?? 0) > 0) pump(controller);
+      });
+    },
+    pull(controller) {
+      pump(controller);
     },
     cancel() {
+      finished = true;
       // A reader stops at the closing event, usually with the rest of the body already here:
       // reading that rest (up to a bound) keeps the connection reusable; beyond it undici closes
       // the connection. A caller that gives up mid-answer aborts its signal, which closes it.
       body.dump({ limit: CANCEL_DRAIN_BYTES }).catch(() => undefined);
     },
   });
+
+  /** Moves what the body holds into the web stream, as far as the reader wants it. */
+  function pump(controller: ReadableStreamDefaultController<Uint8Array>) {
+    while (!finished && (controller.desiredSize ?? 0) > 0) {
+      const chunk = body.read() as Buffer | null;
+      if (chunk === null) return;
+      received += chunk.length;
+      if (received > limit) {
+        finished = true;
+        body.destroy();
+        return controller.error(new ModelResponseTooLargeError(limit));
+      }
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    }
+  }
 }
 
 function isEventStream(contentType: string | string[] | undefined): boolean {
@@ -141,7 +160,7 @@ export function dispatcherFetch(dispatcher: Dispatcher, maxResponseBytes: number
       throw new TypeError("model requests take a URL and options, not a Request object");
     }
     const url = new URL(input);
-    const options: Dispatcher.RequestOptions = {
+    const options: Dispatcher.DispatchOptions & { signal?: AbortSignal } = {
       origin: url.origin,
       path: url.pathname + url.search,
       method: (init.method ?? "GET").toUpperCase() as Dispatcher.HttpMethod,
@@ -163,10 +182,10 @@ export function dispatcherFetch(dispatcher: Dispatcher, maxResponseBytes: number
 
 async function send(
   dispatcher: Dispatcher,
-  options: Dispatcher.RequestOptions,
+  options: Dispatcher.DispatchOptions & { signal?: AbortSignal },
   maxResponseBytes: number,
 ): Promise<globalThis.Response> {
-  const { statusCode: status, statusText, headers: raw, body } = await dispatcher.request(options);
+  const { statusCode: status, statusText, headers: raw, body } = await dispatchRequest(dispatcher, options);
   const headers = responseHeaders(raw);
   if (NULL_BODY_STATUS.has(status)) {
     // Nothing to read; consuming the (empty) body keeps the connection reusable.
@@ -180,7 +199,7 @@ async function send(
     throw new ModelResponseTooLargeError(maxResponseBytes);
   }
   const content = isEventStream(raw["content-type"])
-    ? webStream(body, maxResponseBytes, options.signal as AbortSignal | undefined)
+    ? webStream(body, maxResponseBytes, options.signal)
     : await readAll(body, maxResponseBytes);
   return new Response(content, { status, statusText, headers }) as unknown as globalThis.Response;
 }

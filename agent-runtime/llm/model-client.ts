@@ -4,7 +4,6 @@
  * transport. Both share per-attempt timeouts, retries (backoff + jitter, honouring Retry-After),
  * a circuit breaker and the `agentry_llm_*` metrics. Every attempt is counted and timed.
  */
-import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import { RuntimeError } from "../errors.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
@@ -12,6 +11,7 @@ import { type BreakerSnapshot, CircuitBreaker } from "./circuit-breaker.ts";
 import { type ClassifiedModelError, classifyModelError } from "./classify-model-error.ts";
 import { ModelBadResponseError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
 import { createModelTransport, type ProxySettings } from "./model-transport.ts";
+import { OpenAIClient } from "./openai-client.ts";
 import {
   type ForwardedAnswer,
   forwardEventStream,
@@ -204,7 +204,7 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
     timeoutMs: options.timeoutMs,
     proxy: options.proxy ?? NO_PROXY,
   });
-  const sdk = new OpenAI({
+  const sdk = new OpenAIClient({
     // Authentication comes from the provider's own headers (Bearer or Azure's api-key).
     apiKey: "unused",
     baseURL: endpoint.apiRoot,

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-
+import { RUNTIME_NODE_FLAGS } from "../node-flags.ts";
 import { freeLoopbackPort } from "./free-ports.ts";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../server.ts", import.meta.url));
@@ -50,6 +50,7 @@ export async function startRuntimeProcess(
   options: {
     startTimeoutMs?: number;
     stdout?: "parse" | "discard";
+    /** V8 flags instead of RUNTIME_NODE_FLAGS (the benchmark compares settings). */
     nodeArgs?: string[];
     /** Entry script; default the TypeScript source, the benchmark passes the compiled one. */
     entry?: string;
@@ -57,11 +58,15 @@ export async function startRuntimeProcess(
 ): Promise<RuntimeProcess> {
   const discard = options.stdout === "discard";
   const fixedPort = discard ? String(await freeLoopbackPort()) : "0";
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? SERVER_ENTRY], {
-    // Only what we pass: an AGENTRY_* variable of the calling shell must not leak into the test.
-    env: { PATH: process.env.PATH ?? "", AGENTRY_HOST: "127.0.0.1", AGENTRY_PORT: fixedPort, ...env },
-    stdio: ["ignore", discard ? "ignore" : "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? RUNTIME_NODE_FLAGS), options.entry ?? SERVER_ENTRY],
+    {
+      // Only what we pass: an AGENTRY_* variable of the calling shell must not leak into the test.
+      env: { PATH: process.env.PATH ?? "", AGENTRY_HOST: "127.0.0.1", AGENTRY_PORT: fixedPort, ...env },
+      stdio: ["ignore", discard ? "ignore" : "pipe", "pipe"],
+    },
+  );
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
