@@ -63,6 +63,7 @@ async function main() {
       writesPerAgent: round(run.writes / n),
       steadyStateWrites: run.steadyWrites,
       steadyStateWritesByTarget: run.steadyWritesByTarget,
+      steadyStateLog: run.steadyStateLog,
       steadyStateSeconds: steadySeconds,
       peakRssMB: round(run.peakRssMB),
       cpuSeconds: round(run.cpuSeconds),
@@ -70,7 +71,7 @@ async function main() {
       operator: operatorSource,
       controllerQps: env.controllerQps ?? "default",
     });
-    console.table(results);
+    console.table(results.map(({ steadyStateLog: _log, ...row }) => row));
   }
   api.close();
   await downPlane(env, log);
@@ -204,8 +205,11 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
       `operator: all ${n} Ready in ${seconds.toFixed(1)} s, ${settled} writes; steady state for ${steadySeconds} s ...`,
     );
     const before = await writeCounts();
+    const logsBefore = operator.logs.length;
     await sleep(steadySeconds * 1000);
     const after = await writeCounts();
+    // What the operator said meanwhile (at info level: repairs, warnings), to explain any write.
+    const steadyStateLog = operator.logs.slice(logsBefore, logsBefore + 40);
     // Which objects the steady-state writes went to, so a count above 0 can be explained.
     const steadyWritesByTarget = Object.fromEntries(
       [...after]
@@ -213,13 +217,17 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
         .filter(([, count]) => count !== 0),
     );
     const steadyWrites = total(after) - total(before);
-    if (steadyWrites > 0) console.log("steady-state writes by verb and resource:", steadyWritesByTarget);
+    if (steadyWrites > 0) {
+      console.log("steady-state writes by verb and resource:", steadyWritesByTarget);
+      console.log(`operator log during the steady state:\n${steadyStateLog.join("\n")}`);
+    }
     const peakRssMB = peakRss(operator.pid);
     return {
       seconds,
       writes: settled,
       steadyWrites,
       steadyWritesByTarget,
+      steadyStateLog: steadyWrites > 0 ? steadyStateLog : [],
       peakRssMB,
       cpuSeconds: cpuSeconds(operator.pid),
     };
@@ -338,7 +346,7 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function renderTable(rows: Array<Record<string, number | string>>): string {
+function renderTable(rows: Array<Record<string, unknown>>): string {
   const columns = [
     "n",
     "seconds",
