@@ -1,7 +1,8 @@
 /**
- * A `fetch` for the model endpoint on undici's `dispatcher.request()`: the same connection pool,
- * HTTP parser, timeouts and proxy as undici's WHATWG fetch, without its per-request machinery
- * (Request objects, header guards, web streams for every body, the redirect and CORS steps).
+ * A `fetch` for the model endpoint on undici's `dispatcher.dispatch()` (dispatch-request.ts): the
+ * same connection pool, HTTP parser, timeouts and proxy as undici's WHATWG fetch, without its
+ * per-request machinery (Request objects, header guards, web streams for every body, the redirect
+ * and CORS steps).
  *
  * What a caller sees is a standard `Response`. A JSON answer is read whole first (under the size
  * cap) and handed over as bytes, so parsing it needs no stream; an event stream becomes a web

@@ -1,5 +1,5 @@
 /**
- * The `fetch` the SDK and the pass-through run on: undici's `dispatcher.request()` behind fetch's
+ * The `fetch` the SDK and the pass-through run on: undici's `dispatcher.dispatch()` behind fetch's
  * signature. What it returns must be a standard Response; aborting must stop the HTTP request
  * itself, before the head and mid-body; a redirect is answered, never followed.
  */
