@@ -17,7 +17,7 @@ import { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
 import { downPlane, upPlane } from "../test/support/cluster-plane.ts";
-import { startOperator } from "../test/support/operator-process.ts";
+import { startOperator, totalWrites } from "../test/support/operator-process.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
 const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 300);
@@ -159,8 +159,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
       }
     }
   };
-  const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, value) => sum + value, 0);
-  const writes = async () => total(await writeCounts());
+  const writes = async () => totalWrites(await writeCounts());
   const trace = process.env.BENCH_MEMORY_TRACE ? traceMemory(operator.port, operator.pid) : undefined;
   try {
     const started = performance.now();
@@ -216,7 +215,7 @@ async function runOperator(api: KubeApi, kubeconfig: string, n: number) {
         .map(([target, count]) => [target, count - (before.get(target) ?? 0)])
         .filter(([, count]) => count !== 0),
     );
-    const steadyWrites = total(after) - total(before);
+    const steadyWrites = totalWrites(after) - totalWrites(before);
     if (steadyWrites > 0) {
       console.log("steady-state writes by verb and resource:", steadyWritesByTarget);
       console.log(`operator log during the steady state:\n${steadyStateLog.join("\n")}`);

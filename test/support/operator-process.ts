@@ -138,7 +138,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     logs,
     metric,
     sum,
-    writes: async () => [...(await writesByTarget()).values()].reduce((total, count) => total + count, 0),
+    writes: async () => totalWrites(await writesByTarget()),
     writesByTarget,
     isLeader: async () => (await metric("agentry_leader"))[0]?.value === 1,
     ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
@@ -149,4 +149,9 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
       return exited;
     },
   };
+}
+
+/** All writes of a `writesByTarget()` reading. */
+export function totalWrites(counts: Map<string, number>): number {
+  return [...counts.values()].reduce((total, count) => total + count, 0);
 }
