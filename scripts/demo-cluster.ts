@@ -11,11 +11,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { API_GROUP, CRD_NAME } from "../operator/api/constants.ts";
-import { findBinaries } from "../test/support/cluster-components.ts";
+import type { ComponentName } from "../test/support/cluster-components.ts";
+import { findBinaries, PLANE_COMPONENT_NAMES } from "../test/support/cluster-components.ts";
 import { loadClusterEnv, REPO_ROOT } from "../test/support/cluster-env.ts";
 import { kubectlFlags } from "../test/support/cluster-install.ts";
 import { upPlane } from "../test/support/cluster-plane.ts";
-import { findExecutable } from "../test/support/redis-server.ts";
+import { findExecutable } from "../test/support/find-executable.ts";
 
 export interface DemoCluster {
   /** true for the local plane: pods are played by kwok and run nothing. */
@@ -46,8 +47,18 @@ export async function connectDemoCluster(
   return wantsKubeconfigCluster(env) ? connectKubeconfig(env, log) : startLocalPlane(log);
 }
 
+/**
+ * Builds (first time only) what the demo runs from Go modules: Prometheus for the canary's
+ * analysis, and the local plane's binaries when it is used. Nothing comes from system packages.
+ */
+function buildDemoParts(components: readonly ComponentName[]): void {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, "test/cluster/build.ts"), ...components], {
+    stdio: "inherit",
+  });
+}
+
 async function startLocalPlane(log: (line: string) => void): Promise<DemoCluster> {
-  execFileSync(process.execPath, [path.join(REPO_ROOT, "test/cluster/build.ts")], { stdio: "inherit" });
+  buildDemoParts([...PLANE_COMPONENT_NAMES, "prometheus"]);
   const { state } = await upPlane(loadClusterEnv(), { startedBy: "cli", log: (line) => log(`   ${line}`) });
   return {
     local: true,
@@ -78,6 +89,8 @@ async function connectKubeconfig(env: NodeJS.ProcessEnv, log: (line: string) => 
       `Cannot reach the cluster from $KUBECONFIG (${source}): context ${context}, server ${server}: ${describe(error)}`,
     );
   }
+  // The canary's analysis reads a Prometheus on this machine, built like the local plane.
+  buildDemoParts(["prometheus"]);
   // A list of files, or one file: the operator and kubectl get a single file either way.
   const files = source.split(path.delimiter).filter(Boolean);
   let mergedDir: string | undefined;

@@ -94,7 +94,8 @@ export async function buildComponent(env: ClusterEnv, name: ComponentName, log: 
   }, 20_000);
   try {
     const ldflags = ["-s", "-w", ...spec.ldflags(source)].join(" ");
-    await runChecked("go", ["build", "-v", "-ldflags", ldflags, "-o", `${tmp}/`, ...packages], {
+    const tags = spec.tags ? ["-tags", spec.tags.join(",")] : [];
+    await runChecked("go", ["build", "-v", ...tags, "-ldflags", ldflags, "-o", `${tmp}/`, ...packages], {
       cwd,
       env: goEnv(),
       onStderr: (chunk) => {

@@ -12,9 +12,16 @@ export const GO_MODULES_DIR = path.join(REPO_ROOT, "test", "cluster", "go");
  */
 const RECIPE_REVISION = "1";
 
-export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua";
+export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua" | "prometheus";
 /** What `npm run cluster:build` builds: the control plane's parts, then the test tools. */
-export const COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm", "lua"];
+export const COMPONENT_NAMES: readonly ComponentName[] = [
+  "etcd",
+  "kubernetes",
+  "kwok",
+  "helm",
+  "lua",
+  "prometheus",
+];
 /** The components whose binaries the control plane runs (`lua` only runs Argo CD's Lua in tests). */
 export const PLANE_COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
 
@@ -35,6 +42,8 @@ export interface ComponentSpec {
   /** Binary name -> package to build (relative to the component's module directory). */
   binaries: Record<string, string>;
   ldflags(source: SourceInfo): string[];
+  /** Go build tags. */
+  tags?: string[];
 }
 
 export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
@@ -97,7 +106,38 @@ export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
     binaries: { "argocd-lua": "." },
     ldflags: () => [],
   },
+  prometheus: {
+    name: "prometheus",
+    mainModule: "github.com/prometheus/prometheus",
+    // The analysis tests, the chart's alert and PromQL tests and the demo; built here so that a
+    // machine with only Node and Go runs them (the Debian package is not needed).
+    binaries: {
+      prometheus: "github.com/prometheus/prometheus/cmd/prometheus",
+      promtool: "github.com/prometheus/prometheus/cmd/promtool",
+    },
+    // Same variables as Prometheus' .promu.yml; the module's v0.3xx.y is Prometheus 3.xx.y.
+    ldflags: (source) => {
+      const version = prometheusVersion(source.version);
+      return [
+        ["Version", version],
+        ["Revision", ""],
+        ["Branch", ""],
+        ["BuildUser", "agentry"],
+        ["BuildDate", source.time],
+      ].flatMap(([key, value]) => ["-X", `github.com/prometheus/common/version.${key}=${value}`]);
+    },
+    // Without the web UI's assets (only the HTTP API is used) and with only the static, file and
+    // HTTP service discoveries: a third of the packages of a default build.
+    tags: ["remove_all_sd"],
+  },
 };
+
+/** Prometheus publishes its Go module as v0.<major><minor>.<patch>: v0.316.0 is Prometheus 3.16.0. */
+export function prometheusVersion(moduleVersion: string): string {
+  const match = /^v0\.(\d)(\d{2})\.(\d+)$/.exec(moduleVersion);
+  if (!match) throw new Error(`unexpected Prometheus module version ${moduleVersion}`);
+  return `${match[1]}.${Number(match[2])}.${match[3]}`;
+}
 
 function kubernetesVersionFlags(version: string, time: string): string[] {
   const match = /^v(\d+)\.(\d+)\./.exec(version);

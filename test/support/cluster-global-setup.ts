@@ -11,6 +11,7 @@ import { withLock } from "./cluster-lock.ts";
 import { downPlaneLocked, testRunsUsing, upPlaneLocked } from "./cluster-plane.ts";
 import { readState, statePaths } from "./cluster-state.ts";
 import { installOperatorChart, OPERATOR_RELEASE } from "./operator-identity.ts";
+import { recordSkippedSuite } from "./require-real-part.ts";
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
@@ -35,6 +36,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       "Build it once with `npm run cluster:build` (cached under ~/.cache/agentry; about 16 minutes on",
       "2 cores the first time). CI sets AGENTRY_REQUIRE_REAL_PARTS=1 and never skips.",
     ]);
+    recordSkippedSuite({
+      suite: "every *.integration.test.ts",
+      reason: `${message} (build them once with \`npm run cluster:build\`)`,
+    });
     project.provide("agentryCluster", { available: false, reason: message } satisfies ClusterInfo);
     return undefined;
   }

@@ -114,11 +114,17 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
 
 /**
  * A describe block that runs against the real control plane, and is reported as skipped when the
- * run has none (the globalSetup already said so loudly, or failed under AGENTRY_REQUIRE_REAL_PARTS).
+ * run has none (the globalSetup already said so loudly, or failed under AGENTRY_REQUIRE_REAL_PARTS),
+ * or when `runnable` is false: another real part it needs is missing (its check said so loudly).
+ * A skipped block is reported as skipped, never as an empty suite, which vitest counts as a failure.
  */
-export function describeWithCluster(name: string, body: (cluster: TestCluster) => void): void {
+export function describeWithCluster(
+  name: string,
+  body: (cluster: TestCluster) => void,
+  runnable = true,
+): void {
   const info = clusterInfo();
-  describe.skipIf(!info.available)(name, () => body(testCluster(info)));
+  describe.skipIf(!info.available || !runnable)(name, () => body(testCluster(info)));
 }
 
 export interface TestNamespace {

@@ -11,17 +11,17 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
-import { findOverridableExecutable } from "./redis-server.ts";
+import { findPrometheusBinary, PROMETHEUS_HOW_TO_BUILD } from "./prometheus-binaries.ts";
 import { requireRealPart } from "./require-real-part.ts";
 
-/** AGENTRY_PROMETHEUS, when set, is the only candidate (point it elsewhere to test the skip). */
+/** The prometheus binary the project built, or AGENTRY_PROMETHEUS when set. */
 export function findPrometheus(): string | undefined {
-  return findOverridableExecutable("prometheus", "AGENTRY_PROMETHEUS");
+  return findPrometheusBinary("prometheus");
 }
 
 /** True when the suite can run; skips loudly (or throws under AGENTRY_REQUIRE_REAL_PARTS=1). */
 export function prometheusAvailable(suite: string): boolean {
-  return requireRealPart("prometheus", findPrometheus() !== undefined, "apt-get install prometheus", suite);
+  return requireRealPart("prometheus", findPrometheus() !== undefined, PROMETHEUS_HOW_TO_BUILD, suite);
 }
 
 export type ScrapeJob = {
@@ -59,7 +59,7 @@ export async function startPrometheusServer(
   options: PrometheusServerOptions,
 ): Promise<PrometheusServerHandle> {
   const binary = findPrometheus();
-  if (!binary) throw new Error("prometheus not found (apt-get install prometheus)");
+  if (!binary) throw new Error(`prometheus has not been built (${PROMETHEUS_HOW_TO_BUILD})`);
   const port = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), "agentry-prometheus-"));
   const interval = `${options.scrapeIntervalSeconds ?? 1}s`;

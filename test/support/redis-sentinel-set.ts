@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
-import { findExecutable, type RedisServerHandle, startRedisServer } from "./redis-server.ts";
+import { findExecutable } from "./find-executable.ts";
+import { type RedisServerHandle, startRedisServer } from "./redis-server.ts";
 import { requireRealPart } from "./require-real-part.ts";
 
 export const MASTER_NAME = "agentry";

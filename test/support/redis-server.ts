@@ -3,42 +3,13 @@
  * no daemon config. It can be killed and restarted on the same port to simulate an outage.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
+import { findOverridableExecutable } from "./find-executable.ts";
 import { requireRealPart } from "./require-real-part.ts";
-
-/** An executable by name, from the usual places and PATH. */
-export function findExecutable(name: string): string | undefined {
-  const candidates = [
-    `/usr/bin/${name}`,
-    `/usr/local/bin/${name}`,
-    ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name)),
-  ];
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return undefined;
-}
-
-/** The variable `overrideVariable`, when set, names the only candidate (point it elsewhere to test the skip). */
-export function findOverridableExecutable(name: string, overrideVariable: string): string | undefined {
-  const override = process.env[overrideVariable];
-  if (!override) return findExecutable(name);
-  try {
-    accessSync(override, constants.X_OK);
-    return override;
-  } catch {
-    return undefined;
-  }
-}
 
 /** AGENTRY_REDIS_SERVER, when set, is the only candidate. */
 export function findRedisServer(): string | undefined {

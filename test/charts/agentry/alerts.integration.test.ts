@@ -12,7 +12,7 @@ import { afterEach, beforeAll, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { describeWithCluster } from "../../support/cluster.ts";
 import { run } from "../../support/cluster-exec.ts";
-import { findExecutable } from "../../support/redis-server.ts";
+import { findPrometheusBinary, PROMETHEUS_HOW_TO_BUILD } from "../../support/prometheus-binaries.ts";
 import { requireRealPart } from "../../support/require-real-part.ts";
 import { parseRendered, type RenderedObject, renderChart } from "./chart-render.ts";
 import { OperatorReplica } from "./operator-replica.ts";
@@ -178,77 +178,80 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-const promtool = findExecutable("promtool");
+const promtool = findPrometheusBinary("promtool");
 const available = requireRealPart(
   "promtool",
   promtool !== undefined,
-  "apt-get install prometheus",
+  PROMETHEUS_HOW_TO_BUILD,
   "charts/agentry alerts",
 );
 
-describeWithCluster("charts/agentry alerts under promtool test rules", (cluster) => {
-  if (!available) return;
-  let chart: Chart;
+describeWithCluster(
+  "charts/agentry alerts under promtool test rules",
+  (cluster) => {
+    let chart: Chart;
 
-  beforeAll(async () => {
-    const rendered = parseRendered(
-      await renderChart(cluster, ["prometheusRule.enabled=true", "serviceMonitor.enabled=true"]),
-    );
-    const find = (kind: string, name?: RegExp) => {
-      const object = rendered.find(
-        (candidate) => candidate.kind === kind && (!name || name.test(candidate.metadata.name)),
+    beforeAll(async () => {
+      const rendered = parseRendered(
+        await renderChart(cluster, ["prometheusRule.enabled=true", "serviceMonitor.enabled=true"]),
       );
-      if (!object) throw new Error(`the chart rendered no ${kind} ${name ?? ""}`);
-      return object as RenderedObject & { spec: Record<string, unknown> };
-    };
-    const groups = find("PrometheusRule").spec.groups as Chart["groups"];
-    const deployment = find("Deployment").spec as {
-      replicas: number;
-      template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } };
-    };
-    const env = (name: string) => {
-      const value = deployment.template.spec.containers[0]?.env.find((entry) => entry.name === name)?.value;
-      if (value === undefined) throw new Error(`the chart's Deployment sets no ${name}`);
-      return Number(value);
-    };
-    const endpoints = find("ServiceMonitor").spec.endpoints as Array<{ interval: string }>;
-    chart = {
-      groups,
-      rules: groups.flatMap((group) => group.rules),
-      job: find("Service", /-metrics$/).metadata.name,
-      scrapeIntervalSeconds: seconds(endpoints[0]?.interval ?? ""),
-      replicas: deployment.replicas,
-      workers: env("AGENTRY_WORKERS"),
-      resyncMs: env("AGENTRY_RESYNC_SECONDS") * 1000,
-    };
-  });
-
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it("has a failure scenario for every alert, and every metric an alert reads is the operator's", () => {
-    expect(chart.rules.map((rule) => rule.alert).sort()).toEqual(
-      SCENARIOS.flatMap((scenario) => (scenario.fires ? [scenario.fires] : [])).sort(),
-    );
-    const exported = new OperatorReplica({ instance: "x", workers: 1, resyncMs: 1000 }).metrics.registry;
-    for (const name of metricNames(chart.rules))
-      expect({ name, exported: exported.getSingleMetric(name) !== undefined }).toEqual({
-        name,
-        exported: true,
-      });
-  });
-
-  for (const scenario of SCENARIOS) {
-    it(scenario.name, { timeout: 60_000 }, async () => {
-      const series = await recordScenario(scenario, chart);
-      const file = writePromtoolTest(chart, series, alertTests(scenario, chart));
-      const result = await run(promtool ?? "promtool", ["test", "rules", file]);
-      expect(result.stdout + result.stderr).toContain("SUCCESS");
-      expect(result.code).toBe(0);
+      const find = (kind: string, name?: RegExp) => {
+        const object = rendered.find(
+          (candidate) => candidate.kind === kind && (!name || name.test(candidate.metadata.name)),
+        );
+        if (!object) throw new Error(`the chart rendered no ${kind} ${name ?? ""}`);
+        return object as RenderedObject & { spec: Record<string, unknown> };
+      };
+      const groups = find("PrometheusRule").spec.groups as Chart["groups"];
+      const deployment = find("Deployment").spec as {
+        replicas: number;
+        template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } };
+      };
+      const env = (name: string) => {
+        const value = deployment.template.spec.containers[0]?.env.find((entry) => entry.name === name)?.value;
+        if (value === undefined) throw new Error(`the chart's Deployment sets no ${name}`);
+        return Number(value);
+      };
+      const endpoints = find("ServiceMonitor").spec.endpoints as Array<{ interval: string }>;
+      chart = {
+        groups,
+        rules: groups.flatMap((group) => group.rules),
+        job: find("Service", /-metrics$/).metadata.name,
+        scrapeIntervalSeconds: seconds(endpoints[0]?.interval ?? ""),
+        replicas: deployment.replicas,
+        workers: env("AGENTRY_WORKERS"),
+        resyncMs: env("AGENTRY_RESYNC_SECONDS") * 1000,
+      };
     });
-  }
-});
+
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("has a failure scenario for every alert, and every metric an alert reads is the operator's", () => {
+      expect(chart.rules.map((rule) => rule.alert).sort()).toEqual(
+        SCENARIOS.flatMap((scenario) => (scenario.fires ? [scenario.fires] : [])).sort(),
+      );
+      const exported = new OperatorReplica({ instance: "x", workers: 1, resyncMs: 1000 }).metrics.registry;
+      for (const name of metricNames(chart.rules))
+        expect({ name, exported: exported.getSingleMetric(name) !== undefined }).toEqual({
+          name,
+          exported: true,
+        });
+    });
+
+    for (const scenario of SCENARIOS) {
+      it(scenario.name, { timeout: 60_000 }, async () => {
+        const series = await recordScenario(scenario, chart);
+        const file = writePromtoolTest(chart, series, alertTests(scenario, chart));
+        const result = await run(promtool ?? "promtool", ["test", "rules", file]);
+        expect(result.stdout + result.stderr).toContain("SUCCESS");
+        expect(result.code).toBe(0);
+      });
+    }
+  },
+  available,
+);
 
 /** Runs the scenario on fake time and returns what Prometheus would have scraped. */
 async function recordScenario(scenario: Scenario, chart: Chart) {
