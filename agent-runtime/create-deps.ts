@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import { createResponseCache } from "./cache/response-cache.ts";
-import type { RuntimeConfig } from "./config.ts";
+import type { RuntimeConfig } from "./config/runtime-config.ts";
 import type { AppDeps } from "./deps.ts";
 import { createReadinessChecker } from "./health/readiness.ts";
 import { createModelClient } from "./llm/model-client.ts";

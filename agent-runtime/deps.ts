@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
-import type { RuntimeConfig } from "./config.ts";
+import type { RuntimeConfig } from "./config/runtime-config.ts";
 import type { Readiness } from "./health/readiness.ts";
 import type { ModelClient, ModelPassthrough } from "./llm/model-client.ts";
 import type { SessionQuota } from "./memory/session-quota.ts";

@@ -4,7 +4,8 @@
  *   node agent-runtime/server.ts
  */
 import { buildApp } from "./app.ts";
-import { ConfigError, parseRuntimeConfig, type RuntimeConfig } from "./config.ts";
+import { parseRuntimeConfig } from "./config/parse-runtime-config.ts";
+import { ConfigError, type RuntimeConfig } from "./config/runtime-config.ts";
 import { createDeps } from "./create-deps.ts";
 import { createLogger } from "./observability/logger.ts";
 

@@ -1,5 +1,5 @@
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
-import type { ToolDefinition } from "../config.ts";
+import type { ToolDefinition } from "../config/env-schema.ts";
 
 export function toOpenAiTools(definitions: readonly ToolDefinition[]): ChatCompletionTool[] {
   return definitions.map((tool) => ({

@@ -3,7 +3,7 @@
  * it and applies the route's role gate. Throws typed 401/403 errors.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { AuthConfig } from "../config.ts";
+import type { AuthConfig } from "../config/runtime-config.ts";
 import { RuntimeError } from "../errors.ts";
 import { createApiKeyVerifier } from "./api-key-verifier.ts";
 import type { Principal } from "./principal.ts";

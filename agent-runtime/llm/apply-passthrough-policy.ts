@@ -4,7 +4,7 @@
  * agent lets clients choose it) and whether client-defined tools are allowed. Everything else
  * passes through as sent.
  */
-import type { RuntimeConfig } from "../config.ts";
+import type { RuntimeConfig } from "../config/runtime-config.ts";
 import { RuntimeError } from "../errors.ts";
 
 export type PassthroughPolicy = {

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type { LlmOutcome } from "../contract/metric-names.ts";
 import { RuntimeError } from "../errors.ts";
-import type { LlmOutcome } from "../observability/metrics.ts";
 import { ModelBadResponseError, ModelResponseTooLargeError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
 import { redactProviderText } from "./redact-provider-text.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";

@@ -1,35 +1,9 @@
 /**
- * Prometheus metrics. The `agentry_*` names and labels below are a contract with the operator's
- * canary analysis (errorRate, latencyP95Seconds, llmErrorRate, tokensPerRequest): rename nothing.
- * Every series carries `revision`, so stable and canary pods can be compared, and `agent` when the
- * runtime knows its agent's name (AGENTRY_AGENT), so analysis can select one agent's series.
+ * Prometheus metrics of the runtime; their names and labels are the contract in
+ * contract/metric-names.ts.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-
-export const METRIC_NAMES = {
-  requests: "agentry_requests_total",
-  requestDuration: "agentry_request_duration_seconds",
-  llmRequests: "agentry_llm_requests_total",
-  llmTokens: "agentry_llm_tokens_total",
-  inflight: "agentry_inflight_requests",
-  llmDuration: "agentry_llm_request_duration_seconds",
-  toolCalls: "agentry_tool_calls_total",
-  cache: "agentry_cache_requests_total",
-  requestOverhead: "agentry_request_overhead_seconds",
-  dependencyUp: "agentry_dependency_up",
-} as const;
-
-/** Outcomes of one model call attempt, the `outcome` label of agentry_llm_requests_total. */
-export type LlmOutcome =
-  | "success"
-  | "rate_limited"
-  | "server_error"
-  | "client_error"
-  | "timeout"
-  | "connection_error"
-  | "bad_response"
-  | "aborted"
-  | "circuit_open";
+import { METRIC_NAMES, SERIES_LABELS } from "../contract/metric-names.ts";
 
 export type RuntimeMetrics = {
   registry: Registry;
@@ -51,7 +25,11 @@ export function createMetrics(
   options: { processMetrics?: boolean; agent?: string | undefined } = {},
 ): RuntimeMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels(options.agent === undefined ? { revision } : { revision, agent: options.agent });
+  registry.setDefaultLabels(
+    options.agent === undefined
+      ? { [SERIES_LABELS.revision]: revision }
+      : { [SERIES_LABELS.revision]: revision, [SERIES_LABELS.agent]: options.agent },
+  );
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let dependencySource: (() => Promise<Record<string, boolean>>) | undefined;

@@ -4,7 +4,7 @@
  * credential being looked at, so guessing keys and flooding the token check cost little. Kept per
  * replica (a bounded table in memory): across N replicas a source gets up to N times the limit.
  */
-import type { AuthFailureLimitConfig } from "../config.ts";
+import type { AuthFailureLimitConfig } from "../config/runtime-config.ts";
 import { createTokenBuckets } from "./token-buckets.ts";
 
 export type AuthFailureLimiter = {

@@ -4,7 +4,7 @@
  * a client may get up to N times the limit until Redis is back. The table is bounded (see
  * token-buckets.ts).
  */
-import type { RateLimitConfig } from "../config.ts";
+import type { RateLimitConfig } from "../config/runtime-config.ts";
 import type { RateLimitDecision, RateLimiter } from "./rate-limiter.ts";
 import { createTokenBuckets } from "./token-buckets.ts";
 

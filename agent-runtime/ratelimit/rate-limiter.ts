@@ -7,7 +7,7 @@
  * or none being limited at all. The switch is logged once each way.
  */
 import type { Logger } from "pino";
-import type { RateLimitConfig } from "../config.ts";
+import type { RateLimitConfig } from "../config/runtime-config.ts";
 import { type RedisClient, withRedis } from "../redis/redis-client.ts";
 import { defineScript } from "../redis/redis-script.ts";
 import { createLocalRateLimiter } from "./local-rate-limiter.ts";

@@ -8,7 +8,7 @@
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
-import type { RedisConnectionConfig } from "../config.ts";
+import type { RedisConnectionConfig } from "../config/runtime-config.ts";
 import { RuntimeError } from "../errors.ts";
 
 export type RedisClient = Redis | Cluster;

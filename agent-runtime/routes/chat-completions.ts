@@ -11,7 +11,7 @@
 import type { FastifyInstance } from "fastify";
 import { isCacheableCompletion } from "../cache/cacheable.ts";
 import { cacheKeyOf } from "../cache/response-cache.ts";
-import { RUNTIME_ENDPOINTS } from "../config.ts";
+import { RUNTIME_ENDPOINTS } from "../contract/endpoints.ts";
 import type { AppDeps } from "../deps.ts";
 import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";

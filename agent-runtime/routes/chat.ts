@@ -10,7 +10,7 @@ import { toOpenAiTools } from "../agent/openai-tools.ts";
 import { runTurn, type TurnResult, type TurnSettings } from "../agent/run-turn.ts";
 import { isCacheableChat } from "../cache/cacheable.ts";
 import { cacheKeyOf } from "../cache/response-cache.ts";
-import { RUNTIME_ENDPOINTS } from "../config.ts";
+import { RUNTIME_ENDPOINTS } from "../contract/endpoints.ts";
 import type { AppDeps } from "../deps.ts";
 import { errorBody, RuntimeError } from "../errors.ts";
 import { parseBody } from "../http/parse-body.ts";

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { RUNTIME_ENDPOINTS } from "../config.ts";
+import { RUNTIME_ENDPOINTS } from "../contract/endpoints.ts";
 import type { AppDeps } from "../deps.ts";
 
 export function registerMetricsRoute(app: FastifyInstance, deps: AppDeps): void {

@@ -3,7 +3,7 @@
  * becomes the tool result, so the model can apologise, retry differently or answer without it.
  * Only the client hanging up aborts (it aborts the whole turn).
  */
-import type { ToolDefinition } from "../config.ts";
+import type { ToolDefinition } from "../config/env-schema.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallContext } from "../llm/model-client.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";

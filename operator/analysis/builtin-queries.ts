@@ -7,7 +7,7 @@
  * chart's `kubernetes-pods` job do. A revision's value is summed over all its pods.
  */
 
-import { METRIC_NAMES } from "../../agent-runtime/observability/metrics.ts";
+import { METRIC_NAMES } from "../../agent-runtime/contract/metric-names.ts";
 import type { BUILTIN_METRICS } from "../api/analysis-spec.ts";
 
 export type BuiltinMetric = (typeof BUILTIN_METRICS)[number];

@@ -1,3 +1,4 @@
+import { RUNTIME_ENDPOINTS } from "../../agent-runtime/contract/endpoints.ts";
 import type { AgentDeploymentSpec } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
 import { ownedLabels } from "./names.ts";
@@ -12,10 +13,11 @@ type ProbeOverride = NonNullable<NonNullable<AgentDeploymentSpec["probes"]>["liv
 
 const DEFAULT_PROBES = {
   // Up to a minute for a cold start before liveness takes over.
-  startup: { path: "/livez", periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
-  liveness: { path: "/livez", periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-  // Readiness drops a pod from the Service when Redis or the model endpoint is unreachable.
-  readiness: { path: "/readyz", periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+  startup: { path: RUNTIME_ENDPOINTS.livez, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
+  liveness: { path: RUNTIME_ENDPOINTS.livez, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+  // Readiness: started and not draining. A Redis or model outage does not fail it, so an outage
+  // of a shared dependency never empties the Service of every endpoint at once.
+  readiness: { path: RUNTIME_ENDPOINTS.readyz, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
 };
 
 const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" } };
@@ -44,7 +46,7 @@ export function buildPodTemplate({ agentName, spec, image, env }: PodTemplateInp
   const annotations = {
     "prometheus.io/scrape": "true",
     "prometheus.io/port": String(RUNTIME_PORT),
-    "prometheus.io/path": "/metrics",
+    "prometheus.io/path": RUNTIME_ENDPOINTS.metrics,
     ...spec.podAnnotations,
   };
   return {

@@ -1,4 +1,10 @@
-import { type RuntimeEnvName, TOOL_CREDENTIAL_ENV_PREFIX } from "../../agent-runtime/config.ts";
+import { RUNTIME_ENDPOINTS } from "../../agent-runtime/contract/endpoints.ts";
+import {
+  formatHostPortList,
+  type RuntimeEnvName,
+  TOOL_CREDENTIAL_ENV_PREFIX,
+  type ToolEnvEntry,
+} from "../../agent-runtime/contract/runtime-env.ts";
 import type { AgentDeployment } from "../api/agent-deployment.ts";
 import { LABELS } from "../api/constants.ts";
 import { DEFAULT_SERVICE_PORT } from "../api/serving-spec.ts";
@@ -13,7 +19,7 @@ export interface EnvVar {
 }
 
 /** The port the runtime listens on inside the pod. */
-export const RUNTIME_PORT = 8080;
+export const RUNTIME_PORT = RUNTIME_ENDPOINTS.defaultPort;
 
 /** Seconds kept between the runtime's drain deadline and the kubelet's SIGKILL. */
 const SHUTDOWN_MARGIN_SECONDS = 5;
@@ -30,14 +36,9 @@ export interface RuntimeEnvResult {
   missingAgents: string[];
 }
 
-/** "host:port,host:port", IPv6 addresses in brackets: the runtime's list format. */
-function endpointList(endpoints: readonly { host: string; port: number }[]): string {
-  return endpoints.map(({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`).join(",");
-}
-
 /**
  * The runtime container's environment, built from the spec against the runtime's contract
- * (agent-runtime/config.ts). Secret values are passed as secretKeyRef only: nothing secret is
+ * (agent-runtime/contract/). Secret values are passed as secretKeyRef only: nothing secret is
  * copied into the pod template, logs or Events.
  */
 export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvContext): RuntimeEnvResult {
@@ -83,12 +84,12 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
     if (redis.urlSecretRef) fromSecret("AGENTRY_REDIS_URL", redis.urlSecretRef);
     const servers = redis.sentinel ?? redis.cluster;
     if (redis.sentinel) {
-      set("AGENTRY_REDIS_SENTINELS", endpointList(redis.sentinel.sentinels));
+      set("AGENTRY_REDIS_SENTINELS", formatHostPortList(redis.sentinel.sentinels));
       set("AGENTRY_REDIS_SENTINEL_MASTER", redis.sentinel.masterName);
       if (redis.sentinel.sentinelPasswordSecretRef)
         fromSecret("AGENTRY_REDIS_SENTINEL_PASSWORD", redis.sentinel.sentinelPasswordSecretRef);
     }
-    if (redis.cluster?.nodes) set("AGENTRY_REDIS_CLUSTER_NODES", endpointList(redis.cluster.nodes));
+    if (redis.cluster?.nodes) set("AGENTRY_REDIS_CLUSTER_NODES", formatHostPortList(redis.cluster.nodes));
     if (redis.cluster?.nodesSecretRef)
       fromSecret("AGENTRY_REDIS_CLUSTER_NODES", redis.cluster.nodesSecretRef);
     if (servers) {
@@ -109,7 +110,7 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
 
   const missingAgents: string[] = [];
   if (agentSpec.tools && agentSpec.tools.length > 0) {
-    const tools = agentSpec.tools.map((tool, index) => {
+    const tools = agentSpec.tools.map((tool, index): ToolEnvEntry => {
       const credential = toolCredential(tool, context.calledAgents);
       const credentialEnv = `${TOOL_CREDENTIAL_ENV_PREFIX}${index}`;
       if (credential) env.push({ name: credentialEnv, valueFrom: { secretKeyRef: { ...credential } } });
@@ -125,7 +126,11 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
       const port = context.calledAgents.get(target)?.port;
       if (port === undefined) missingAgents.push(target);
       const host = serviceHost(target, namespace, context.clusterDomain);
-      return { ...base, url: `http://${host}:${port ?? DEFAULT_SERVICE_PORT}/v1/chat`, kind: "agent" };
+      return {
+        ...base,
+        url: `http://${host}:${port ?? DEFAULT_SERVICE_PORT}${RUNTIME_ENDPOINTS.chat}`,
+        kind: "agent",
+      };
     });
     set("AGENTRY_TOOLS", JSON.stringify(tools));
   }

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { type App, buildApp } from "../../agent-runtime/app.ts";
-import { parseRuntimeConfig } from "../../agent-runtime/config.ts";
+import { parseRuntimeConfig } from "../../agent-runtime/config/parse-runtime-config.ts";
 import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
 import { RuntimeError } from "../../agent-runtime/errors.ts";

@@ -179,6 +179,16 @@ describe.runIf(runnable)("images: each Dockerfile's build and start steps", () =
         String(file).endsWith(".ts"),
       );
       expect(sources).toEqual([]);
+      const runtimeParts = readdirSync(path.join(app, "dist"), { recursive: true })
+        .map(String)
+        .filter((file) => file.startsWith("agent-runtime/") && file.endsWith(".js"));
+      if (dockerfile === "Dockerfile.operator") {
+        // The operator image holds the runtime's contract and no other runtime code.
+        expect(runtimeParts.length).toBeGreaterThan(0);
+        expect(runtimeParts.filter((file) => !file.startsWith("agent-runtime/contract/"))).toEqual([]);
+      } else {
+        expect(runtimeParts).toContain("agent-runtime/server.js");
+      }
     },
   );
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { METRIC_NAMES } from "../../../agent-runtime/observability/metrics.ts";
+import { METRIC_NAMES } from "../../../agent-runtime/contract/metric-names.ts";
 import {
   type StubModelServer,
   startStubModelServer,

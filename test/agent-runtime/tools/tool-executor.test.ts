@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ToolDefinition } from "../../../agent-runtime/config.ts";
+import type { ToolDefinition } from "../../../agent-runtime/config/env-schema.ts";
 import { RuntimeError } from "../../../agent-runtime/errors.ts";
 import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
 import { createToolExecutor } from "../../../agent-runtime/tools/tool-executor.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRuntimeConfig } from "../../../agent-runtime/config.ts";
+import { parseRuntimeConfig } from "../../../agent-runtime/config/parse-runtime-config.ts";
 import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
 import { calledAgentOf, toolsLackingCredential } from "../../../operator/reconcile/called-agent.ts";
 import { referencedData } from "../../../operator/reconcile/referenced-data.ts";

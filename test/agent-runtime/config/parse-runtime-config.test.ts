@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConfigError,
-  parseRuntimeConfig,
-  RUNTIME_ENV_VARS,
-  runtimeEnvSchema,
-} from "../../agent-runtime/config.ts";
+import { runtimeEnvSchema } from "../../../agent-runtime/config/env-schema.ts";
+import { parseRuntimeConfig } from "../../../agent-runtime/config/parse-runtime-config.ts";
+import { ConfigError } from "../../../agent-runtime/config/runtime-config.ts";
+import { RUNTIME_ENV_NAMES } from "../../../agent-runtime/contract/runtime-env.ts";
 
 const minimal = { AGENTRY_MODEL: "gpt-4o-mini" };
 
@@ -201,10 +199,11 @@ describe("parseRuntimeConfig", () => {
     expect(problemsOf({ ...minimal, ...env }).join("\n")).toContain(expected);
   });
 
-  it("exports the variable list the operator builds env from", () => {
-    expect(RUNTIME_ENV_VARS).toContain("AGENTRY_MODEL");
-    expect(RUNTIME_ENV_VARS.every((name) => name.startsWith("AGENTRY_"))).toBe(true);
-    for (const name of RUNTIME_ENV_VARS) {
+  it("parses exactly the variables of the contract the operator builds env from", () => {
+    expect(Object.keys(runtimeEnvSchema.shape).sort()).toEqual([...RUNTIME_ENV_NAMES].sort());
+    expect(RUNTIME_ENV_NAMES).toContain("AGENTRY_MODEL");
+    expect(RUNTIME_ENV_NAMES.every((name) => name.startsWith("AGENTRY_"))).toBe(true);
+    for (const name of RUNTIME_ENV_NAMES) {
       expect(runtimeEnvSchema.shape[name].description, `${name} needs a description`).toBeTruthy();
     }
   });

@@ -1,0 +1,33 @@
+/**
+ * The runtime's Prometheus metrics as a contract with the operator's analysis (errorRate,
+ * latencyP95Seconds, llmErrorRate, tokensPerRequest) and with dashboards: rename nothing. Every
+ * series carries `revision`, so stable and canary pods can be compared, and `agent` when the
+ * runtime knows its agent's name (AGENTRY_AGENT), so analysis can select one agent's series.
+ */
+export const METRIC_NAMES = {
+  requests: "agentry_requests_total",
+  requestDuration: "agentry_request_duration_seconds",
+  llmRequests: "agentry_llm_requests_total",
+  llmTokens: "agentry_llm_tokens_total",
+  inflight: "agentry_inflight_requests",
+  llmDuration: "agentry_llm_request_duration_seconds",
+  toolCalls: "agentry_tool_calls_total",
+  cache: "agentry_cache_requests_total",
+  requestOverhead: "agentry_request_overhead_seconds",
+  dependencyUp: "agentry_dependency_up",
+} as const;
+
+/** Labels every series of the runtime carries (set as default labels of its registry). */
+export const SERIES_LABELS = { revision: "revision", agent: "agent" } as const;
+
+/** Outcomes of one model call attempt, the `outcome` label of agentry_llm_requests_total. */
+export type LlmOutcome =
+  | "success"
+  | "rate_limited"
+  | "server_error"
+  | "client_error"
+  | "timeout"
+  | "connection_error"
+  | "bad_response"
+  | "aborted"
+  | "circuit_open";
