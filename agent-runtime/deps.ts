@@ -8,7 +8,7 @@ import type { SessionQuota } from "./memory/session-quota.ts";
 import type { SessionStore } from "./memory/session-store.ts";
 import type { RuntimeMetrics } from "./observability/metrics.ts";
 import type { AuthFailureLimiter } from "./ratelimit/auth-failure-limiter.ts";
-import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
+import type { RateLimiter } from "./ratelimit/rate-limit-decision.ts";
 import type { ToolExecutor } from "./tools/tool-executor.ts";
 
 /** Everything `buildApp` needs; Redis-backed parts are absent when no Redis is configured. */

@@ -7,7 +7,7 @@
  */
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { parseHistory, type SessionHistory } from "../memory/session-store.ts";
-import type { TurnSettings } from "./run-turn.ts";
+import type { TurnSettings } from "./turn-settings.ts";
 
 export type Conversation = {
   /** The system prompt, when there is one. */

@@ -4,7 +4,6 @@
  * `tool_choice: "none"` so the turn always ends in an answer.
  * With `onEvent` the model is streamed and text deltas are reported as they arrive.
  */
-import type { ChatCompletionTool } from "openai/resources/chat/completions";
 import { type CallContext, type ModelClient, timedUpstream } from "../llm/model-client.ts";
 import type { ToolExecutor } from "../tools/tool-executor.ts";
 import {
@@ -14,14 +13,7 @@ import {
   EMPTY_ASSISTANT_MESSAGE,
 } from "./assistant-message.ts";
 import { type Conversation, chatRequestJson } from "./conversation.ts";
-
-export type TurnSettings = {
-  model: string;
-  temperature: number | undefined;
-  maxTokens: number | undefined;
-  tools: ChatCompletionTool[];
-  maxToolRounds: number;
-};
+import type { TurnSettings } from "./turn-settings.ts";
 
 export type TurnEvent = { type: "delta"; content: string } | { type: "tool"; name: string; ok: boolean };
 

@@ -5,7 +5,7 @@
  * token-buckets.ts).
  */
 import type { RateLimitConfig } from "../config/runtime-config.ts";
-import type { RateLimitDecision, RateLimiter } from "./rate-limiter.ts";
+import type { RateLimitDecision, RateLimiter } from "./rate-limit-decision.ts";
 import { createTokenBuckets } from "./token-buckets.ts";
 
 export function createLocalRateLimiter(

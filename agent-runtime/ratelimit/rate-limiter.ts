@@ -11,18 +11,7 @@ import type { RateLimitConfig } from "../config/runtime-config.ts";
 import { type RedisClient, withRedis } from "../redis/redis-client.ts";
 import { defineScript } from "../redis/redis-script.ts";
 import { createLocalRateLimiter } from "./local-rate-limiter.ts";
-
-export type RateLimitDecision = {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** Milliseconds until one token is available (0 when allowed). */
-  retryAfterMs: number;
-  /** Milliseconds until the bucket is full again. */
-  resetMs: number;
-};
-
-export type RateLimiter = { take(key: string): Promise<RateLimitDecision> };
+import type { RateLimitDecision, RateLimiter } from "./rate-limit-decision.ts";
 
 // KEYS[1] bucket; ARGV[1] capacity, ARGV[2] tokens per ms.
 const TAKE_TOKEN = `

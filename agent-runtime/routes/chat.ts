@@ -7,7 +7,8 @@
 import type { FastifyInstance } from "fastify";
 import { startConversation } from "../agent/conversation.ts";
 import { toOpenAiTools } from "../agent/openai-tools.ts";
-import { runTurn, type TurnResult, type TurnSettings } from "../agent/run-turn.ts";
+import { runTurn, type TurnResult } from "../agent/run-turn.ts";
+import type { TurnSettings } from "../agent/turn-settings.ts";
 import { isCacheableChat } from "../cache/cacheable.ts";
 import { cacheKeyOf } from "../cache/response-cache.ts";
 import { RUNTIME_ENDPOINTS } from "../contract/endpoints.ts";

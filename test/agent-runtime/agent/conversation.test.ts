@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chatRequestJson, messagesOf, startConversation } from "../../../agent-runtime/agent/conversation.ts";
-import type { TurnSettings } from "../../../agent-runtime/agent/run-turn.ts";
+import type { TurnSettings } from "../../../agent-runtime/agent/turn-settings.ts";
 import { storedJson } from "../../../agent-runtime/memory/session-store.ts";
 
 const history = [
