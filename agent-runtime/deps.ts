@@ -3,7 +3,7 @@ import type { Authenticator } from "./auth/authenticator.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
 import type { RuntimeConfig } from "./config/runtime-config.ts";
 import type { Readiness } from "./health/readiness.ts";
-import type { ModelClient, ModelPassthrough } from "./llm/model-client.ts";
+import type { ModelClient, ModelPassthrough } from "./llm/model-calls.ts";
 import type { SessionQuota } from "./memory/session-quota.ts";
 import type { SessionStore } from "./memory/session-store.ts";
 import type { RuntimeMetrics } from "./observability/metrics.ts";

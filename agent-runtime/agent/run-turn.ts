@@ -4,7 +4,7 @@
  * `tool_choice: "none"` so the turn always ends in an answer.
  * With `onEvent` the model is streamed and text deltas are reported as they arrive.
  */
-import { type CallContext, type ModelClient, timedUpstream } from "../llm/model-client.ts";
+import { type CallContext, type ModelClient, timedUpstream } from "../llm/model-calls.ts";
 import type { ToolExecutor } from "../tools/tool-executor.ts";
 import {
   type AssistantMessage,

@@ -11,7 +11,7 @@
  * scrapes don't hammer the provider.
  */
 import type { Logger } from "pino";
-import type { ModelClient, ProbeResult } from "../llm/model-client.ts";
+import type { ModelClient, ProbeResult } from "../llm/model-calls.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
 import type { RedisClient } from "../redis/redis-client.ts";
 

@@ -1,7 +1,7 @@
 /** Per-request state shared by the hooks and the handlers. */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../auth/principal.ts";
-import type { CallContext, UpstreamTime } from "../llm/model-client.ts";
+import type { CallContext, UpstreamTime } from "../llm/model-calls.ts";
 import { propagationHeaders } from "./request-id.ts";
 
 declare module "fastify" {

@@ -4,12 +4,13 @@
  * transport. Both share per-attempt timeouts, retries (backoff + jitter, honouring Retry-After),
  * a circuit breaker and the `agentry_llm_*` metrics. Every attempt is counted and timed.
  */
-import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import { RuntimeError } from "../errors.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
-import { type BreakerSnapshot, CircuitBreaker } from "./circuit-breaker.ts";
+import { assertCompletionShape, checkedChunks, relayedEvents, type Usage } from "./answer-checks.ts";
+import { type AttemptControl, attemptController, sleepUnlessClosed } from "./attempt-control.ts";
+import { CircuitBreaker } from "./circuit-breaker.ts";
 import { type ClassifiedModelError, classifyModelError } from "./classify-model-error.ts";
-import { ModelBadResponseError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
+import { type CallContext, type ModelConnection, timedUpstream } from "./model-calls.ts";
 import { createModelTransport, type ProxySettings } from "./model-transport.ts";
 import { OpenAIClient } from "./openai-client.ts";
 import {
@@ -20,55 +21,6 @@ import {
 } from "./passthrough-request.ts";
 import { endpointURL, type ProviderSettings, providerEndpointOf } from "./provider-endpoint.ts";
 import { computeRetryDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-delay.ts";
-import type { EventSourceMessage } from "./server-sent-events.ts";
-
-export type CallContext = {
-  /** Aborted when the client disconnects; aborts the HTTP call to the model. */
-  signal: AbortSignal;
-  /** Propagated to the provider (x-request-id, traceparent). */
-  headers: Record<string, string>;
-  /** Where calls add the time they waited for the model or a tool (agentry_request_overhead_seconds). */
-  upstream?: UpstreamTime;
-};
-
-/** Milliseconds a request spent waiting for the model and its tools. */
-export type UpstreamTime = { ms: number };
-
-export type ProbeResult = { ok: boolean; detail: string };
-
-/** One event of a relayed stream, as the provider sent its data. */
-export type RelayedEvent = {
-  data: string;
-  /** A chunk that only carries usage (no choices): relayed only to clients that asked for it. */
-  usageOnly: boolean;
-};
-
-export type ModelClient = {
-  /** `body` is the JSON of a chat completion request (without `stream: true`). */
-  complete(body: string, context: CallContext): Promise<ChatCompletion>;
-  /**
-   * `body` is the JSON of a streamed chat completion request. Resolves once the stream is open
-   * (retries happen before that); iterating yields the chunks.
-   */
-  stream(body: string, context: CallContext): Promise<AsyncIterable<ChatCompletionChunk>>;
-  /** Checks the endpoint answers, without spending tokens (GET /models). */
-  probe(timeoutMs: number): Promise<ProbeResult>;
-  breaker(): BreakerSnapshot;
-};
-
-/** `/v1/chat/completions`: the provider's answer relayed as sent, under the same policy. */
-export type ModelPassthrough = {
-  /** Pass-through of a non-stream request: the provider's JSON text, unparsed for the client. */
-  forward(body: string, context: CallContext): Promise<string>;
-  /** Pass-through of a stream request: the provider's events up to `[DONE]` (not included). */
-  forwardStream(body: string, context: CallContext): Promise<AsyncIterable<RelayedEvent>>;
-};
-
-export type ModelConnection = ModelClient &
-  ModelPassthrough & {
-    /** Closes the connections to the endpoint. */
-    close(): Promise<void>;
-  };
 
 export type ModelClientOptions = {
   provider: ProviderSettings;
@@ -89,107 +41,6 @@ export type ModelClientOptions = {
 export const DEFAULT_MAX_CONNECTIONS = 64;
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 const NO_PROXY: ProxySettings = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
-
-type AttemptControl = ReturnType<typeof attemptController>;
-type Usage = ChatCompletion["usage"] | null | undefined;
-
-/** Abort plumbing for one attempt: the client's signal plus our own timeout. */
-function attemptController(signal: AbortSignal, timeoutMs: number) {
-  const controller = new AbortController();
-  const state = { timedOut: false, timer: undefined as NodeJS.Timeout | undefined };
-  const onAbort = () => controller.abort(signal.reason);
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener("abort", onAbort, { once: true });
-  const arm = () => {
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => {
-      state.timedOut = true;
-      controller.abort(new Error("timeout"));
-    }, timeoutMs);
-  };
-  arm();
-  return {
-    signal: controller.signal,
-    get timedOut() {
-      return state.timedOut;
-    },
-    /** Streams use an idle timeout: every chunk re-arms it. */
-    rearm: arm,
-    /** The consumer stopped early: closing the request stops the generation upstream. */
-    cancel: () => controller.abort(new Error("the consumer stopped reading")),
-    dispose() {
-      clearTimeout(state.timer);
-      signal.removeEventListener("abort", onAbort);
-    },
-  };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new RuntimeError("CLIENT_CLOSED", "the client closed the connection"));
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new RuntimeError("CLIENT_CLOSED", "the client closed the connection"));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function assertCompletionShape(value: unknown): asserts value is ChatCompletion {
-  const choices = (value as { choices?: unknown } | null)?.choices;
-  if (!Array.isArray(choices) || choices.length === 0 || typeof choices[0]?.message !== "object") {
-    throw new ModelBadResponseError("the model endpoint answered without choices");
-  }
-}
-
-/** Runs `work`, adding the time it waited to the request's upstream time. */
-export async function timedUpstream<T>(context: CallContext, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    if (context.upstream) context.upstream.ms += performance.now() - started;
-  }
-}
-
-/** The SDK's chunks, checked: a chunk without choices is not a completion chunk. */
-async function* checkedChunks(source: AsyncIterable<unknown>): AsyncGenerator<ChatCompletionChunk> {
-  for await (const chunk of source) {
-    if (!Array.isArray((chunk as { choices?: unknown } | null)?.choices)) {
-      throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");
-    }
-    yield chunk as ChatCompletionChunk;
-  }
-}
-
-/** A relayed stream's events up to `[DONE]`, each checked to be a completion chunk. */
-async function* relayedEvents(
-  events: AsyncIterable<EventSourceMessage>,
-): AsyncGenerator<RelayedEvent & { usage: Usage }> {
-  for await (const event of events) {
-    if (event.data === "[DONE]") return;
-    let value: { choices?: unknown; usage?: Usage; error?: { message?: unknown } } | null;
-    try {
-      value = JSON.parse(event.data);
-    } catch (error) {
-      throw new ModelBadResponseError("the model endpoint streamed an event that is not JSON", {
-        cause: error,
-      });
-    }
-    if (event.event === "error" || (typeof value?.error === "object" && value.error !== null)) {
-      const message = typeof value?.error?.message === "string" ? value.error.message : event.data;
-      throw new ModelBadResponseError(`${STREAM_ERROR_PREFIX}: ${message.slice(0, 200)}`);
-    }
-    if (!Array.isArray(value?.choices)) {
-      throw new ModelBadResponseError("the model endpoint streamed a chunk without choices");
-    }
-    yield { data: event.data, usageOnly: value.choices.length === 0 && !!value.usage, usage: value.usage };
-  }
-}
 
 export function createModelClient(options: ModelClientOptions): ModelConnection {
   const now = options.now ?? Date.now;
@@ -295,7 +146,7 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
           throw classified.error;
         }
         try {
-          await sleep(delay, context.signal);
+          await sleepUnlessClosed(delay, context.signal);
         } catch (sleepError) {
           breaker.inconclusive();
           throw sleepError;

@@ -5,7 +5,7 @@
  */
 import type { ToolDefinition } from "../config/env-schema.ts";
 import { RuntimeError } from "../errors.ts";
-import type { CallContext } from "../llm/model-client.ts";
+import type { CallContext } from "../llm/model-calls.ts";
 import type { RuntimeMetrics } from "../observability/metrics.ts";
 import { readCappedText } from "./read-capped-text.ts";
 import { redactSecrets } from "./redact-secrets.ts";

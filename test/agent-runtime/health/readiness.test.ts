@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createReadinessChecker } from "../../../agent-runtime/health/readiness.ts";
-import type { ModelClient, ProbeResult } from "../../../agent-runtime/llm/model-client.ts";
+import type { ModelClient, ProbeResult } from "../../../agent-runtime/llm/model-calls.ts";
 import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
 
 function fakeModel(

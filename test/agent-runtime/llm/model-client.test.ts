@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createModelClient, type ModelConnection } from "../../../agent-runtime/llm/model-client.ts";
+import type { ModelConnection } from "../../../agent-runtime/llm/model-calls.ts";
+import { createModelClient } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
 import {
   type StubModelServer,

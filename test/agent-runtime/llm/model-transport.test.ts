@@ -4,7 +4,8 @@
  * a typed runtime error, and the next call must work on a fresh connection.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createModelClient, type ModelConnection } from "../../../agent-runtime/llm/model-client.ts";
+import type { ModelConnection } from "../../../agent-runtime/llm/model-calls.ts";
+import { createModelClient } from "../../../agent-runtime/llm/model-client.ts";
 import type { ProxySettings } from "../../../agent-runtime/llm/model-transport.ts";
 import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
 import {
