@@ -12,10 +12,17 @@ export const GO_MODULES_DIR = path.join(REPO_ROOT, "test", "cluster", "go");
  */
 const RECIPE_REVISION = "1";
 
-export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua";
+export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua" | "kstatus";
 /** What `npm run cluster:build` builds: the control plane's parts, then the test tools. */
-export const COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm", "lua"];
-/** The components whose binaries the control plane runs (`lua` only runs Argo CD's Lua in tests). */
+export const COMPONENT_NAMES: readonly ComponentName[] = [
+  "etcd",
+  "kubernetes",
+  "kwok",
+  "helm",
+  "lua",
+  "kstatus",
+];
+/** The components whose binaries the control plane runs (`lua` and `kstatus` only run in tests). */
 export const PLANE_COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
 
 /** What the ldflags of a component may need to know about the source it is built from. */
@@ -95,6 +102,13 @@ export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
     mainModule: "github.com/yuin/gopher-lua",
     // Runs argocd-cm health and action scripts as Argo CD does (test/support/argocd-lua.ts).
     binaries: { "argocd-lua": "." },
+    ldflags: () => [],
+  },
+  kstatus: {
+    name: "kstatus",
+    mainModule: "sigs.k8s.io/cli-utils",
+    // Prints kstatus' verdict (Flux, Helm 4 --wait) for objects on stdin (test/support/kstatus.ts).
+    binaries: { kstatus: "." },
     ldflags: () => [],
   },
 };
