@@ -105,6 +105,13 @@ export const agentDeploymentStatus = z
           .optional()
           .describe("Index of the step being run; equal to the number of steps once all have passed."),
         stepCount: z.int().min(0).optional().describe("Number of steps of this rollout."),
+        step: z
+          .string()
+          .optional()
+          .describe(
+            'The step being run as a person counts it (1-based), as in the message: "2/5" while the step at ' +
+              "currentStepIndex 1 of 5 runs; the last step once all have passed. Absent without steps.",
+          ),
         weight: z.int().min(0).max(100).optional().describe("Percent of traffic on the new revision."),
         stepStartedAt: timestamp.optional().describe("When the current step started."),
         pausedAt: timestamp.optional().describe("When the current pause started."),
