@@ -34,6 +34,14 @@ export const analysisStatus = z
     startedAt: timestamp.optional().describe("When the analysis started."),
     nextMeasurementAt: timestamp.optional().describe("When the next measurement is due."),
     message: z.string().max(4096).optional().describe("Why the analysis stands where it does."),
+    queryError: z
+      .string()
+      .max(4096)
+      .optional()
+      .describe(
+        "While rounds in a row fail to query: why the latest one failed, e.g. " +
+          '"Prometheus at http://prometheus:9090 unreachable: ECONNREFUSED ...". A round that queries clears it.',
+      ),
     lastMeasurements: z
       .array(
         z
