@@ -97,6 +97,9 @@ describe("an analysis whose Prometheus cannot be reached", () => {
     expect(fifth.waiting).toBe(true);
     expect(fifth.progress.analysis?.phase).toBe("Inconclusive");
     expect(fifth.message).toContain("step 2 analysis inconclusive (5 rounds of query errors in a row");
-    expect(fifth.events.map((event) => event.reason)).toEqual(["AnalysisQueryFailed", "AnalysisInconclusive"]);
+    expect(fifth.events.map((event) => event.reason)).toEqual([
+      "AnalysisQueryFailed",
+      "AnalysisInconclusive",
+    ]);
   });
 });
