@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { parseAgentDeployment } from "../operator/api/parse-agent-deployment.ts";
 import { validateManifests } from "../operator/cli/validate-manifests.ts";
+import { referencedData } from "../operator/reconcile/referenced-data.ts";
 
 const root = join(import.meta.dirname, "..");
 const examples = readdirSync(join(root, "examples")).filter((file) => file.endsWith(".yaml"));
@@ -60,5 +62,45 @@ describe("examples", () => {
           ?.metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0,
       );
     expect(waveOf("crds/agentry.dev_agentdeployments.yaml")).toBeLessThan(waveOf("examples/basic.yaml"));
+  });
+});
+
+/** Every YAML file under examples/, with its documents in file order. */
+function exampleDocuments(): Array<[string, Array<{ kind?: string; metadata?: { name?: string } }>]> {
+  const files = readdirSync(join(root, "examples"), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".yaml"))
+    .sort();
+  return files.map((file) => [
+    file,
+    parseAllDocuments(readFileSync(join(root, "examples", file), "utf8")).map((document) => document.toJS()),
+  ]);
+}
+
+describe("examples apply cleanly with one kubectl apply -f", () => {
+  // kubectl applies documents in file order: an AgentDeployment before the ConfigMap or Secret it
+  // reads is reconciled once without it and warns MissingReference (or MissingAgentRef).
+  it.each(exampleDocuments())("%s lists what an AgentDeployment references before it", (_file, documents) => {
+    const position = new Map(
+      documents.map((document, index) => [`${document.kind}/${document.metadata?.name}`, index]),
+    );
+    const late: string[] = [];
+    documents.forEach((document, index) => {
+      if (document.kind !== "AgentDeployment") return;
+      const parsed = parseAgentDeployment(document);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+      const { name } = parsed.value.metadata;
+      const references = [
+        ...referencedData(name, parsed.value.spec).map((reference) => `${reference.kind}/${reference.name}`),
+        ...(parsed.value.spec.agent.tools ?? []).flatMap((tool) =>
+          tool.agentRef ? [`AgentDeployment/${tool.agentRef.name}`] : [],
+        ),
+      ];
+      for (const reference of references) {
+        const at = position.get(reference);
+        if (at !== undefined && at > index)
+          late.push(`AgentDeployment/${name} references ${reference}, listed after it`);
+      }
+    });
+    expect(late).toEqual([]);
   });
 });

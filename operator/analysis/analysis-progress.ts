@@ -103,13 +103,22 @@ export function recordMeasurements(
   const inconclusive = !failed && !errored && some("Inconclusive");
   const counted = failed || !errored;
 
+  const queryError = [
+    ...new Set(
+      measurements
+        .filter((measurement) => measurement.outcome === "Error")
+        .map((measurement) => measurement.error ?? measurement.message),
+    ),
+  ].join("; ");
   const failures = status.failures + (failed ? 1 : 0);
   const inconclusives = status.inconclusives + (inconclusive ? 1 : 0);
   const consecutiveErrors = errored ? status.consecutiveErrors + 1 : 0;
   const taken = status.measurements + (counted ? 1 : 0);
   const count = analysisCount(spec, role);
+  const { queryError: _previousError, ...kept } = status;
   const next = {
-    ...status,
+    ...kept,
+    ...(errored ? { queryError: clip(queryError) } : {}),
     failures,
     inconclusives,
     consecutiveErrors,
@@ -158,7 +167,7 @@ export function recordMeasurements(
 
   const nextAt = new Date(now.getTime() + parseDurationMs(spec.interval)).toISOString();
   const round = errored
-    ? `query error ${consecutiveErrors} of at most ${spec.consecutiveErrorLimit} in a row, measuring again: ${about("Error")}`
+    ? `${clip(queryError)} (${failedRounds(consecutiveErrors, spec)}), measuring again`
     : failed
       ? about("Failed")
       : inconclusive
@@ -172,6 +181,14 @@ export function recordMeasurements(
     nextMeasurementAt: nextAt,
     message: clip(`${progress}: ${round}; next at ${nextAt}`),
   };
+}
+
+/**
+ * "1 of 5 failed rounds": query errors in a row so far, of the number that makes the analysis
+ * Inconclusive (consecutiveErrorLimit tolerated, one more pauses the rollout).
+ */
+export function failedRounds(consecutiveErrors: number, spec: Pick<AnalysisSpec, "consecutiveErrorLimit">) {
+  return `${consecutiveErrors} of ${spec.consecutiveErrorLimit + 1} failed rounds`;
 }
 
 function finished(status: AnalysisStatus, phase: AnalysisPhase, message: string): AnalysisStatus {

@@ -24,6 +24,8 @@ export type Measurement = {
   measuredAt: string;
   /** The verdict in words, e.g. "errorRate 0.5 is above max 0.05". */
   message: string;
+  /** Error only: why the query could not be answered, without the metric's name (shared by a round). */
+  error?: string;
 };
 
 /** Whose series a measurement reads, and over which window. */
@@ -54,6 +56,7 @@ export function errorMeasurements(metrics: readonly MetricSpec[], message: strin
     outcome: "Error",
     measuredAt: now.toISOString(),
     message: `${metric.name}: ${message}`,
+    error: message,
   }));
 }
 
@@ -76,7 +79,7 @@ export async function measureMetric(
       return await measureBuiltin(metric, metric.builtin, context, query, now, verdict);
     if (metric.query === undefined) return verdict("Error", "the metric has neither builtin nor query");
     const answer = await query(renderQueryTemplate(metric.query, context), now);
-    if (answer.kind === "error") return verdict("Error", `query failed: ${answer.message}`);
+    if (answer.kind === "error") return queryFailed(verdict, answer.message);
     if (answer.kind === "noData") return verdict("Inconclusive", "the query returned no data");
     const value = answer.value;
     const broken = boundViolations(metric, value);
@@ -87,15 +90,19 @@ export async function measureMetric(
     return verdict("Successful", `${format(value)} passes`, { value });
   } catch (error) {
     // Bad template values, a condition outside the grammar: the measurement cannot be taken.
-    return verdict("Error", (error as Error).message);
+    return verdict("Error", (error as Error).message, { error: (error as Error).message });
   }
 }
 
 type Verdict = (
   outcome: MeasurementOutcome,
   message: string,
-  values?: { value?: number; stableValue?: number },
+  values?: { value?: number; stableValue?: number; error?: string },
 ) => Measurement;
+
+function queryFailed(verdict: Verdict, error: string, values: { value?: number } = {}): Measurement {
+  return verdict("Error", `query failed: ${error}`, { ...values, error });
+}
 
 async function measureBuiltin(
   metric: MetricSpec,
@@ -114,7 +121,7 @@ async function measureBuiltin(
       ? query(builtinQuery(builtin, { ...scope, revision: context.stableRevision as string }, window), now)
       : Promise.resolve<QueryResult>({ kind: "noData" }),
   ]);
-  if (canary.kind === "error") return verdict("Error", `query failed: ${canary.message}`);
+  if (canary.kind === "error") return queryFailed(verdict, canary.message);
   if (canary.kind === "noData") {
     return verdict(
       "Inconclusive",
@@ -135,7 +142,10 @@ async function measureBuiltin(
         broken.push(`${format(value)} is above ${ratio} × stable ${format(stableValue)} = ${format(limit)}`);
       }
     } else if (stable.kind === "error" && broken.length === 0) {
-      return verdict("Error", `query of the stable revision failed: ${stable.message}`, values);
+      return verdict("Error", `query of the stable revision failed: ${stable.message}`, {
+        ...values,
+        error: stable.message,
+      });
     } else if (context.stableRevision === undefined) {
       notes.push("no stable revision to compare with");
     } else if (stable.kind === "noData") {

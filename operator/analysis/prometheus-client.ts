@@ -102,7 +102,7 @@ export function createPrometheusClient(
       contentType = String(response.headers["content-type"] ?? "no content type");
       text = await response.body.text();
     } catch (error) {
-      return { kind: "error", message: `${where}: ${describeFailure(error, timeoutMs)}` };
+      return { kind: "error", message: `${where}${describeFailure(error, timeoutMs)}` };
     }
     let json: unknown;
     try {
@@ -199,15 +199,16 @@ function authHint(status: number): string {
   return "";
 }
 
+/** What follows "Prometheus at ADDRESS" when no answer came: " unreachable: ...", ": no answer ...". */
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === "TimeoutError") {
-    return `no answer within ${timeoutMs / 1000} s`;
+    return `: no answer within ${timeoutMs / 1000} s`;
   }
   if (error instanceof errors.ResponseExceededMaxSizeError) {
-    return `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`;
+    return `: the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`;
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = (error as { code?: string }).code;
   const detail = [cause?.code ?? code, cause?.message ?? (error as Error).message].filter(Boolean).join(" ");
-  return `unreachable: ${detail}`;
+  return ` unreachable: ${detail}`;
 }

@@ -65,7 +65,8 @@ export function buildCrd() {
               name: "Ready",
               type: "integer",
               jsonPath: ".status.readyReplicas",
-              description: "Ready pods of all revisions.",
+              description:
+                "Ready pods of all revisions: mid-rollout the stable and the new revision's, which can exceed Desired.",
             },
             {
               name: "Weight",
@@ -75,9 +76,9 @@ export function buildCrd() {
             },
             {
               name: "Step",
-              type: "integer",
-              jsonPath: ".status.canary.currentStepIndex",
-              description: "Index of the canary step being run.",
+              type: "string",
+              jsonPath: ".status.canary.step",
+              description: "Canary step being run, 1-based, of the step count: 2/5.",
             },
             {
               name: "Stable",

@@ -34,6 +34,14 @@ export const analysisStatus = z
     startedAt: timestamp.optional().describe("When the analysis started."),
     nextMeasurementAt: timestamp.optional().describe("When the next measurement is due."),
     message: z.string().max(4096).optional().describe("Why the analysis stands where it does."),
+    queryError: z
+      .string()
+      .max(4096)
+      .optional()
+      .describe(
+        "While rounds in a row fail to query: why the latest one failed, e.g. " +
+          '"Prometheus at http://prometheus:9090 unreachable: ECONNREFUSED ...". A round that queries clears it.',
+      ),
     lastMeasurements: z
       .array(
         z
@@ -105,6 +113,13 @@ export const agentDeploymentStatus = z
           .optional()
           .describe("Index of the step being run; equal to the number of steps once all have passed."),
         stepCount: z.int().min(0).optional().describe("Number of steps of this rollout."),
+        step: z
+          .string()
+          .optional()
+          .describe(
+            'The step being run as a person counts it (1-based), as in the message: "2/5" while the step at ' +
+              "currentStepIndex 1 of 5 runs; the last step once all have passed. Absent without steps.",
+          ),
         weight: z.int().min(0).max(100).optional().describe("Percent of traffic on the new revision."),
         stepStartedAt: timestamp.optional().describe("When the current step started."),
         pausedAt: timestamp.optional().describe("When the current pause started."),

@@ -1,13 +1,24 @@
-import type { AnalysisStatus } from "./analysis-gate.ts";
+import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
+import { queryErrorNote } from "./analysis-query-error.ts";
+import { REASONS } from "./conditions.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
 
-/** Events for one recorded measurement round: the values measured, and the verdict when it changed. */
+/**
+ * Events for one recorded measurement round: the values measured, a round that could not query
+ * (from the first one: an unreachable Prometheus is said at once, not when the limit is reached),
+ * and the verdict when it changed.
+ */
 export function analysisEvents(
   what: string,
   before: AnalysisStatus | undefined,
   after: AnalysisStatus,
+  spec: AnalysisSpec,
 ): RolloutEvent[] {
   const events: RolloutEvent[] = [];
+  const queryError = queryErrorNote(what, after, spec);
+  if (queryError && after.consecutiveErrors > (before?.consecutiveErrors ?? 0)) {
+    events.push({ type: "Warning", reason: REASONS.analysisQueryFailed, message: queryError });
+  }
   const newest = after.lastMeasurements?.[0]?.measuredAt;
   const latest = (after.lastMeasurements ?? []).filter((measurement) => measurement.measuredAt === newest);
   if (latest.length > 0 && (after.measurements ?? 0) > (before?.measurements ?? 0)) {

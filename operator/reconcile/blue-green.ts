@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { blueGreenSpec } from "../api/strategy-spec.ts";
 import { analysisEvents } from "./analysis-events.ts";
 import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
+import { queryErrorNote } from "./analysis-query-error.ts";
 import { kubeTime } from "./kube-time.ts";
 import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
@@ -187,8 +188,9 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
   else if (!progress.previewReadyAt)
     message = `preview revision ${preview.revision}: ${preview.available}/${previewTarget} available`;
   else if (!promoted) {
-    const analysisState = progress.analysis
-      ? `, pre-promotion analysis ${progress.analysis.phase.toLowerCase()} (${plural(progress.analysis.measurements ?? 0, "measurement")})`
+    const pre = progress.analysis;
+    const analysisState = pre
+      ? `, ${queryErrorNote("pre-promotion analysis", pre, spec.prePromotionAnalysis) ?? `pre-promotion analysis ${pre.phase.toLowerCase()} (${plural(pre.measurements ?? 0, "measurement")})`}`
       : "";
     if (promoting)
       message = `promoting revision ${preview.revision}: ${preview.available}/${desired} available before the switch`;
@@ -202,9 +204,12 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
       waiting = true;
       message = `preview revision ${preview.revision} ready${analysisState}; waiting for promotion (annotate agentry.dev/promote)`;
     } else message = `preview revision ${preview.revision} ready${analysisState}`;
-  } else if (!postDone)
-    message = `revision ${preview.revision} promoted; post-promotion analysis ${progress.analysis?.phase.toLowerCase() ?? "pending"}, revision ${active.revision} kept for rollback`;
-  else if (!complete)
+  } else if (!postDone) {
+    const post =
+      queryErrorNote("post-promotion analysis", progress.analysis, spec.postPromotionAnalysis) ??
+      `post-promotion analysis ${progress.analysis?.phase.toLowerCase() ?? "pending"}`;
+    message = `revision ${preview.revision} promoted; ${post}, revision ${active.revision} kept for rollback`;
+  } else if (!complete)
     message = `revision ${preview.revision} promoted; revision ${active.revision} scales down at ${progress.scaleDownAt}`;
   else message = `revision ${preview.revision}: ${preview.available}/${desired} available`;
 
@@ -233,7 +238,7 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
     if (taken && (current.phase === "Pending" || current.phase === "Running")) {
       const before = current;
       current = analysis.record(current, analysisSpec, taken, now, { background: false });
-      events.push(...analysisEvents(what, before, current));
+      events.push(...analysisEvents(what, before, current, analysisSpec));
     }
     progress = { ...progress, analysis: current };
     if (current.phase === "Successful") return "Passed";

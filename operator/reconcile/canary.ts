@@ -3,6 +3,7 @@ import { parseDurationMs } from "../api/primitives.ts";
 import type { canarySpec } from "../api/strategy-spec.ts";
 import { analysisEvents } from "./analysis-events.ts";
 import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
+import { queryErrorNote } from "./analysis-query-error.ts";
 import { canaryReplicaSplit } from "./canary-replicas.ts";
 import { kubeTime } from "./kube-time.ts";
 import { plural } from "./plural.ts";
@@ -95,7 +96,9 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
     const taken = input.measurements.background;
     if (taken && !input.paused) {
       background = analysis.record(background, spec.analysis, taken, now, { background: true });
-      events.push(...analysisEvents("background analysis", progress.backgroundAnalysis, background));
+      events.push(
+        ...analysisEvents("background analysis", progress.backgroundAnalysis, background, spec.analysis),
+      );
     }
     progress = { ...progress, backgroundAnalysis: background };
     if (background.phase === "Failed") {
@@ -183,7 +186,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
       if (taken && current.phase !== "Successful" && current.phase !== "Failed") {
         const before = current;
         current = analysis.record(current, spec_, taken, now, { background: false });
-        events.push(...analysisEvents(`step ${index + 1} analysis`, before, current));
+        events.push(...analysisEvents(`step ${index + 1} analysis`, before, current, spec_));
       }
       progress = { ...progress, analysis: current };
       if (current.phase === "Successful") {
@@ -202,7 +205,9 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
         waitingFor = `step ${index + 1} analysis inconclusive (${current.message ?? "no data"}); annotate agentry.dev/promote to go on or agentry.dev/abort`;
         break;
       }
-      waitingFor = `step ${index + 1} analysis running (${plural(current.measurements ?? 0, "measurement")})`;
+      waitingFor =
+        queryErrorNote(`step ${index + 1} analysis`, current, spec_) ??
+        `step ${index + 1} analysis running (${plural(current.measurements ?? 0, "measurement")})`;
       soonest(analysis.nextRequeueMs(current, now));
       break;
     }
@@ -221,6 +226,11 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
   if (!complete && index >= steps.length) soonest(SETTLE_RECHECK_MS);
   if (index >= steps.length) progress = { ...progress, analysis: undefined, pausedAt: undefined };
 
+  const backgroundQueryError = queryErrorNote(
+    "background analysis",
+    progress.backgroundAnalysis,
+    spec.analysis,
+  );
   const where =
     index >= steps.length
       ? `promoting revision ${input.update.revision}: ${input.update.available}/${desired} available`
@@ -229,9 +239,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
     ? `paused by spec.paused at ${where}`
     : backgroundWaits
       ? `${where}; background analysis inconclusive (${progress.backgroundAnalysis?.message ?? "no data"}); annotate agentry.dev/promote to go on or agentry.dev/abort`
-      : waitingFor
-        ? `${where}, ${waitingFor}`
-        : where;
+      : [waitingFor ? `${where}, ${waitingFor}` : where, backgroundQueryError].filter(Boolean).join("; ");
   return {
     replicas: { stable: split.stable, update: split.canary },
     progress,

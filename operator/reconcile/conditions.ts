@@ -26,6 +26,7 @@ export const REASONS = {
   rolloutStarted: "RolloutStarted",
   driftRepaired: "DriftRepaired",
   driftFight: "DriftFight",
+  analysisQueryFailed: "AnalysisQueryFailed",
 } as const;
 
 export interface ConditionInput {

@@ -8,6 +8,7 @@ import { isUpToDate, withAppliedHash } from "./applied-hash.ts";
 import { type BlueGreenDecision, type BlueGreenProgress, decideBlueGreen } from "./blue-green.ts";
 import { type CalledAgent, toolsLackingCredential } from "./called-agent.ts";
 import { type Abort, type CanaryDecision, type CanaryProgress, decideCanary } from "./canary.ts";
+import { canaryStepLabel } from "./canary-step-label.ts";
 import {
   buildAuthSecret,
   buildAutoscaler,
@@ -734,7 +735,8 @@ function rolloutStatus(
         : rollout || complete
           ? settled
           : (previous.canary ?? settled);
-    return { canary: stripUndefined(canary), ...abort };
+    const step = canaryStepLabel(canary.currentStepIndex, canary.stepCount);
+    return { canary: stripUndefined({ ...canary, step }), ...abort };
   }
   if (spec.strategy.type === "BlueGreen") {
     const settled = { activeRevision: revision, previewRevision: revision };

@@ -11,10 +11,11 @@ const STALL_CONDITIONS = new Set(["Ready", "Reconciling", "Stalled", "Progressin
 /**
  * `status` turned into that of an agent that cannot progress as written: Stalled=True with the
  * reason, Ready, Reconciling and Progressing False; its other conditions (Available, Paused)
- * stay, as what runs is kept. The phase is about what serves: Healthy while an earlier revision
- * is still available (only the rollout is stalled), Degraded when nothing serves. Transition
- * times come from `written`, the status last persisted, so retries of the same stall produce the
- * same status and no write.
+ * stay, as what runs is kept. The phase is Degraded, as kstatus (Failed, from Stalled=True) and Argo
+ * Rollouts (an exceeded progress deadline) say: the spec cannot be reached and someone has to act,
+ * even while an earlier revision keeps serving, which the message and Available=True tell.
+ * Transition times come from `written`, the status last persisted, so retries of the same stall
+ * produce the same status and no write.
  */
 export function stalledStatus(
   status: AgentDeploymentStatus,
@@ -42,7 +43,7 @@ export function stalledStatus(
   return {
     ...status,
     ...(generation === undefined ? {} : { observedGeneration: generation }),
-    phase: serving ? "Healthy" : "Degraded",
+    phase: "Degraded",
     message: serving
       ? `rollout stalled, revision ${status.stableRevision} keeps serving (${status.availableReplicas} available): ${blocked.message}`
       : blocked.message,

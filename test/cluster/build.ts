@@ -1,6 +1,7 @@
 // `npm run cluster:build [-- component...]`: builds etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler, kubectl, kwok, helm and argocd-lua from the pinned Go modules in test/cluster/go/
-// into the cache outside the repository, one component at a time, skipping what is already there.
+// kube-scheduler, kubectl, kwok, helm, argocd-lua and kstatus from the pinned Go modules in
+// test/cluster/go/ into the cache outside the repository, one component at a time, skipping what is
+// already there.
 import path from "node:path";
 import type { BuildResult } from "../support/cluster-build.ts";
 import { buildComponent, formatSeconds } from "../support/cluster-build.ts";

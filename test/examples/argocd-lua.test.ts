@@ -86,7 +86,7 @@ describe.skipIf(!argocdLuaAvailable(suite))(suite, () => {
       ],
       [
         "stalled-old-revision-serving",
-        "Healthy",
+        "Degraded",
         "rollout stalled, revision 5c9f7d6b8a keeps serving (2 available): Secret agents/openai-v2 does not exist",
       ],
       ["paused-by-spec", "Suspended", "paused: revision 84b2e1c07f has 2/4 pods, 4 available in total"],

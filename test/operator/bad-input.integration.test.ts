@@ -81,9 +81,9 @@ describeWithCluster("operator: specs the API server accepts but that cannot run"
       agent: { model: "m", systemPromptFrom: { configMapKeyRef: { name: "prompts", key: "main" } } },
     });
     await eventually(stalledWith("running", "MissingReference"), 60_000);
-    // The earlier revision still serves: only the rollout is stalled.
+    // The earlier revision still serves (message, Available); the stall makes the agent Degraded.
     const { status } = await agents.agent("running");
-    expect(status?.phase).toBe("Healthy");
+    expect(status?.phase).toBe("Degraded");
     expect(status?.message).toContain(
       "ConfigMap prompts (spec.agent.systemPromptFrom.configMapKeyRef) does not exist",
     );

@@ -44,7 +44,7 @@ describeWithCluster("operator: canary rollouts on a real control plane", (cluste
       phase: "Paused",
       stableRevision: stable,
       updateRevision: update,
-      canary: { weight: 50, currentStepIndex: 3 },
+      canary: { weight: 50, currentStepIndex: 3, step: "4/4" },
       hpaReplicas: 4,
     });
     expect((await status("bot"))?.message).toContain(
@@ -56,7 +56,8 @@ describeWithCluster("operator: canary rollouts on a real control plane", (cluste
     }, 30_000);
     const columns = await cluster.kubectl(["get", "agd", "bot", "-n", ns.name]);
     expect(columns).toMatch(/NAME\s+PHASE\s+DESIRED\s+READY\s+WEIGHT\s+STEP\s+STABLE\s+UPDATE\s+AGE/);
-    expect(columns).toMatch(new RegExp(`bot\\s+Paused\\s+4\\s+4\\s+50\\s+3\\s+${stable}\\s+${update}`));
+    // STEP is what the message says (step 4 of 4), not the 0-based currentStepIndex 3.
+    expect(columns).toMatch(new RegExp(`bot\\s+Paused\\s+4\\s+4\\s+50\\s+4/4\\s+${stable}\\s+${update}`));
     const completed = (await agents.events("bot", "CanaryStepCompleted")).map((event) => event.message);
     // Events carry whole seconds: several in one second come back in any order.
     expect(completed.sort()).toEqual([

@@ -199,7 +199,7 @@ describeWithCluster("operator: drift of owned objects", (cluster) => {
     expect((await agents.agent("fight")).status?.phase).toBe("Healthy");
   }, 60_000);
 
-  it("keeps a serving agent Healthy when its next revision cannot start, and announces nothing that did not happen", async () => {
+  it("keeps a serving agent serving (Degraded, Available) when its next revision cannot start, and announces nothing that did not happen", async () => {
     const running = (await agents.agent("port")).status?.updateRevision;
     // The next revision's prompt is in a ConfigMap that does not exist yet.
     const missingPrompt = { configMapKeyRef: { name: "port-prompt", key: "prompt.md" } };
@@ -212,7 +212,7 @@ describeWithCluster("operator: drift of owned objects", (cluster) => {
       30_000,
     );
     const status = (await agents.agent("port")).status;
-    expect(status?.phase).toBe("Healthy");
+    expect(status?.phase).toBe("Degraded");
     expect(status?.updateRevision).toBe(running);
     expect(status?.message).toContain(`revision ${running} keeps serving`);
     expect(await agents.condition("port", "Available")).toMatchObject({ status: "True" });

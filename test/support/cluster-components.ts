@@ -12,7 +12,7 @@ export const GO_MODULES_DIR = path.join(REPO_ROOT, "test", "cluster", "go");
  */
 const RECIPE_REVISION = "1";
 
-export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua" | "prometheus";
+export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua" | "kstatus" | "prometheus";
 /** What `npm run cluster:build` builds: the control plane's parts, then the test tools. */
 export const COMPONENT_NAMES: readonly ComponentName[] = [
   "etcd",
@@ -20,9 +20,10 @@ export const COMPONENT_NAMES: readonly ComponentName[] = [
   "kwok",
   "helm",
   "lua",
+  "kstatus",
   "prometheus",
 ];
-/** The components whose binaries the control plane runs (`lua` only runs Argo CD's Lua in tests). */
+/** The components whose binaries the control plane runs (the others only run in tests and the demo). */
 export const PLANE_COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
 
 /** What the ldflags of a component may need to know about the source it is built from. */
@@ -104,6 +105,13 @@ export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
     mainModule: "github.com/yuin/gopher-lua",
     // Runs argocd-cm health and action scripts as Argo CD does (test/support/argocd-lua.ts).
     binaries: { "argocd-lua": "." },
+    ldflags: () => [],
+  },
+  kstatus: {
+    name: "kstatus",
+    mainModule: "sigs.k8s.io/cli-utils",
+    // Prints kstatus' verdict (Flux, Helm 4 --wait) for objects on stdin (test/support/kstatus.ts).
+    binaries: { kstatus: "." },
     ldflags: () => [],
   },
   prometheus: {

@@ -1,3 +1,4 @@
+import { canaryStepLabel } from "../../reconcile/canary-step-label.ts";
 import { type AgentObject, strategyOf } from "./agent-snapshot.ts";
 import { textTable } from "./text-table.ts";
 
@@ -14,18 +15,14 @@ export function listView(agents: readonly AgentObject[], now: Date): string[] {
     ...sorted.map((agent) => {
       const status = agent.status ?? {};
       const canary = strategyOf(agent) === "Canary" ? status.canary : undefined;
-      const count = canary?.stepCount;
-      const step =
-        canary?.currentStepIndex === undefined || count === undefined
-          ? "-"
-          : `${Math.min(canary.currentStepIndex + 1, count)}/${count}`;
+      const step = canaryStepLabel(canary?.currentStepIndex, canary?.stepCount) ?? "-";
       return [
         agent.metadata.namespace ?? "",
         agent.metadata.name,
         strategyOf(agent),
         status.phase ?? "Unknown",
         `${status.readyReplicas ?? 0}/${agent.spec?.replicas ?? "?"}`,
-        count === 0 ? "-" : step,
+        step,
         canary?.weight === undefined ? "-" : `${canary.weight}%`,
         status.stableRevision ?? "-",
         status.updateRevision ?? "-",

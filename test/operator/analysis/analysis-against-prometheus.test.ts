@@ -310,7 +310,7 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
       );
       expect(measurement.outcome).toBe("Error");
       expect(measurement.message).toBe(
-        "errors: query failed: Prometheus at http://127.0.0.1:1: unreachable: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1",
+        "errors: query failed: Prometheus at http://127.0.0.1:1 unreachable: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1",
       );
     } finally {
       await gone.close();

@@ -214,7 +214,7 @@ describe("recordMeasurements", () => {
 
     const errored = play(spec, [["Successful"], ["Error"]]).status;
     expect(errored.message).toBe(
-      "1 of 3 measurements taken: query error 1 of at most 1 in a row, measuring again: errors: error; next at 2026-12-01T10:01:30.000Z",
+      "1 of 3 measurements taken: errors: error (1 of 2 failed rounds), measuring again; next at 2026-12-01T10:01:30.000Z",
     );
   });
 

@@ -81,6 +81,7 @@ describe("measureMetric with a builtin metric", () => {
       outcome: "Error",
       measuredAt: "2026-12-01T10:00:00.000Z",
       message: "errors: query failed: connection refused",
+      error: "connection refused",
     });
   });
 
@@ -144,6 +145,7 @@ describe("measureMetric with a builtin metric", () => {
         outcome: "Error",
         value: 0.4,
         message: "errors: query of the stable revision failed: timeout",
+        error: "timeout",
       });
       const bounded = builtin({ maxRatioToStable: 1.5, max: 0.1 });
       expect(await measureMetric(bounded, context, query, now)).toMatchObject({
@@ -230,6 +232,7 @@ describe("measureMetrics and errorMeasurements", () => {
         outcome: "Error",
         measuredAt: "2026-12-01T10:00:00.000Z",
         message: "errors: no Prometheus address",
+        error: "no Prometheus address",
       },
     ]);
   });

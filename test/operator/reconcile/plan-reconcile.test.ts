@@ -298,10 +298,11 @@ describe("planReconcile", () => {
       expect(plan.apply).toEqual([]);
       expect(plan.scale).toEqual([]);
       expect(plan.delete).toEqual([]);
-      // What runs still serves: the phase says so, the conditions say the rollout is stalled.
+      // What runs still serves (the message and Available say so); the agent is Degraded, as
+      // Stalled=True says to kstatus: the spec cannot be reached.
       const condition = (type: string) =>
         plan.status.conditions?.find((candidate) => candidate.type === type);
-      expect(plan.status.phase).toBe("Healthy");
+      expect(plan.status.phase).toBe("Degraded");
       expect(plan.status.message).toContain(`revision ${healthy.agent.status?.stableRevision} keeps serving`);
       expect(plan.status.message).toContain(message);
       expect(condition("Stalled")).toMatchObject({ status: "True", reason });

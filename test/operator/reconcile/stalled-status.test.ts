@@ -56,20 +56,22 @@ describe("stalledStatus", () => {
     expect(status.conditions?.[2]?.lastTransitionTime).toBe("2026-11-26T10:00:00Z");
   });
 
-  it("stays Healthy while an earlier revision serves: only the rollout is stalled", () => {
+  it("is Degraded, as Stalled=True says, while the message and Available tell that an earlier revision serves", () => {
     const serving = { ...healthy, stableRevision: "a", availableReplicas: 2 };
     const status = stalledStatus(serving, serving, blocked, 4, new Date("2026-11-26T10:00:00Z"));
-    expect(status.phase).toBe("Healthy");
+    expect(status.phase).toBe("Degraded");
     expect(status.message).toBe(
       `rollout stalled, revision a keeps serving (2 available): ${blocked.message}`,
     );
+    expect(status.conditions?.find((condition) => condition.type === "Available")?.status).toBe("True");
     const unavailable = {
       ...serving,
       conditions: serving.conditions?.map((condition) =>
         condition.type === "Available" ? { ...condition, status: "False" as const } : condition,
       ),
     };
-    expect(stalledStatus(unavailable, serving, blocked, 4, new Date()).phase).toBe("Degraded");
+    const nothingServes = stalledStatus(unavailable, serving, blocked, 4, new Date());
+    expect([nothingServes.phase, nothingServes.message]).toEqual(["Degraded", blocked.message]);
   });
 
   it("gives the same status when the same stall is seen again later, so nothing is rewritten", () => {
