@@ -90,6 +90,7 @@ export const operatorEnvSchema = z
 export type OperatorConfig = ReturnType<typeof toOperatorConfig>;
 
 export class OperatorConfigError extends Error {
+  override readonly name = "OperatorConfigError";
   readonly code = "OPERATOR_CONFIG_INVALID";
 }
 

@@ -34,6 +34,7 @@ const PASS_THROUGH = new Set([
 const KUBERNETES_FORMATS = new Set(["date-time", "uri", "int32", "int64", "double", "float"]);
 
 export class UnsupportedSchemaError extends Error {
+  override readonly name = "UnsupportedSchemaError";
   readonly code = "UNSUPPORTED_SCHEMA";
   constructor(path: string, detail: string) {
     super(`${path || "<root>"}: ${detail}`);

@@ -26,6 +26,7 @@ export function loadKubeConfig(): KubeConfig {
 }
 
 export class KubeConfigError extends Error {
+  override readonly name = "KubeConfigError";
   readonly code = "KUBECONFIG_NOT_FOUND";
 }
 

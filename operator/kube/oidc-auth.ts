@@ -15,6 +15,7 @@ type OidcConfig = Record<string, string | undefined>;
 type OidcProvider = { config?: OidcConfig; file?: string };
 
 export class OidcAuthError extends Error {
+  override readonly name = "OidcAuthError";
   readonly code = "KUBECONFIG_OIDC";
 }
 

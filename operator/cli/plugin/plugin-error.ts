@@ -1,5 +1,7 @@
 /** A failure the plugin explains in one message and an exit code (1: failed, 2: bad usage). */
 export class PluginError extends Error {
+  override readonly name = "PluginError";
+  readonly code = "PLUGIN_FAILED";
   readonly exitCode: number;
   /** Print the usage after the message. */
   readonly usage: boolean;
