@@ -7,8 +7,7 @@
  * `FinalizationRegistry`). V8's young-generation collector keeps the targets of weak references
  * alive, so everything such a signal reaches (the SDK's controller, undici's request with its
  * body, the response) survives every scavenge until the next full collection, and a full
- * collection has more weak references to clear. Together with dispatch-request.ts this took the
- * runtime's own-overhead p99 at 500 rps from about 8-15 ms to 5-6 ms (docs/benchmarks.md).
+ * collection has more weak references to clear (measured in docs/benchmarks.md, "Tail latency").
  *
  * The SDK lets a subclass replace `fetchWithTimeout` (and then gives it a plain
  * `AbortController`); this one does what the SDK's does, with a plain listener. The caller's

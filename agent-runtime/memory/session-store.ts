@@ -8,10 +8,10 @@
  *   comma-separated, oldest first, always starting with a user message;
  * - `…session:{OWNER:ID}:index` a list: one entry per message, its role letter and byte length.
  * The part in braces is a Redis Cluster hash tag, so both keys live in one slot and the script
- * below may touch both. (Earlier versions used `…history:ID` keys; those are left to expire.)
+ * below may touch both. Keys of an older layout (`…history:ID`) are left to expire.
  *
  * Loading is one GET whose answer is spliced into the model request as is: no message is parsed
- * or re-serialized on the hot path (per message, that was a tenth of the runtime's CPU).
+ * or re-serialized on the hot path (docs/benchmarks.md has what that saves).
  *
  * A turn appends its user message and the answer in one atomic script, so two concurrent turns
  * on the same session both land, each pair adjacent, and no read-modify-write can drop the
