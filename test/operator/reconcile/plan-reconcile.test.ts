@@ -637,6 +637,61 @@ describe("planReconcile drift", () => {
     expect(plan.drift).toEqual([]);
   });
 
+  it("reports no drift for a new agent whose first reconcile only created its auth Secret", () => {
+    const spec = { ...replicatedSpec, auth: { mode: "apiKey" } };
+    const { plans, observed } = converge(observedOf(agent(spec)));
+    expect(plans[0]?.apply).toEqual([]);
+    expect(observed.children.has("Service/bot")).toBe(true);
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+  });
+
+  it("reports no drift for a new agent that waited for its referenced Secret", () => {
+    const waiting = observedOf(agent(replicatedSpec), {
+      data: { secrets: new Map(), configMaps: new Map() },
+    });
+    const blocked = planReconcile(waiting, config, now, generateKey);
+    expect(blocked.blocked?.reason).toBe("MissingReference");
+    const arrived = applyPlan(waiting, blocked);
+    const { plans, observed } = converge({
+      ...arrived,
+      data: observedOf(arrived.agent).data,
+    });
+    expect(observed.children.has("PodDisruptionBudget/bot")).toBe(true);
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+  });
+
+  it("reports no drift for a PodDisruptionBudget a new generation adds while it waits for a Secret", () => {
+    const { observed } = converge(observedOf(agent(baseSpec)));
+    const scaled = agent(replicatedSpec, observed.agent.status);
+    const waiting = {
+      ...observed,
+      agent: { ...scaled, metadata: { ...scaled.metadata, generation: 2 } },
+      data: { secrets: new Map(), configMaps: new Map() },
+    };
+    const blocked = planReconcile(waiting, config, now, generateKey);
+    expect(blocked.blocked?.reason).toBe("MissingReference");
+    const { plans, observed: after } = converge({ ...applyPlan(waiting, blocked), data: observed.data });
+    expect(after.children.has("PodDisruptionBudget/bot")).toBe(true);
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+  });
+
+  it("sees no drift in a cache filled by a list, whose items carry no apiVersion or kind", () => {
+    const { observed } = converge(observedOf(agent(replicatedSpec)));
+    const listed = <T extends KubeObject>({ apiVersion: _version, kind: _kind, ...rest }: T) => rest as T;
+    const plan = planReconcile(
+      {
+        ...observed,
+        deployments: observed.deployments.map(listed),
+        children: new Map([...observed.children].map(([key, child]) => [key, listed(child)])),
+      },
+      config,
+      now,
+      generateKey,
+    );
+    expect(plan.apply).toEqual([]);
+    expect(plan.drift).toEqual([]);
+  });
+
   it("turning apiKey auth on for a running agent creates its Secret without reporting it as deleted", () => {
     const { observed } = converge(observedOf(agent(baseSpec)));
     const withAuth = agent({ ...baseSpec, auth: { mode: "apiKey" } });
