@@ -826,7 +826,9 @@ function transitionEvents(
   if (blocked && isNewStall(previous, blocked)) {
     events.push({ type: "Warning", reason: blocked.reason, message: blocked.message });
   }
-  if (!blocked && wasStalled?.status === "True") {
+  // An aborted rollout stays Stalled without being blocked: only leaving the stall is a recovery.
+  const stalled = findCondition(next.conditions, "Stalled")?.status === "True";
+  if (!blocked && wasStalled?.status === "True" && !stalled) {
     events.push({ type: "Normal", reason: REASONS.recovered, message: next.message ?? "" });
   }
   return events;

@@ -487,6 +487,28 @@ describe("planReconcile with a Canary strategy", () => {
     expect(retried.observed.agent.status?.history?.[0]?.outcome).toBe("Progressing");
   });
 
+  it("sends Events on the abort's transitions only: none while it stays aborted, Recovered on retry", () => {
+    const { observed } = running([{ setWeight: 20 }, { pause: {} }]);
+    const annotated = (target: ObservedState, action: string) => ({
+      ...target,
+      agent: {
+        ...target.agent,
+        metadata: { ...target.agent.metadata, annotations: { [`agentry.dev/${action}`]: "true" } },
+      },
+    });
+    const aborting = converge(annotated(observed, "abort"));
+    expect(aborting.plans.flatMap((plan) => plan.events.map((event) => event.reason))).toEqual([
+      "RolloutAborted",
+    ]);
+    // Reconciled again and again while aborted (requeues, resyncs): nothing recovered.
+    const again = [1, 2, 3].map(() => planReconcile(aborting.observed, config, now, generateKey));
+    expect(again.flatMap((plan) => plan.events)).toEqual([]);
+    const retried = converge(annotated(aborting.observed, "retry"));
+    expect(
+      retried.plans.flatMap((plan) => plan.events.filter((event) => event.reason === "Recovered")),
+    ).toHaveLength(1);
+  });
+
   it("replaces an in-flight canary with a newer revision; never three revisions live", () => {
     const { observed, stable } = running([{ setWeight: 20 }, { pause: {} }]);
     const newer = changed(
