@@ -270,6 +270,27 @@ describe("Informer", () => {
     await informer.stop();
   });
 
+  it("ends each watch by the time the next relist is due, and relists then", async () => {
+    // The watch ends as the server ends it at its timeout, here after 250 ms.
+    const { api, calls } = fakeApi(
+      [[object("a", "1")], [object("a", "2")]],
+      [() => new Promise((resolve) => setTimeout(resolve, 250))],
+    );
+    const { events, onEvent } = recorder();
+    const informer = new Informer({
+      api,
+      path: "/api/v1/configmaps",
+      onEvent,
+      relistMs: 200,
+      watchTimeoutSeconds: 300,
+    });
+    await informer.start();
+    await until(() => calls.list === 2);
+    expect(calls.watchQueries[0]).toMatchObject({ timeoutSeconds: 1 });
+    await until(() => events.includes("MODIFIED a@2"));
+    await informer.stop();
+  });
+
   it("retries no later than maxBackoffMs after failure upon failure", () =>
     withFakeTimers(async () => {
       const { api, calls } = fakeApi(
