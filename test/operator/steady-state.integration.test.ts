@@ -125,25 +125,22 @@ describeWithCluster("operator: steady state", (cluster) => {
   }, 180_000);
 
   it("stays at zero writes across an operator restart and relists, mid-rollout agents included", async () => {
-    await cluster.kubectl(
-      ["apply", "-n", ns.name, "-f", "-"],
-      JSON.stringify({
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
-        metadata: { name: "routed" },
-        spec: {
-          parentRefs: [{ name: "public" }],
-          rules: [
-            {
-              backendRefs: [
-                { name: "routed-stable", port: 80, weight: 100 },
-                { name: "routed-canary", port: 80, weight: 0 },
-              ],
-            },
-          ],
-        },
-      }),
-    );
+    await agents.applyObject({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "routed" },
+      spec: {
+        parentRefs: [{ name: "public" }],
+        rules: [
+          {
+            backendRefs: [
+              { name: "routed-stable", port: 80, weight: 100 },
+              { name: "routed-canary", port: 80, weight: 0 },
+            ],
+          },
+        ],
+      },
+    });
     const steps = [{ setWeight: 20 }, { pause: {} }];
     const rollouts: Record<string, Record<string, unknown>> = {
       // Paused at a canary step, weights on an HTTPRoute.
