@@ -78,6 +78,8 @@ export class Controller {
         api,
         onEvent,
         onError: onError(kind),
+        // A resync reconciles every agent from caches that were listed afresh as often.
+        relistMs: options.resyncMs,
         transform: (extra.transform ?? withoutManagedFields) as (object: KubeObject) => T,
         ...(extra.labelSelector ? { labelSelector: extra.labelSelector } : {}),
         ...(extra.indexBy ? { indexBy: extra.indexBy } : {}),

@@ -180,12 +180,14 @@ export class Informer<T extends KubeObject> {
   }
 
   private async watchOnce(): Promise<void> {
+    // A watch ends by the time the next relist is due, so a short relist period is kept too.
+    const untilRelist = Math.ceil((this.lastListAt + this.options.relistMs - Date.now()) / 1000);
     await this.options.api.watch(
       this.options.path,
       {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: this.options.watchTimeoutSeconds,
+        timeoutSeconds: Math.max(1, Math.min(this.options.watchTimeoutSeconds, untilRelist)),
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
       },

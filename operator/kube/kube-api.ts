@@ -3,6 +3,7 @@ import { ClusterTransport, type TrafficKind } from "./cluster-transport.ts";
 import { CredentialsUnavailable, KubeApiError } from "./kube-api-error.ts";
 import { kubeConfigFromFile, loadKubeConfig } from "./kube-config.ts";
 import { parseRetryAfter } from "./retry-after.ts";
+import { withListKind } from "./with-list-kind.ts";
 
 /** Called once per API request: the operator's `agentry_kube_requests_total` comes from here. */
 export type RequestObserver = (verb: string, resource: string, status: number, seconds: number) => void;
@@ -115,7 +116,12 @@ export class KubeApi {
     path: string,
     query: RequestOptions["query"] = {},
   ): Promise<{ items: T[]; resourceVersion: string }> {
-    type Page = { items?: T[]; metadata: { resourceVersion: string; continue?: string } };
+    type Page = {
+      apiVersion?: string;
+      kind?: string;
+      items?: T[];
+      metadata: { resourceVersion: string; continue?: string };
+    };
     for (let restarts = 0; ; restarts++) {
       const items: T[] = [];
       let next: string | undefined;
@@ -126,7 +132,7 @@ export class KubeApi {
             query: { ...query, limit: this.settings.pageSize, continue: next },
             verb: "list",
           });
-          for (const item of body.items ?? []) items.push(item);
+          for (const item of body.items ?? []) items.push(withListKind(item, body));
           resourceVersion = body.metadata.resourceVersion;
           next = body.metadata.continue || undefined;
         } while (next);

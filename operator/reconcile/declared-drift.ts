@@ -18,6 +18,13 @@ export interface DriftField {
  */
 const ATOMIC_KEYS = new Set(["selector", "labelSelector"]);
 
+/**
+ * What names the object rather than describes it. The live object was found by kind and name, and
+ * nobody can change these on it: a difference only says how the copy arrived (list items carry no
+ * apiVersion or kind; a cache may serve another version of the same resource), never drift.
+ */
+const IDENTITY_PATHS = new Set(["apiVersion", "kind", "metadata.name", "metadata.namespace"]);
+
 /** Parents under which values are resource quantities. */
 const QUANTITY_PARENTS = new Set(["requests", "limits"]);
 /** Keys of metric targets holding quantities (HorizontalPodAutoscaler). */
@@ -52,7 +59,7 @@ export function findDrift(declared: unknown, live: unknown): DriftField[] {
 }
 
 function walk(declared: unknown, live: unknown, path: string, key: string, found: DriftField[]): void {
-  if (declared === undefined || declared === null || isEmpty(declared)) return;
+  if (declared === undefined || declared === null || isEmpty(declared) || IDENTITY_PATHS.has(path)) return;
   if (ATOMIC_KEYS.has(key)) {
     if (!sameValue(declared, live, key)) found.push({ path, missingEntry: false });
     return;

@@ -102,6 +102,15 @@ export interface ReconcilePlan {
 }
 
 const PROGRESS_RECHECK_MS = 30_000;
+/** Stalls under which a reconcile applies no owned object (its plan returns before, or failed). */
+const STALLED_BEFORE_APPLY: ReadonlySet<string> = new Set([
+  REASONS.applyFailed,
+  REASONS.invalidSpec,
+  REASONS.noImage,
+  REASONS.missingAgentRef,
+  REASONS.missingToolCredential,
+  REASONS.missingData,
+]);
 const DEFAULT_CANARY = canarySpec.parse({});
 const DEFAULT_BLUE_GREEN = blueGreenSpec.parse({});
 /** Pod-template annotation whose change makes the Deployment controller replace every pod. */
@@ -384,10 +393,14 @@ export function planReconcile(
       if (existing) plan.delete.push(refTo(existing, kind));
     }
   }
-  // Objects this generation already wrote: one missing now was deleted by someone else.
+  // Objects this generation already wrote: one missing now was deleted by someone else. A status
+  // without an updateRevision, or stalled before applying, comes from reconciles that wrote none
+  // (a new agent creating its auth Secret first, or waiting for a Secret): first creation is no drift.
+  const stall = findCondition(previous.conditions, "Stalled");
   const established =
     previous.observedGeneration === agent.metadata.generation &&
-    findCondition(previous.conditions, "Stalled")?.reason !== REASONS.applyFailed;
+    previous.updateRevision !== undefined &&
+    !(stall?.status === "True" && STALLED_BEFORE_APPLY.has(stall.reason ?? ""));
   for (const object of desiredObjects) {
     const stamped = withAppliedHash(object);
     const current =
@@ -815,7 +828,9 @@ function transitionEvents(
   if (blocked && isNewStall(previous, blocked)) {
     events.push({ type: "Warning", reason: blocked.reason, message: blocked.message });
   }
-  if (!blocked && wasStalled?.status === "True") {
+  // An aborted rollout stays Stalled without being blocked: only leaving the stall is a recovery.
+  const stalled = findCondition(next.conditions, "Stalled")?.status === "True";
+  if (!blocked && wasStalled?.status === "True" && !stalled) {
     events.push({ type: "Normal", reason: REASONS.recovered, message: next.message ?? "" });
   }
   return events;

@@ -46,6 +46,8 @@ export function agentCluster(cluster: TestCluster, ns: TestNamespace) {
   return {
     applyAgent: (name: string, spec: Record<string, unknown>) => apply(agentManifest(name, spec)),
     applySecret: (name: string, data: Record<string, string>) => apply(secretManifest(name, data)),
+    /** Any other object of the test's namespace (an HTTPRoute, a Role), as kubectl apply does. */
+    applyObject: (object: Record<string, unknown>) => apply(JSON.stringify(object)),
     agent,
     condition: async (name: string, type: string) =>
       (await agent(name)).status?.conditions?.find((candidate) => candidate.type === type),

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { Informer, type InformerEventType } from "../../../operator/kube/informer.ts";
-import type { KubeApi } from "../../../operator/kube/kube-api.ts";
+import { KubeApi } from "../../../operator/kube/kube-api.ts";
 import { KubeApiError } from "../../../operator/kube/kube-api-error.ts";
 import type { KubeObject } from "../../../operator/kube/objects.ts";
+import { sendJson, startStubApiServer } from "./stub-api-server.ts";
 
 const object = (name: string, resourceVersion: string): KubeObject => ({
   apiVersion: "v1",
@@ -269,6 +270,27 @@ describe("Informer", () => {
     await informer.stop();
   });
 
+  it("ends each watch by the time the next relist is due, and relists then", async () => {
+    // The watch ends as the server ends it at its timeout, here after 250 ms.
+    const { api, calls } = fakeApi(
+      [[object("a", "1")], [object("a", "2")]],
+      [() => new Promise((resolve) => setTimeout(resolve, 250))],
+    );
+    const { events, onEvent } = recorder();
+    const informer = new Informer({
+      api,
+      path: "/api/v1/configmaps",
+      onEvent,
+      relistMs: 200,
+      watchTimeoutSeconds: 300,
+    });
+    await informer.start();
+    await until(() => calls.list === 2);
+    expect(calls.watchQueries[0]).toMatchObject({ timeoutSeconds: 1 });
+    await until(() => events.includes("MODIFIED a@2"));
+    await informer.stop();
+  });
+
   it("retries no later than maxBackoffMs after failure upon failure", () =>
     withFakeTimers(async () => {
       const { api, calls } = fakeApi(
@@ -288,4 +310,49 @@ describe("Informer", () => {
       expect(calls.watch).toBeGreaterThanOrEqual(12);
       await informer.stop();
     }));
+});
+
+describe("Informer over the API server's JSON", () => {
+  it("caches a listed object as a watched one is, apiVersion and kind included", async () => {
+    // What kube-apiserver sends: list items without apiVersion and kind, watch events with them.
+    const deployment = (resourceVersion: string) => ({
+      metadata: { name: "bot", namespace: "ns", resourceVersion },
+      spec: { replicas: 2 },
+    });
+    const server = await startStubApiServer((request, response) => {
+      if (!request.url.searchParams.get("watch")) {
+        sendJson(response, 200, {
+          apiVersion: "apps/v1",
+          kind: "DeploymentList",
+          metadata: { resourceVersion: "1" },
+          items: [deployment("1")],
+        });
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      const event = {
+        type: "MODIFIED",
+        object: { apiVersion: "apps/v1", kind: "Deployment", ...deployment("2") },
+      };
+      response.write(`${JSON.stringify(event)}\n`);
+    });
+    const api = KubeApi.fromFile(server.kubeconfig());
+    const cached: KubeObject[] = [];
+    const informer = new Informer({
+      api,
+      path: "/apis/apps/v1/deployments",
+      onEvent: (_type, item) => cached.push(structuredClone(item)),
+    });
+    try {
+      await informer.start();
+      await until(() => cached.length === 2);
+      const [listed, watched] = cached;
+      expect(listed).toEqual({ ...watched, metadata: { ...watched?.metadata, resourceVersion: "1" } });
+      expect(listed).toMatchObject({ apiVersion: "apps/v1", kind: "Deployment" });
+    } finally {
+      await informer.stop();
+      api.close();
+      await server.close();
+    }
+  });
 });

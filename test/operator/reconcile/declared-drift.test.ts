@@ -219,6 +219,18 @@ describe("findDrift", () => {
       [{ path: "spec.minAvailable", missingEntry: false }],
     ],
     ["a whole missing object", service, undefined, [{ path: "", missingEntry: false }]],
+    [
+      "a list item, which carries no apiVersion or kind: its identity is not drift",
+      { apiVersion: "v1", kind: "Service", ...service, metadata: { ...service.metadata, name: "bot" } },
+      { ...service, metadata: { ...service.metadata, name: "bot", namespace: "agents" } },
+      [],
+    ],
+    [
+      "an object served at another version, with a changed field",
+      { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", spec: { maxReplicas: 4 } },
+      { apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler", spec: { maxReplicas: 5 } },
+      [{ path: "spec.maxReplicas", missingEntry: false }],
+    ],
   ];
 
   it.each(cases)("%s", (_name, declared, live, expected) => {

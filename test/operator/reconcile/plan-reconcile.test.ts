@@ -488,6 +488,28 @@ describe("planReconcile with a Canary strategy", () => {
     expect(retried.observed.agent.status?.history?.[0]?.outcome).toBe("Progressing");
   });
 
+  it("sends Events on the abort's transitions only: none while it stays aborted, Recovered on retry", () => {
+    const { observed } = running([{ setWeight: 20 }, { pause: {} }]);
+    const annotated = (target: ObservedState, action: string) => ({
+      ...target,
+      agent: {
+        ...target.agent,
+        metadata: { ...target.agent.metadata, annotations: { [`agentry.dev/${action}`]: "true" } },
+      },
+    });
+    const aborting = converge(annotated(observed, "abort"));
+    expect(aborting.plans.flatMap((plan) => plan.events.map((event) => event.reason))).toEqual([
+      "RolloutAborted",
+    ]);
+    // Reconciled again and again while aborted (requeues, resyncs): nothing recovered.
+    const again = [1, 2, 3].map(() => planReconcile(aborting.observed, config, now, generateKey));
+    expect(again.flatMap((plan) => plan.events)).toEqual([]);
+    const retried = converge(annotated(aborting.observed, "retry"));
+    expect(
+      retried.plans.flatMap((plan) => plan.events.filter((event) => event.reason === "Recovered")),
+    ).toHaveLength(1);
+  });
+
   it("replaces an in-flight canary with a newer revision; never three revisions live", () => {
     const { observed, stable } = running([{ setWeight: 20 }, { pause: {} }]);
     const newer = changed(
@@ -635,6 +657,61 @@ describe("planReconcile drift", () => {
       generateKey,
     );
     expect(plan.apply.length).toBeGreaterThan(0);
+    expect(plan.drift).toEqual([]);
+  });
+
+  it("reports no drift for a new agent whose first reconcile only created its auth Secret", () => {
+    const spec = { ...replicatedSpec, auth: { mode: "apiKey" } };
+    const { plans, observed } = converge(observedOf(agent(spec)));
+    expect(plans[0]?.apply).toEqual([]);
+    expect(observed.children.has("Service/bot")).toBe(true);
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+  });
+
+  it("reports no drift for a new agent that waited for its referenced Secret", () => {
+    const waiting = observedOf(agent(replicatedSpec), {
+      data: { secrets: new Map(), configMaps: new Map() },
+    });
+    const blocked = planReconcile(waiting, config, now, generateKey);
+    expect(blocked.blocked?.reason).toBe("MissingReference");
+    const arrived = applyPlan(waiting, blocked);
+    const { plans, observed } = converge({
+      ...arrived,
+      data: observedOf(arrived.agent).data,
+    });
+    expect(observed.children.has("PodDisruptionBudget/bot")).toBe(true);
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+  });
+
+  it("reports no drift for a PodDisruptionBudget a new generation adds while it waits for a Secret", () => {
+    const { observed } = converge(observedOf(agent(baseSpec)));
+    const scaled = agent(replicatedSpec, observed.agent.status);
+    const waiting = {
+      ...observed,
+      agent: { ...scaled, metadata: { ...scaled.metadata, generation: 2 } },
+      data: { secrets: new Map(), configMaps: new Map() },
+    };
+    const blocked = planReconcile(waiting, config, now, generateKey);
+    expect(blocked.blocked?.reason).toBe("MissingReference");
+    const { plans, observed: after } = converge({ ...applyPlan(waiting, blocked), data: observed.data });
+    expect(after.children.has("PodDisruptionBudget/bot")).toBe(true);
+    expect(plans.flatMap((plan) => plan.drift)).toEqual([]);
+  });
+
+  it("sees no drift in a cache filled by a list, whose items carry no apiVersion or kind", () => {
+    const { observed } = converge(observedOf(agent(replicatedSpec)));
+    const listed = <T extends KubeObject>({ apiVersion: _version, kind: _kind, ...rest }: T) => rest as T;
+    const plan = planReconcile(
+      {
+        ...observed,
+        deployments: observed.deployments.map(listed),
+        children: new Map([...observed.children].map(([key, child]) => [key, listed(child)])),
+      },
+      config,
+      now,
+      generateKey,
+    );
+    expect(plan.apply).toEqual([]);
     expect(plan.drift).toEqual([]);
   });
 
