@@ -30,21 +30,6 @@ const systemPromptFrom = withRules(
 
 export const MAX_SYSTEM_PROMPT_LENGTH = 65_536;
 
-/**
- * Bounded by a CEL rule, not maxLength: the API server counts a maxLength error as one that stops
- * its CEL rules, and then adds "<nil>: Invalid value: null: some validation rules were not
- * checked" under the real error. Nothing else reads the prompt's content, so no rule's cost
- * estimate needs the bound.
- */
-const systemPrompt = withRules(z.string(), [
-  {
-    cel: `self.size() <= ${MAX_SYSTEM_PROMPT_LENGTH}`,
-    message: `must be at most ${MAX_SYSTEM_PROMPT_LENGTH} characters; put a longer prompt in a ConfigMap and use systemPromptFrom`,
-    reason: "FieldValueInvalid",
-    holds: (prompt) => prompt.length <= MAX_SYSTEM_PROMPT_LENGTH,
-  },
-]);
-
 export const DEFAULT_PROVIDER_BASE_URL = "https://api.openai.com/v1";
 
 const azureSpec = z
@@ -336,7 +321,9 @@ export const agentSpec = withRules(
       model: z.string().min(1).max(256).describe("Model name sent to the provider, e.g. gpt-4o-mini."),
       temperature: z.number().min(0).max(2).optional().describe("Sampling temperature, 0 to 2."),
       maxTokens: z.int().min(1).optional().describe("Upper bound on tokens generated per model call."),
-      systemPrompt: systemPrompt
+      // Bounded by a rule of agentSpec, not maxLength: see there.
+      systemPrompt: z
+        .string()
         .optional()
         .describe("System prompt text. Use systemPromptFrom for long or shared prompts."),
       systemPromptFrom: systemPromptFrom.optional(),
@@ -359,6 +346,16 @@ export const agentSpec = withRules(
     })
     .describe("What the agent is: model, prompt, provider, memory and tools."),
   [
+    {
+      // Not maxLength: the API server counts a maxLength error as one that stops its CEL rules and
+      // adds "<nil>: Invalid value: null: some validation rules were not checked". Not a rule on
+      // the string itself either: the API server would quote the whole string (2 MB) in the error.
+      // Nothing else reads the prompt's content, so no cost estimate needs the bound.
+      cel: `!has(self.systemPrompt) || self.systemPrompt.size() <= ${MAX_SYSTEM_PROMPT_LENGTH}`,
+      message: `must be at most ${MAX_SYSTEM_PROMPT_LENGTH} characters; put a longer prompt in a ConfigMap and use systemPromptFrom`,
+      field: "systemPrompt",
+      holds: (agent) => (agent.systemPrompt?.length ?? 0) <= MAX_SYSTEM_PROMPT_LENGTH,
+    },
     {
       cel: "!(has(self.systemPrompt) && has(self.systemPromptFrom))",
       message: "set systemPrompt or systemPromptFrom, not both",

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { IMAGE_REFERENCE_PATTERN } from "../../../operator/api/image-reference.ts";
 import { REPO_ROOT } from "../../support/cluster-env.ts";
 
-const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, "charts", "agentry", "values.schema.json"), "utf8"));
+const schema = JSON.parse(
+  readFileSync(path.join(REPO_ROOT, "charts", "agentry", "values.schema.json"), "utf8"),
+);
 
 describe("the chart's values schema", () => {
   it("checks operator.runtimeImage with the operator's own image reference grammar (or empty)", () => {
