@@ -1,14 +1,13 @@
 import { hostname } from "node:os";
 import { z } from "zod";
+import { imageReference } from "./api/image-reference.ts";
 
 const flag = z.stringbool();
 
 /** The operator's configuration: environment variables only, parsed once at start-up. */
 export const operatorEnvSchema = z
   .object({
-    AGENTRY_RUNTIME_IMAGE: z
-      .string()
-      .min(1)
+    AGENTRY_RUNTIME_IMAGE: imageReference
       .optional()
       .describe("Default agent runtime image for AgentDeployments without spec.image."),
     AGENTRY_WATCH_NAMESPACES: z

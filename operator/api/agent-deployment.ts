@@ -2,6 +2,7 @@ import { z } from "zod";
 import { agentSpec } from "./agent-spec.ts";
 import { API_GROUP_VERSION, KIND, MAX_NAME_LENGTH } from "./constants.ts";
 import { withRules } from "./cross-field-rule.ts";
+import { imageReference } from "./image-reference.ts";
 import { podSpecFields } from "./pod-spec.ts";
 import { defaultedObject } from "./primitives.ts";
 import { autoscalingSpec, disruptionSpec } from "./scaling-spec.ts";
@@ -20,10 +21,7 @@ export const agentDeploymentSpec = withRules(
         .describe(
           "Desired pods (scale subresource). With autoscaling on, the HorizontalPodAutoscaler writes it.",
         ),
-      image: z
-        .string()
-        .min(1)
-        .max(1024)
+      image: imageReference
         .optional()
         .describe("Agent runtime image; default: the operator's configured runtime image."),
       agent: agentSpec,

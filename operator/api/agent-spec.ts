@@ -3,6 +3,7 @@ import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
 import {
   configMapKeyRef,
   defaultedObject,
+  httpUrl,
   localObjectRef,
   PRESERVE_UNKNOWN_FIELDS,
   secretKeyRef,
@@ -26,6 +27,8 @@ const systemPromptFrom = withRules(
     ),
   ],
 );
+
+export const MAX_SYSTEM_PROMPT_LENGTH = 65_536;
 
 export const DEFAULT_PROVIDER_BASE_URL = "https://api.openai.com/v1";
 
@@ -55,9 +58,7 @@ export const providerSpec = withRules(
         .describe(
           "openai: any OpenAI-compatible API, the key sent as a Bearer token. azure: Azure OpenAI, with the deployment path, the api-version parameter and the key in the api-key header.",
         ),
-      baseURL: z
-        .url({ protocol: /^https?$/ })
-        .max(2048)
+      baseURL: httpUrl()
         .default(DEFAULT_PROVIDER_BASE_URL)
         .describe(
           "Base URL of any OpenAI-compatible API (OpenAI, vLLM, Ollama, LiteLLM, ...), with its /v1; for type: azure the resource endpoint, https://NAME.openai.azure.com.",
@@ -268,11 +269,7 @@ export const toolSpec = withRules(
         .regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: "must be 1-64 letters, digits, '_' or '-'" })
         .describe("Function name the model calls (1-64 letters, digits, '_' or '-'); unique among tools."),
       description: z.string().max(1024).optional().describe("What the tool does, shown to the model."),
-      url: z
-        .url({ protocol: /^https?$/ })
-        .max(2048)
-        .optional()
-        .describe("HTTP endpoint the runtime POSTs the call's JSON arguments to."),
+      url: httpUrl().optional().describe("HTTP endpoint the runtime POSTs the call's JSON arguments to."),
       agentRef: localObjectRef
         .optional()
         .describe("Another AgentDeployment in the same namespace, called through its Service."),
@@ -324,9 +321,9 @@ export const agentSpec = withRules(
       model: z.string().min(1).max(256).describe("Model name sent to the provider, e.g. gpt-4o-mini."),
       temperature: z.number().min(0).max(2).optional().describe("Sampling temperature, 0 to 2."),
       maxTokens: z.int().min(1).optional().describe("Upper bound on tokens generated per model call."),
+      // Bounded by a rule of agentSpec, not maxLength: see there.
       systemPrompt: z
         .string()
-        .max(65_536)
         .optional()
         .describe("System prompt text. Use systemPromptFrom for long or shared prompts."),
       systemPromptFrom: systemPromptFrom.optional(),
@@ -349,6 +346,16 @@ export const agentSpec = withRules(
     })
     .describe("What the agent is: model, prompt, provider, memory and tools."),
   [
+    {
+      // Not maxLength: the API server counts a maxLength error as one that stops its CEL rules and
+      // adds "<nil>: Invalid value: null: some validation rules were not checked". Not a rule on
+      // the string itself either: the API server would quote the whole string (2 MB) in the error.
+      // Nothing else reads the prompt's content, so no cost estimate needs the bound.
+      cel: `!has(self.systemPrompt) || self.systemPrompt.size() <= ${MAX_SYSTEM_PROMPT_LENGTH}`,
+      message: `must be at most ${MAX_SYSTEM_PROMPT_LENGTH} characters; put a longer prompt in a ConfigMap and use systemPromptFrom`,
+      field: "systemPrompt",
+      holds: (agent) => (agent.systemPrompt?.length ?? 0) <= MAX_SYSTEM_PROMPT_LENGTH,
+    },
     {
       cel: "!(has(self.systemPrompt) && has(self.systemPromptFrom))",
       message: "set systemPrompt or systemPromptFrom, not both",

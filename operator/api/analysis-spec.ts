@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { exactlyOneOf, withRules } from "./cross-field-rule.ts";
-import { duration, secretKeyRef } from "./primitives.ts";
+import { duration, httpUrl, secretKeyRef } from "./primitives.ts";
 
 /** Metrics the runtime exports, so the common gates need no PromQL. */
 export const BUILTIN_METRICS = [
@@ -102,10 +102,9 @@ const HTTPS_ADDRESS = /^https:\/\//i;
 export const prometheusSpec = withRules(
   z
     .strictObject({
-      address: z
-        .url({ protocol: /^https?$/ })
-        .max(2048)
-        .describe("Base URL of the Prometheus HTTP API; a path prefix (https://host/prometheus) is kept."),
+      address: httpUrl().describe(
+        "Base URL of the Prometheus HTTP API; a path prefix (https://host/prometheus) is kept.",
+      ),
       bearerTokenSecretRef: secretKeyRef
         .optional()
         .describe("Secret key holding a bearer token sent with every query (an auth proxy, Thanos, Mimir)."),

@@ -19,8 +19,9 @@ export interface CrossFieldRule<T> {
   /**
    * Field the error is reported on, relative to the object (e.g. "maxReplicas", "agent.memory"),
    * so that both validators name it (without it the API server says `<nil>` or the parent).
+   * Absent for a rule on a scalar (a URL, an image reference): the error is on that field itself.
    */
-  readonly field: string;
+  readonly field?: string;
   /** How the API server classifies the error; FieldValueInvalid when absent. */
   readonly reason?: CelValidation["reason"];
   /**
@@ -44,15 +45,25 @@ export interface CelValidation {
 export function toCelValidation(rule: {
   cel: string;
   message: string;
-  field: string;
+  field?: string | undefined;
   reason?: CelValidation["reason"] | undefined;
 }): CelValidation {
   return {
     rule: rule.cel,
     message: rule.message,
-    fieldPath: `.${rule.field}`,
+    ...(rule.field === undefined ? {} : { fieldPath: `.${rule.field}` }),
     reason: rule.reason ?? "FieldValueInvalid",
   };
+}
+
+const RULES_OF_CHECK = new WeakMap<object, ReadonlyArray<CrossFieldRule<never>>>();
+
+/**
+ * The rules behind a zod check that `withRules` added, undefined for any other check: lets a walk
+ * over the schema tell a rule with a CEL twin from a bare refinement the API server knows nothing of.
+ */
+export function rulesOf(check: object): ReadonlyArray<CrossFieldRule<never>> | undefined {
+  return RULES_OF_CHECK.get(check);
 }
 
 function safelyHolds<T>(rule: CrossFieldRule<T>, value: T): boolean {
@@ -77,16 +88,18 @@ export function withRules<S extends z.ZodType>(
             code: "custom",
             message: rule.message,
             input: value,
-            path: rule.field.split("."),
+            path: rule.field === undefined ? [] : rule.field.split("."),
             params: { [CROSS_FIELD_RULE]: true },
           });
         }
       },
       // Run even when a field of the object already failed, as the API server does; only a value
-      // of the wrong type (not an object at all) is skipped.
-      { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+      // of the wrong type (not an object, or not the scalar the rule is about) is skipped.
+      { when: (payload) => payload.value !== null && typeof payload.value === valueType(schema) },
     ),
   ) as S;
+  const check = checked._zod.def.checks?.at(-1);
+  if (check !== undefined) RULES_OF_CHECK.set(check, rules as ReadonlyArray<CrossFieldRule<never>>);
   const previous = (schema.meta() ?? {}) as Record<string, unknown>;
   const existing = (previous["x-kubernetes-validations"] as CelValidation[] | undefined) ?? [];
   return checked.meta({
@@ -98,6 +111,11 @@ export function withRules<S extends z.ZodType>(
       ),
     ],
   }) as S;
+}
+
+/** The `typeof` of the values the schema's rules judge: "object", or a scalar's "string". */
+function valueType(schema: z.ZodType): string {
+  return schema._zod.def.type === "string" ? "string" : "object";
 }
 
 /**

@@ -29,8 +29,9 @@ export const RULES_NOT_CHECKED =
  * The same problems the API server reports for the same manifest, so `agentry validate` and
  * `kubectl apply` agree:
  * - an unknown field fails decoding (kubectl's default --validate=strict): nothing else is checked;
- * - a missing field, a wrong type or a value outside an enum blocks the CEL rules, which the API
- *   server then skips with one "rules were not checked" error;
+ * - a missing field, a wrong type, a value outside an enum, a string or list over its maximum
+ *   length blocks the CEL rules, which the API server then skips with one "rules were not
+ *   checked" error;
  * - any other field error (a number out of range, a pattern) leaves the rules running, so a
  *   manifest with a bad temperature and min > max gets both errors at once.
  */
@@ -42,8 +43,11 @@ function asTheApiServerReports(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return [...checked, { code: "custom", path: [], message: RULES_NOT_CHECKED, input: undefined }];
 }
 
+/** The API server's `hasBlockingErr`: Required, NotSupported, TypeInvalid, TooLong, TooMany. */
 function isBlocking(issue: z.core.$ZodIssue): boolean {
   if (issue.code === "invalid_type" || issue.code === "invalid_value") return true;
+  // maxLength and maxItems; a number above its maximum is a plain Invalid and blocks nothing.
+  if (issue.code === "too_big" && (issue.origin === "string" || issue.origin === "array")) return true;
   // int-or-string fields: blocking only when no branch accepted the type.
   return issue.code === "invalid_union" && issue.errors.every((branch) => branch[0]?.code === "invalid_type");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withRules } from "./cross-field-rule.ts";
 
 /** The x-kubernetes-int-or-string marker, read by the CRD generator. */
 export const INT_OR_STRING = { "x-kubernetes-int-or-string": true } as const;
@@ -39,6 +40,32 @@ export const localObjectRef = z
   .strictObject({ name: objectName.describe("Name of the object, in the same namespace.") })
   .describe("A reference to an object in the same namespace.");
 
+export const HTTP_URL_MESSAGE = "must be an http or https URL with a host, such as https://example.com/path";
+
+/**
+ * An absolute http(s) URL with a host. The CRD's `format: uri` lets the API server accept any
+ * absolute URI (file:///etc/passwd), so the rule is CEL over Kubernetes' URL library (Go's
+ * net/url), and in TypeScript the WHATWG parser plus what Go refuses and WHATWG quietly repairs:
+ * surrounding whitespace, control characters, a missing "//", a third "/" before the host,
+ * backslashes (WHATWG reads them as "/").
+ */
+export function httpUrl(maxLength = 2048) {
+  return withRules(z.string().max(maxLength), [
+    {
+      cel: "isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",
+      message: HTTP_URL_MESSAGE,
+      holds: isHttpUrl,
+    },
+  ]);
+}
+
+function isHttpUrl(value: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (!/^https?:\/\/[^/\\\s\x00-\x1f\x7f][^\\\s\x00-\x1f\x7f]*$/i.test(value)) return false;
+  const url = URL.parse(value);
+  return url !== null && (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+}
+
 /**
  * An integer or a string matching `pattern`, as Kubernetes' own int-or-string fields are: the CRD
  * carries `x-kubernetes-int-or-string` with the pattern, which applies to string values only.
@@ -46,7 +73,7 @@ export const localObjectRef = z
 function intOrString(pattern: string, message: string) {
   return z
     .union([z.int().min(0), z.string().max(64).regex(new RegExp(pattern), { message })])
-    .meta({ ...INT_OR_STRING, pattern, minimum: 0 });
+    .meta({ ...INT_OR_STRING, pattern, minimum: 0, maxLength: 64 });
 }
 
 /**

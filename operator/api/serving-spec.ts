@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withRules } from "./cross-field-rule.ts";
-import { secretKeyRef } from "./primitives.ts";
+import { httpUrl, secretKeyRef } from "./primitives.ts";
 
 /** The Service port when spec.service.port is not set (HTTP's own, so URLs can leave it out). */
 export const DEFAULT_SERVICE_PORT = 80;
@@ -15,9 +15,7 @@ export const serviceSpec = z
 
 export const jwtSpec = z
   .strictObject({
-    jwksURL: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
+    jwksURL: httpUrl()
       .optional()
       .describe(
         "JWKS endpoint of the issuer (RS/ES/EdDSA keys). Without it, secretRef holds an HS256 secret.",
@@ -39,11 +37,14 @@ export const jwtSpec = z
       .describe(
         "Claim holding the caller's roles (dotted path; array or space-separated string). Default: roles.",
       ),
-    routeRoles: z
-      .record(
-        z.string().regex(/^\//, { message: "must be a path starting with /" }),
-        z.array(z.string().min(1)).min(1),
-      )
+    routeRoles: withRules(z.record(z.string(), z.array(z.string().min(1)).min(1)), [
+      {
+        // On the map, not its keys: a CRD cannot type the keys of a map (no propertyNames).
+        cel: "self.all(route, route.startsWith('/'))",
+        message: "keys must be paths starting with /, such as /v1/chat",
+        holds: (routes) => Object.keys(routes).every((route) => route.startsWith("/")),
+      },
+    ])
       .optional()
       .describe('Roles per endpoint, e.g. {"/v1/chat": ["chat"]}: a token needs one of them to call it.'),
   })

@@ -46,6 +46,15 @@ describe("parseOperatorConfig", () => {
     expect(message).toContain("AGENTRY_LOG_LEVEL");
   });
 
+  it("refuses a default runtime image that is not an image reference", () => {
+    expect(() => parseOperatorConfig({ AGENTRY_RUNTIME_IMAGE: "not a valid ref!!" })).toThrow(
+      "AGENTRY_RUNTIME_IMAGE: must be an image reference",
+    );
+    expect(
+      parseOperatorConfig({ AGENTRY_RUNTIME_IMAGE: "localhost:5000/agent-runtime:dev" }).defaultImage,
+    ).toBe("localhost:5000/agent-runtime:dev");
+  });
+
   it("reads the default Prometheus of analyses, and refuses its token or CA without it", () => {
     expect(parseOperatorConfig({}).prometheus).toEqual({
       address: undefined,

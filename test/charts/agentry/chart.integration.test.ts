@@ -101,6 +101,9 @@ describeWithCluster("charts/agentry", (cluster) => {
     expect(await renderError(cluster, ["replicaCount=two"])).toContain("/replicaCount");
     expect(await renderError(cluster, ["operator.logLevel=loud"])).toContain("/operator/logLevel");
     expect(await renderError(cluster, ["rbac.clusterWide=true"])).toContain("clusterWide");
+    expect(await renderError(cluster, ["operator.runtimeImage=not a valid ref!!"])).toContain(
+      "/operator/runtimeImage",
+    );
     expect(await renderError(cluster, ["leaderElection.enabled=false"])).toContain(
       "replicaCount > 1 needs leaderElection.enabled",
     );

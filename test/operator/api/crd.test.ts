@@ -37,10 +37,11 @@ describe("AgentDeployment CRD", () => {
       const rules = (node["x-kubernetes-validations"] as Array<Record<string, unknown>> | undefined) ?? [];
       for (const rule of rules) {
         const fieldPath = rule.fieldPath as string | undefined;
-        // A rule on a scalar field names that field already; one on an object must name a field
-        // that exists below it (the API server checks that too).
+        // A rule on a scalar field (or a map, over its keys) names that field already; one on an
+        // object must name a field that exists below it (the API server checks that too).
+        const isMap = node.type === "object" && node.properties === undefined;
         const named =
-          node.type !== "object"
+          node.type !== "object" || isMap
             ? fieldPath === undefined
             : fieldPath !== undefined && at(node, ...fieldPath.slice(1).split(".")) !== undefined;
         if (!named || !rule.reason) unnamed.push(`${path || "<root>"}: ${String(rule.message)}`);
