@@ -94,7 +94,9 @@ export async function buildComponent(env: ClusterEnv, name: ComponentName, log: 
   }, 20_000);
   try {
     const ldflags = ["-s", "-w", ...spec.ldflags(source)].join(" ");
-    await runChecked("go", ["build", "-v", "-ldflags", ldflags, "-o", `${tmp}/`, ...packages], {
+    // One package may go to a file of any name; several go into a directory under their own names.
+    const output = binaries.length === 1 ? path.join(tmp, binaries[0] ?? "") : `${tmp}/`;
+    await runChecked("go", ["build", "-v", "-ldflags", ldflags, "-o", output, ...packages], {
       cwd,
       env: goEnv(),
       onStderr: (chunk) => {
