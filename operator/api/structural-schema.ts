@@ -30,6 +30,18 @@ const PASS_THROUGH = new Set([
   "x-kubernetes-list-map-keys",
 ]);
 
+/**
+ * List keywords the API server does not store when empty. A CRD holding one empty differs from
+ * what the server keeps, so a second server-side applier of the same file (Helm 4 after
+ * `kubectl apply --server-side`) conflicts on `.spec.versions`, an atomic list.
+ */
+const DROPPED_WHEN_EMPTY = new Set([
+  "required",
+  "enum",
+  "x-kubernetes-validations",
+  "x-kubernetes-list-map-keys",
+]);
+
 /** Formats the API server understands; zod emits others that it would silently ignore. */
 const KUBERNETES_FORMATS = new Set(["date-time", "uri", "int32", "int64", "double", "float"]);
 
@@ -47,7 +59,7 @@ export function toStructuralSchema(schema: JsonSchema, path = ""): JsonSchema {
   const preserveUnknown = schema["x-kubernetes-preserve-unknown-fields"] === true;
   for (const [key, value] of Object.entries(schema)) {
     if (PASS_THROUGH.has(key)) {
-      out[key] = value;
+      if (!(DROPPED_WHEN_EMPTY.has(key) && Array.isArray(value) && value.length === 0)) out[key] = value;
       continue;
     }
     switch (key) {

@@ -1,7 +1,7 @@
 // `npm run cluster:build [-- component...]`: builds etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler, kubectl, kwok, helm, argocd-lua and kstatus from the pinned Go modules in
-// test/cluster/go/ into the cache outside the repository, one component at a time, skipping what is
-// already there.
+// kube-scheduler, kubectl, kwok, helm (Helm 4), helm3 (Helm 3), argocd-lua, kstatus, prometheus and
+// promtool from the pinned Go modules in test/cluster/go/ into the cache outside the repository, one
+// component at a time, skipping what is already there.
 import path from "node:path";
 import type { BuildResult } from "../support/cluster-build.ts";
 import { buildComponent, formatSeconds } from "../support/cluster-build.ts";
@@ -45,7 +45,11 @@ for (const name of names) {
   for (const binary of Object.keys(COMPONENTS[name].binaries)) {
     const file = path.join(componentDir(env, name), binary);
     const args =
-      binary === "kubectl" ? ["version", "--client"] : binary === "helm" ? ["version"] : ["--version"];
+      binary === "kubectl"
+        ? ["version", "--client"]
+        : binary.startsWith("helm")
+          ? ["version"]
+          : ["--version"];
     const { stdout, stderr } = await run(file, args);
     const firstLine = (stdout || stderr).trim().split("\n")[0];
     console.log(` ${binary.padEnd(24)} ${firstLine}`);

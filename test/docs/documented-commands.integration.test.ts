@@ -80,7 +80,8 @@ describeWithCluster("docs: every sh block of the operator's docs runs as written
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), "agentry-docs-"));
     await downPlane(docsPlane, () => {});
-    const { state } = await upPlane(docsPlane, { startedBy: "test", log: () => {} });
+    // No CRD yet: the docs start where a user's new cluster does, and `helm install` brings it.
+    const { state } = await upPlane(docsPlane, { startedBy: "test", log: () => {}, projectCrds: false });
     const bin = path.join(scratch, "bin");
     const cwd = path.join(scratch, "repo");
     const home = path.join(scratch, "home");

@@ -95,7 +95,9 @@ export async function buildComponent(env: ClusterEnv, name: ComponentName, log: 
   try {
     const ldflags = ["-s", "-w", ...spec.ldflags(source)].join(" ");
     const tags = spec.tags ? ["-tags", spec.tags.join(",")] : [];
-    await runChecked("go", ["build", "-v", ...tags, "-ldflags", ldflags, "-o", `${tmp}/`, ...packages], {
+    // One package may go to a file of any name; several go into a directory under their own names.
+    const output = binaries.length === 1 ? path.join(tmp, binaries[0] ?? "") : `${tmp}/`;
+    await runChecked("go", ["build", "-v", ...tags, "-ldflags", ldflags, "-o", output, ...packages], {
       cwd,
       env: goEnv(),
       onStderr: (chunk) => {

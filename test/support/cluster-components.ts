@@ -12,19 +12,34 @@ export const GO_MODULES_DIR = path.join(REPO_ROOT, "test", "cluster", "go");
  */
 const RECIPE_REVISION = "1";
 
-export type ComponentName = "etcd" | "kubernetes" | "kwok" | "helm" | "lua" | "kstatus" | "prometheus";
+export type ComponentName =
+  | "etcd"
+  | "kubernetes"
+  | "kwok"
+  | "helm"
+  | "helm3"
+  | "lua"
+  | "kstatus"
+  | "prometheus";
 /** What `npm run cluster:build` builds: the control plane's parts, then the test tools. */
 export const COMPONENT_NAMES: readonly ComponentName[] = [
   "etcd",
   "kubernetes",
   "kwok",
   "helm",
+  "helm3",
   "lua",
   "kstatus",
   "prometheus",
 ];
 /** The components whose binaries the control plane runs (the others only run in tests and the demo). */
-export const PLANE_COMPONENT_NAMES: readonly ComponentName[] = ["etcd", "kubernetes", "kwok", "helm"];
+export const PLANE_COMPONENT_NAMES: readonly ComponentName[] = [
+  "etcd",
+  "kubernetes",
+  "kwok",
+  "helm",
+  "helm3",
+];
 
 /** What the ldflags of a component may need to know about the source it is built from. */
 export interface SourceInfo {
@@ -40,7 +55,11 @@ export interface ComponentSpec {
   name: ComponentName;
   /** The module whose version names the component. */
   mainModule: string;
-  /** Binary name -> package to build (relative to the component's module directory). */
+  /**
+   * Binary name -> package to build (relative to the component's module directory). Several
+   * binaries of one component must be named after their package paths (one `go build -o dir/`);
+   * a component's only binary may be named freely.
+   */
   binaries: Record<string, string>;
   ldflags(source: SourceInfo): string[];
   /** Go build tags. */
@@ -81,23 +100,24 @@ export const COMPONENTS: Record<ComponentName, ComponentSpec> = {
   },
   helm: {
     name: "helm",
+    mainModule: "helm.sh/helm/v4",
+    binaries: { helm: "helm.sh/helm/v4/cmd/helm" },
+    // Same variables as helm's Makefile for a tagged release. Helm 4 has no Kubernetes version
+    // variables: `helm template` derives its Kubernetes version from the client-go in the build info.
+    ldflags: (source) => helmVersionFlags("helm.sh/helm/v4", source.version),
+  },
+  helm3: {
+    name: "helm3",
     mainModule: "helm.sh/helm/v3",
-    binaries: { helm: "helm.sh/helm/v3/cmd/helm" },
-    // Same variables as helm's Makefile for a tagged release, including the Kubernetes version
-    // that `helm template` assumes, derived from the client-go it is built with.
+    // Named helm3 so it sits next to Helm 4's helm on one plane (its field manager stays "helm").
+    binaries: { helm3: "helm.sh/helm/v3/cmd/helm" },
+    // As helm's v3 Makefile, including the Kubernetes version that `helm template` assumes,
+    // derived from the client-go it is built with.
     ldflags: (source) => {
       const clientGo = requiredVersion(source.goMod, "k8s.io/client-go");
       const [, minor] = /^v0\.(\d+)\./.exec(clientGo) ?? [];
       const k8s = minor === undefined ? [] : helmKubeVersionFlags("1", minor);
-      return [
-        "-X",
-        `helm.sh/helm/v3/internal/version.version=${source.version}`,
-        "-X",
-        "helm.sh/helm/v3/internal/version.metadata=",
-        "-X",
-        "helm.sh/helm/v3/internal/version.gitTreeState=clean",
-        ...k8s,
-      ];
+      return [...helmVersionFlags("helm.sh/helm/v3", source.version), ...k8s];
     },
   },
   lua: {
@@ -166,6 +186,17 @@ function kubernetesVersionFlags(version: string, time: string): string[] {
   );
 }
 
+function helmVersionFlags(module: string, version: string): string[] {
+  return [
+    "-X",
+    `${module}/internal/version.version=${version}`,
+    "-X",
+    `${module}/internal/version.metadata=`,
+    "-X",
+    `${module}/internal/version.gitTreeState=clean`,
+  ];
+}
+
 function helmKubeVersionFlags(major: string, minor: string): string[] {
   return ["helm.sh/helm/v3/pkg/lint/rules", "helm.sh/helm/v3/pkg/chartutil"].flatMap((pkg) => [
     "-X",
@@ -221,7 +252,8 @@ export type BinaryName =
   | "kube-scheduler"
   | "kubectl"
   | "kwok"
-  | "helm";
+  | "helm"
+  | "helm3";
 
 export type Binaries = Record<BinaryName, string>;
 

@@ -25,6 +25,11 @@ export type Log = (line: string) => void;
 export interface UpOptions {
   startedBy: PlaneState["startedBy"];
   log: Log;
+  /**
+   * false: leave crds/ unapplied, for tests of what a user meets on a cluster that has never seen
+   * the CRD (a reused plane keeps whatever CRDs it has).
+   */
+  projectCrds?: boolean;
 }
 
 export interface UpResult {
@@ -63,7 +68,7 @@ export async function upPlaneLocked(env: ClusterEnv, options: UpOptions): Promis
     };
     await writeState(env.stateDir, state);
     options.log(`reusing the running control plane at ${state.server}`);
-    const projectCrds = await syncProjectCrds(state, options.log);
+    const projectCrds = await syncProjectCrds(state, options);
     return { state, reused: true, seconds: (performance.now() - started) / 1000, projectCrds };
   }
   if (previous) {
@@ -71,11 +76,15 @@ export async function upPlaneLocked(env: ClusterEnv, options: UpOptions): Promis
     await downPlaneLocked(env, options.log);
   }
   const state = await startFresh(env, binaries, options);
-  const projectCrds = await syncProjectCrds(state, options.log);
+  const projectCrds = await syncProjectCrds(state, options);
   return { state, reused: false, seconds: (performance.now() - started) / 1000, projectCrds };
 }
 
-async function syncProjectCrds(state: PlaneState, log: Log): Promise<ProjectCrds> {
+async function syncProjectCrds(state: PlaneState, { log, projectCrds }: UpOptions): Promise<ProjectCrds> {
+  if (projectCrds === false) {
+    log(`project CRDs in ${PROJECT_CRD_DIR} left unapplied`);
+    return { files: [] };
+  }
   const result = await applyProjectCrds(state.binaries.kubectl, state.kubeconfig, PROJECT_CRD_DIR);
   if (result.error) {
     const bar = "!".repeat(100);

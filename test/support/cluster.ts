@@ -58,8 +58,10 @@ export interface TestCluster {
   kubectl: Kubectl;
   /** kubectl with `-o json` appended, parsed. */
   kubectlJson<T = unknown>(args: string[]): Promise<T>;
-  /** The built helm with this cluster's kubeconfig. */
+  /** The built Helm 4 (`helm`, what users install with) with this cluster's kubeconfig. */
   helm(args: string[]): Promise<string>;
+  /** The built Helm 3 (`helm3`) with this cluster's kubeconfig, for the chart's Helm 3 tests. */
+  helm3(args: string[]): Promise<string>;
   /** Makes matching pods fail readiness (see cluster-readiness.ts). */
   failReadiness(target: ReadinessTarget): Promise<ReadinessFailure>;
 }
@@ -87,6 +89,7 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
       kubectl: fail,
       kubectlJson: fail,
       helm: fail,
+      helm3: fail,
       failReadiness: fail,
     };
   }
@@ -102,14 +105,14 @@ export function testCluster(info: ClusterInfo = clusterInfo()): TestCluster {
     kubectl,
     kubectlJson: async <T>(args: string[]) => JSON.parse(await kubectl([...args, "-o", "json"])) as T,
     // helm takes --kubeconfig but not kubectl's --cache-dir.
-    helm: async (args) =>
-      (
-        await runChecked(info.binaries.helm, ["--kubeconfig", info.kubeconfig, ...args], {
-          timeoutMs: 120_000,
-        })
-      ).stdout,
+    helm: (args) => runHelm(info.binaries.helm, info.kubeconfig, args),
+    helm3: (args) => runHelm(info.binaries.helm3, info.kubeconfig, args),
     failReadiness: (target) => failReadiness(kubectl, target),
   };
+}
+
+async function runHelm(binary: string, kubeconfig: string, args: string[]): Promise<string> {
+  return (await runChecked(binary, ["--kubeconfig", kubeconfig, ...args], { timeoutMs: 120_000 })).stdout;
 }
 
 /**

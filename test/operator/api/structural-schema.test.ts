@@ -25,6 +25,11 @@ describe("toStructuralSchema", () => {
       { type: "object", additionalProperties: { type: "string" } },
     ],
     ["formats Kubernetes does not know are dropped", { type: "string", format: "email" }, { type: "string" }],
+    [
+      "empty lists the API server would not store are dropped, an empty default is kept",
+      { type: "array", "x-kubernetes-validations": [], required: [], default: [] },
+      { type: "array", default: [] },
+    ],
   ])("%s", (_name, input, expected) => {
     expect(toStructuralSchema(input)).toEqual(expected);
   });

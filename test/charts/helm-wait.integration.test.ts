@@ -1,0 +1,67 @@
+// `helm install --wait` (Helm 4, which waits with kstatus) of a user's chart holding an
+// AgentDeployment: it returns once the operator reports the agent Ready, and times out when the
+// agent cannot become Ready (a case to add with the fix: its outcome races today). GitOps tools that wait with kstatus (Flux) read the same status.
+//
+// It fails today (it.fails, so it turns red once fixed): kstatus reads a custom resource with no
+// status at all as Current, and a new AgentDeployment has none until the operator's first status
+// write, so helm returns at once. Found with Helm 4.3.2; fixing it needs a status the API server
+// shows from creation on (e.g. a CRD default of status.observedGeneration: 0, which kstatus reads
+// as "generation not observed yet") and a check of what that changes for the operator.
+import path from "node:path";
+import { expect, it } from "vitest";
+import { agentCluster } from "../operator/agent-cluster.ts";
+import { describeWithCluster, useTestNamespace } from "../support/cluster.ts";
+import { REPO_ROOT } from "../support/cluster-env.ts";
+import { run } from "../support/cluster-exec.ts";
+import { type OperatorProcess, startOperator } from "../support/operator-process.ts";
+
+const ONE_AGENT_CHART = path.join(REPO_ROOT, "test", "fixtures", "charts", "one-agent");
+
+describeWithCluster("helm install --wait of a chart with an AgentDeployment (Helm 4)", (cluster) => {
+  const ns = useTestNamespace(cluster);
+  const agents = agentCluster(cluster, ns);
+  const startAgentOperator = (identity: string): Promise<OperatorProcess> =>
+    startOperator({
+      kubeconfig: cluster.operator.kubeconfig,
+      leaseNamespace: cluster.operator.namespace,
+      namespace: ns.name,
+      identity,
+      env: { AGENTRY_LEADER_ELECTION: "false" },
+    });
+  const installWait = (release: string, timeout: string) => {
+    const started = performance.now();
+    return run(cluster.binaries.helm, [
+      "--kubeconfig",
+      cluster.kubeconfig,
+      "install",
+      release,
+      ONE_AGENT_CHART,
+      "--namespace",
+      ns.name,
+      "--wait",
+      "--timeout",
+      timeout,
+    ]).then((result) => ({ ...result, seconds: (performance.now() - started) / 1000 }));
+  };
+  const ready = async (name: string) => (await agents.condition(name, "Ready"))?.status;
+
+  it.fails("returns only once the agent is Ready, however late the operator gets to it", async () => {
+    // No operator yet: the agent cannot be Ready, so helm must still be waiting after 5 s.
+    const install = installWait("late", "90s");
+    let returned = false;
+    void install.then(() => {
+      returned = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(returned).toBe(false);
+    const operator = await startAgentOperator("helm-wait-late");
+    try {
+      const result = await install;
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(await ready("late")).toBe("True");
+    } finally {
+      await operator.stop();
+    }
+  }, 120_000);
+});
