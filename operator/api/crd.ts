@@ -18,6 +18,9 @@ function structural(schema: z.ZodType): JsonSchema {
   return toStructuralSchema(z.toJSONSchema(schema, { io: "input", unrepresentable: "throw" }) as JsonSchema);
 }
 
+/** What the API server shows as the status of an agent the operator has not looked at yet. */
+export const NEW_AGENT_STATUS = { observedGeneration: 0 } as const;
+
 /** The CustomResourceDefinition of AgentDeployment, generated from the zod schema. */
 export function buildCrd() {
   return {
@@ -134,7 +137,9 @@ export function buildCrd() {
                   },
                 },
                 spec: structural(agentDeploymentSpec),
-                status: structural(agentDeploymentStatus),
+                // A new agent shows `observedGeneration: 0` until the operator's first status write,
+                // so kstatus (Helm 4's --wait, Flux) reads it as not yet observed, not as Current.
+                status: { ...structural(agentDeploymentStatus), default: NEW_AGENT_STATUS },
               },
             },
           },

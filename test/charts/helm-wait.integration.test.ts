@@ -1,12 +1,10 @@
 // `helm install --wait` (Helm 4, which waits with kstatus) of a user's chart holding an
-// AgentDeployment: it returns once the operator reports the agent Ready, and times out when the
-// agent cannot become Ready (a case to add with the fix: its outcome races today). GitOps tools that wait with kstatus (Flux) read the same status.
+// AgentDeployment: it returns once the operator reports the agent Ready. GitOps tools that wait
+// with kstatus (Flux) read the same status.
 //
-// It fails today (it.fails, so it turns red once fixed): kstatus reads a custom resource with no
-// status at all as Current, and a new AgentDeployment has none until the operator's first status
-// write, so helm returns at once. Found with Helm 4.3.2; fixing it needs a status the API server
-// shows from creation on (e.g. a CRD default of status.observedGeneration: 0, which kstatus reads
-// as "generation not observed yet") and a check of what that changes for the operator.
+// kstatus reads a custom resource with no status at all as Current; the CRD's default status
+// (`observedGeneration: 0`, operator/api/crd.ts) makes a new agent read as not yet observed until
+// the operator's first status write.
 import path from "node:path";
 import { expect, it } from "vitest";
 import { agentCluster } from "../operator/agent-cluster.ts";
@@ -45,7 +43,7 @@ describeWithCluster("helm install --wait of a chart with an AgentDeployment (Hel
   };
   const ready = async (name: string) => (await agents.condition(name, "Ready"))?.status;
 
-  it.fails("returns only once the agent is Ready, however late the operator gets to it", async () => {
+  it("returns only once the agent is Ready, however late the operator gets to it", async () => {
     // No operator yet: the agent cannot be Ready, so helm must still be waiting after 5 s.
     const install = installWait("late", "90s");
     let returned = false;
@@ -64,4 +62,19 @@ describeWithCluster("helm install --wait of a chart with an AgentDeployment (Hel
       await operator.stop();
     }
   }, 120_000);
+
+  it("fails at its timeout while no operator has looked at the agent", async () => {
+    const result = await installWait("unwatched", "15s");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/timed out|context deadline exceeded/i);
+    expect(result.seconds).toBeGreaterThanOrEqual(14);
+    const status = await cluster.kubectlJson<{ status?: { observedGeneration?: number } }>([
+      "get",
+      "agd",
+      "unwatched",
+      "-n",
+      ns.name,
+    ]);
+    expect(status.status).toEqual({ observedGeneration: 0 });
+  }, 60_000);
 });

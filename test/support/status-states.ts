@@ -2,6 +2,7 @@ import pino from "pino";
 import { analysisOps } from "../../operator/analysis/analysis-ops.ts";
 import type { AgentDeployment } from "../../operator/api/agent-deployment.ts";
 import { ANNOTATIONS } from "../../operator/api/constants.ts";
+import { NEW_AGENT_STATUS } from "../../operator/api/crd.ts";
 import { parseAgentDeployment } from "../../operator/api/parse-agent-deployment.ts";
 import { takeMeasurements } from "../../operator/controller/take-measurements.ts";
 import type { KubeApi } from "../../operator/kube/kube-api.ts";
@@ -63,7 +64,8 @@ class PretendCluster {
   now = new Date("2026-12-01T09:00:00Z");
 
   constructor(spec: Spec) {
-    this.agent = parse(spec, 1);
+    // As the API server shows a new agent: the CRD's default status until the operator writes one.
+    this.agent = { ...parse(spec, 1), status: { ...NEW_AGENT_STATUS } };
   }
 
   /** A new spec, as `kubectl apply` makes it: the next generation, the status kept. */
@@ -227,7 +229,7 @@ async function rollingOut(strategy: Spec | undefined, before?: (cluster: Pretend
 export async function recordStatusStates(): Promise<Record<string, Record<string, unknown>>> {
   const states: Record<string, Record<string, unknown>> = {};
 
-  states["no-status"] = new PretendCluster({ ...BASE_SPEC, strategy: CANARY }).object();
+  states["just-applied"] = new PretendCluster({ ...BASE_SPEC, strategy: CANARY }).object();
 
   const healthy = new PretendCluster({ ...BASE_SPEC, strategy: CANARY });
   await healthy.settle();
