@@ -3,8 +3,8 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { isKnownKind, resourcePath } from "../kube/resources.ts";
+import { listReplacementPatch } from "../reconcile/drift/list-replacement.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
-import { listReplacementPatch } from "../reconcile/list-replacement.ts";
 import {
   RESTARTED_AT_ANNOTATION,
   type ReconcilePlan,

@@ -8,8 +8,7 @@ import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeObject, Secret } from "../kube/objects.ts";
 import { isKnownKind, resourcePath } from "../kube/resources.ts";
 import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
-import { REASONS } from "../reconcile/conditions.ts";
-import { describeFight, type FightReport, withDriftFights } from "../reconcile/drift-fight-status.ts";
+import type { DriftBackoff } from "../reconcile/drift/drift-backoff.ts";
 import { dueAnalyses } from "../reconcile/due-analyses.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
 import {
@@ -21,8 +20,9 @@ import {
 } from "../reconcile/plan-reconcile.ts";
 import { canonicalJson } from "../reconcile/revision.ts";
 import { type HttpRoute, httpRouteOf } from "../reconcile/route-weights.ts";
-import { isNewStall, stalledStatus } from "../reconcile/stalled-status.ts";
-import type { DriftBackoff } from "./drift-backoff.ts";
+import { describeFight, type FightReport, withDriftFights } from "../reconcile/status/drift-fight-status.ts";
+import { REASONS } from "../reconcile/status/reasons.ts";
+import { isNewStall, stalledStatus } from "../reconcile/status/stalled-status.ts";
 import { consumeActions, executePlan, recordEvent } from "./execute-plan.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, observeAgent } from "./observe-agent.ts";

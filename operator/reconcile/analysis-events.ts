@@ -1,7 +1,7 @@
 import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
 import { queryErrorNote } from "./analysis-query-error.ts";
-import { REASONS } from "./conditions.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
+import { analysisVerdictReason, REASONS } from "./status/reasons.ts";
 
 /**
  * Events for one recorded measurement round: the values measured, a round that could not query
@@ -28,7 +28,7 @@ export function analysisEvents(
     );
     events.push({
       type: latest.some((measurement) => measurement.outcome === "Failed") ? "Warning" : "Normal",
-      reason: "AnalysisMeasured",
+      reason: REASONS.analysisMeasured,
       message: `${what} measurement ${after.measurements}: ${values.join(", ")}`,
     });
   }
@@ -36,7 +36,7 @@ export function analysisEvents(
   if (after.phase !== before?.phase && verdicts.includes(after.phase)) {
     events.push({
       type: after.phase === "Successful" ? "Normal" : "Warning",
-      reason: `Analysis${after.phase}`,
+      reason: analysisVerdictReason(after.phase as "Successful" | "Failed" | "Inconclusive"),
       message: `${what} ${after.phase.toLowerCase()}${after.message ? `: ${after.message}` : ""}`,
     });
   }

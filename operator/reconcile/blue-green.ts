@@ -8,6 +8,7 @@ import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
 import { SETTLE_RECHECK_MS, type StrategyDecision, type StrategyInput } from "./rollout-step.ts";
+import { REASONS } from "./status/reasons.ts";
 
 export type BlueGreenSpec = z.output<typeof blueGreenSpec>;
 
@@ -65,7 +66,7 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
     progress = { activeRevision: active.revision, previewRevision: preview.revision };
     events.push({
       type: "Normal",
-      reason: "RolloutRetried",
+      reason: REASONS.rolloutRetried,
       message: `retrying revision ${preview.revision}`,
     });
   }
@@ -80,7 +81,7 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
       progress = { ...progress, previewReadyAt: time };
       events.push({
         type: "Normal",
-        reason: "PreviewReady",
+        reason: REASONS.previewReady,
         message: `revision ${preview.revision} is ready behind the preview Service (${preview.available} available)`,
       });
     }
@@ -112,7 +113,7 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
         };
         events.push({
           type: "Normal",
-          reason: "Promoted",
+          reason: REASONS.promoted,
           message: `Service switched to revision ${preview.revision}; revision ${active.revision} stays up until ${kubeTime(scaleDownAt)}`,
         });
       } else if (promoteNow) {
@@ -140,7 +141,7 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
     if (input.previousAbort?.at !== abort.at) {
       events.push({
         type: "Warning",
-        reason: "RolloutAborted",
+        reason: REASONS.rolloutAborted,
         message: `revision ${preview.revision} aborted: ${abort.message}; Service stays on revision ${active.revision}`,
       });
     }

@@ -9,6 +9,7 @@ import { kubeTime } from "./kube-time.ts";
 import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
 import { type Abort, SETTLE_RECHECK_MS, type StrategyDecision, type StrategyInput } from "./rollout-step.ts";
+import { REASONS } from "./status/reasons.ts";
 
 export type { Abort };
 
@@ -72,7 +73,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
     progress = { currentStepIndex: 0, stepCount: steps.length, weight: 0, stepStartedAt: time };
     events.push({
       type: "Normal",
-      reason: "RolloutRetried",
+      reason: REASONS.rolloutRetried,
       message: `retrying revision ${input.update.revision} from step 1`,
     });
   }
@@ -128,7 +129,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
     };
     events.push({
       type: "Normal",
-      reason: "CanaryStepCompleted",
+      reason: REASONS.canaryStepCompleted,
       message: `step ${index}/${steps.length} (${describeStep(step)}) ${why}${index < steps.length ? `; next: step ${index + 1}/${steps.length} (${describeStep(steps[index])})` : `; revision ${input.update.revision} takes all traffic`}`,
     });
   };
@@ -139,7 +140,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
       progress = { ...progress, currentStepIndex: index, stepStartedAt: time, pausedAt: undefined };
       events.push({
         type: "Normal",
-        reason: "PromotedFull",
+        reason: REASONS.promotedFull,
         message: `promoted fully: revision ${input.update.revision} skips the remaining steps and takes all traffic`,
       });
     } else if (actions.promote) {
@@ -275,7 +276,7 @@ function abortedDecision(
   if (input.previousAbort?.at !== abort.at) {
     events.push({
       type: "Warning",
-      reason: "RolloutAborted",
+      reason: REASONS.rolloutAborted,
       message: `revision ${input.update.revision} aborted: ${abort.message}; revision ${input.stable.revision} takes all traffic`,
     });
   }

@@ -8,7 +8,6 @@ import { isUpToDate, withAppliedHash } from "./applied-hash.ts";
 import { type BlueGreenDecision, type BlueGreenProgress, decideBlueGreen } from "./blue-green.ts";
 import { type CalledAgent, toolsLackingCredential } from "./called-agent.ts";
 import { type Abort, type CanaryDecision, type CanaryProgress, decideCanary } from "./canary.ts";
-import { canaryStepLabel } from "./canary-step-label.ts";
 import {
   buildAuthSecret,
   buildAutoscaler,
@@ -18,9 +17,8 @@ import {
   buildService,
   type DesiredObject,
 } from "./children.ts";
-import { type ConditionInput, findCondition, mergeConditions, REASONS } from "./conditions.ts";
 import { type ObservedData, resolveReferencedData } from "./data-hashes.ts";
-import { type DriftField, findDrift } from "./declared-drift.ts";
+import { type DriftField, findDrift } from "./drift/declared-drift.ts";
 import { resolveIntOrPercent } from "./int-or-percent.ts";
 import { kubeTime } from "./kube-time.ts";
 import { agentSelector, childNames, formatSelector, serviceHost } from "./names.ts";
@@ -32,7 +30,10 @@ import { actionAnnotationKeys, readRolloutActions } from "./rollout-actions.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
 import { type HttpRoute, type JsonPatchOperation, planRouteWeights } from "./route-weights.ts";
 import { buildRuntimeEnv } from "./runtime-env.ts";
-import { isNewStall, stalledStatus } from "./stalled-status.ts";
+import { canaryStepLabel } from "./status/canary-step-label.ts";
+import { type ConditionInput, findCondition, mergeConditions } from "./status/conditions.ts";
+import { REASONS } from "./status/reasons.ts";
+import { isNewStall, stalledStatus } from "./status/stalled-status.ts";
 import { templateUsesSecret } from "./template-uses-secret.ts";
 
 export interface ReconcileConfig {
@@ -109,7 +110,7 @@ const STALLED_BEFORE_APPLY: ReadonlySet<string> = new Set([
   REASONS.noImage,
   REASONS.missingAgentRef,
   REASONS.missingToolCredential,
-  REASONS.missingData,
+  REASONS.missingReference,
 ]);
 const DEFAULT_CANARY = canarySpec.parse({});
 const DEFAULT_BLUE_GREEN = blueGreenSpec.parse({});
@@ -197,7 +198,10 @@ export function planReconcile(
       message: `set credentialSecretRef (a token the called agent accepts) on: ${lackingCredential.join(", ")}`,
     };
   } else if (missing.length > 0) {
-    plan.blocked = { reason: REASONS.missingData, message: missing.map((item) => item.message).join("; ") };
+    plan.blocked = {
+      reason: REASONS.missingReference,
+      message: missing.map((item) => item.message).join("; "),
+    };
   }
   // While Secret NAME-auth is being created the revision cannot be hashed yet: wait for it.
   const creatingAuthSecret = plan.createIfMissing.length > 0;
@@ -338,7 +342,7 @@ export function planReconcile(
   for (const action of ignored) {
     plan.events.push({
       type: "Normal",
-      reason: "ActionIgnored",
+      reason: REASONS.actionIgnored,
       message: `${ANNOTATIONS[action]} ignored: ${action === "retry" && rollout ? "the rollout is not aborted" : "no canary or blue-green rollout is in progress"}; the annotation was removed`,
     });
   }
@@ -346,7 +350,7 @@ export function planReconcile(
   if (actions.restart) {
     plan.events.push({
       type: "Normal",
-      reason: "RestartRequested",
+      reason: REASONS.restartRequested,
       message: "replacing every pod of the live revisions, one at a time",
     });
   }
@@ -671,13 +675,13 @@ function computeStatus(observed: ObservedState, input: StatusInput): AgentDeploy
     {
       type: "Available",
       status: available,
-      reason: available ? REASONS.available : REASONS.unavailable,
+      reason: available ? REASONS.minimumReplicasAvailable : REASONS.minimumReplicasUnavailable,
       message: `${availableReplicas}/${desired} available`,
     },
     {
       type: "Paused",
       status: waiting && !complete,
-      reason: spec.paused ? REASONS.paused : waiting && !complete ? REASONS.rolloutPause : "NotPaused",
+      reason: spec.paused ? REASONS.paused : waiting && !complete ? REASONS.rolloutPause : REASONS.notPaused,
       message: waiting && !complete ? message : "",
     },
   ];

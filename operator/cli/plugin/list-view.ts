@@ -1,4 +1,4 @@
-import { canaryStepLabel } from "../../reconcile/canary-step-label.ts";
+import { canaryStepLabel } from "../../reconcile/status/canary-step-label.ts";
 import { type AgentObject, strategyOf } from "./agent-snapshot.ts";
 import { textTable } from "./text-table.ts";
 

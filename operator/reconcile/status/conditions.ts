@@ -1,33 +1,7 @@
-import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
-import { kubeTime } from "./kube-time.ts";
+import type { AgentDeploymentStatus } from "../../api/agent-deployment.ts";
+import { kubeTime } from "../kube-time.ts";
 
 export type StatusCondition = NonNullable<AgentDeploymentStatus["conditions"]>[number];
-
-/** Reasons of status conditions and Events, stable enough for automation. */
-export const REASONS = {
-  rolloutComplete: "RolloutComplete",
-  rollingOut: "RollingOut",
-  scaling: "Scaling",
-  paused: "Paused",
-  rolloutPause: "RolloutPause",
-  rolloutAborted: "RolloutAborted",
-  trafficRoutingInvalid: "TrafficRoutingInvalid",
-  available: "MinimumReplicasAvailable",
-  unavailable: "MinimumReplicasUnavailable",
-  missingData: "MissingReference",
-  missingAgentRef: "MissingAgentRef",
-  missingToolCredential: "MissingToolCredential",
-  noImage: "NoImage",
-  invalidSpec: "InvalidSpec",
-  progressDeadlineExceeded: "ProgressDeadlineExceeded",
-  applyFailed: "ApplyFailed",
-  creatingAuthSecret: "CreatingAuthSecret",
-  recovered: "Recovered",
-  rolloutStarted: "RolloutStarted",
-  driftRepaired: "DriftRepaired",
-  driftFight: "DriftFight",
-  analysisQueryFailed: "AnalysisQueryFailed",
-} as const;
 
 export interface ConditionInput {
   type: string;

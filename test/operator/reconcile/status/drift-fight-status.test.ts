@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withDriftFights } from "../../../operator/reconcile/drift-fight-status.ts";
+import { withDriftFights } from "../../../../operator/reconcile/status/drift-fight-status.ts";
 
 const status = {
   phase: "Healthy" as const,

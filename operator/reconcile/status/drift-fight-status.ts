@@ -1,5 +1,6 @@
-import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
-import { mergeConditions, REASONS } from "./conditions.ts";
+import type { AgentDeploymentStatus } from "../../api/agent-deployment.ts";
+import { mergeConditions } from "./conditions.ts";
+import { REASONS } from "./reasons.ts";
 
 /** An owned object the operator stopped repairing for a while, because something keeps changing it back. */
 export interface FightReport {

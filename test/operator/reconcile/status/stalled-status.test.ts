@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { AgentDeploymentStatus } from "../../../operator/api/agent-deployment.ts";
-import { isNewStall, stalledStatus } from "../../../operator/reconcile/stalled-status.ts";
+import type { AgentDeploymentStatus } from "../../../../operator/api/agent-deployment.ts";
+import { isNewStall, stalledStatus } from "../../../../operator/reconcile/status/stalled-status.ts";
 
 const healthy: AgentDeploymentStatus = {
   phase: "Healthy",

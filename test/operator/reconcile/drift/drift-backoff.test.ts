@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DriftBackoff } from "../../../operator/controller/drift-backoff.ts";
+import { DriftBackoff } from "../../../../operator/reconcile/drift/drift-backoff.ts";
 
 const minute = 60_000;
 const object = "agents/bot/Service/bot";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findDrift } from "../../../operator/reconcile/declared-drift.ts";
-import { parseQuantity, sameQuantity } from "../../../operator/reconcile/quantity.ts";
+import { findDrift } from "../../../../operator/reconcile/drift/declared-drift.ts";
+import { parseQuantity, sameQuantity } from "../../../../operator/reconcile/drift/quantity.ts";
 
 const service = {
   metadata: { labels: { "agentry.dev/agent": "bot", "app.kubernetes.io/managed-by": "agentry" } },

@@ -1,4 +1,4 @@
-import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
+import type { AgentDeploymentStatus } from "../../api/agent-deployment.ts";
 import { findCondition, mergeConditions } from "./conditions.ts";
 
 export interface Blocked {

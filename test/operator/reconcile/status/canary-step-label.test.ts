@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canaryStepLabel } from "../../../operator/reconcile/canary-step-label.ts";
+import { canaryStepLabel } from "../../../../operator/reconcile/status/canary-step-label.ts";
 
 describe("canaryStepLabel", () => {
   it.each([

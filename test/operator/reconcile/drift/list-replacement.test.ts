@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listReplacementPatch } from "../../../operator/reconcile/list-replacement.ts";
+import { listReplacementPatch } from "../../../../operator/reconcile/drift/list-replacement.ts";
 
 const ports = [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }];
 const containers = [{ name: "agent", image: "runtime:1", env: [{ name: "A", value: "1" }] }];
