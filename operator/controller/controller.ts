@@ -10,7 +10,7 @@ import type { ConfigMap, Deployment, KubeObject, Secret } from "../kube/objects.
 import type { ResourceKind } from "../kube/resources.ts";
 import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import { DriftBackoff } from "../reconcile/drift/drift-backoff.ts";
-import type { ReconcileConfig } from "../reconcile/plan-reconcile.ts";
+import type { ReconcileConfig } from "../reconcile/reconcile-plan.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
 import { httpRouteOf } from "../reconcile/route-weights.ts";
 import { agentIndexKey } from "./agent-index.ts";

@@ -5,11 +5,9 @@ import type { KubeObject } from "../kube/objects.ts";
 import { isKnownKind, resourcePath } from "../kube/resources.ts";
 import { listReplacementPatch } from "../reconcile/drift/list-replacement.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
-import {
-  RESTARTED_AT_ANNOTATION,
-  type ReconcilePlan,
-  type RolloutEvent,
-} from "../reconcile/plan-reconcile.ts";
+import { RESTARTED_AT_ANNOTATION } from "../reconcile/plan-actions.ts";
+import type { ReconcilePlan } from "../reconcile/reconcile-plan.ts";
+import type { RolloutEvent } from "../reconcile/rollout-event.ts";
 
 /** An object as the API server answered a write, with the kind it was written as. */
 export interface WrittenObject {

@@ -4,7 +4,7 @@ import type { InformerGroup } from "../kube/informer-group.ts";
 import type { ConfigMap, Deployment, KubeObject, Secret } from "../kube/objects.ts";
 import { type CalledAgent, calledAgentOf } from "../reconcile/called-agent.ts";
 import { childNames } from "../reconcile/names.ts";
-import { childKey, type ObservedState } from "../reconcile/plan-reconcile.ts";
+import { childKey, type ObservedState } from "../reconcile/reconcile-plan.ts";
 import { referencedData } from "../reconcile/referenced-data.ts";
 import { indexKeyOf } from "./agent-index.ts";
 import { RecentWrites } from "./recent-writes.ts";

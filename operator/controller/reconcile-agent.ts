@@ -11,14 +11,10 @@ import { withHashedData, withoutManagedFields } from "../kube/transforms.ts";
 import type { DriftBackoff } from "../reconcile/drift/drift-backoff.ts";
 import { dueAnalyses } from "../reconcile/due-analyses.ts";
 import { kubeTime } from "../reconcile/kube-time.ts";
-import {
-  type DriftReport,
-  planReconcile,
-  type ReconcileConfig,
-  type ReconcilePlan,
-  type RolloutEvent,
-} from "../reconcile/plan-reconcile.ts";
+import { planReconcile } from "../reconcile/plan-reconcile.ts";
+import type { DriftReport, ReconcileConfig, ReconcilePlan } from "../reconcile/reconcile-plan.ts";
 import { canonicalJson } from "../reconcile/revision.ts";
+import type { RolloutEvent } from "../reconcile/rollout-event.ts";
 import { type HttpRoute, httpRouteOf } from "../reconcile/route-weights.ts";
 import { describeFight, type FightReport, withDriftFights } from "../reconcile/status/drift-fight-status.ts";
 import { REASONS } from "../reconcile/status/reasons.ts";

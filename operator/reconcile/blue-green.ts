@@ -7,7 +7,12 @@ import { kubeTime } from "./kube-time.ts";
 import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
-import { SETTLE_RECHECK_MS, type StrategyDecision, type StrategyInput } from "./rollout-step.ts";
+import {
+  SETTLE_RECHECK_MS,
+  type StrategyDecision,
+  type StrategyInput,
+  type StrategyOutcome,
+} from "./rollout-step.ts";
 import { REASONS } from "./status/reasons.ts";
 
 export type BlueGreenSpec = z.output<typeof blueGreenSpec>;
@@ -37,6 +42,28 @@ export interface BlueGreenDecision extends StrategyDecision {
   /** Revision Service NAME selects. */
   serviceRevision: string;
   progress: BlueGreenProgress;
+}
+
+/** A blue-green reconcile as every strategy answers it. */
+export function blueGreenOutcome(input: BlueGreenInput): StrategyOutcome {
+  const blueGreen = decideBlueGreen(input);
+  return {
+    targets: new Map([
+      [input.active.revision, blueGreen.replicas.active],
+      [input.preview.revision, blueGreen.replicas.preview],
+    ]),
+    complete: blueGreen.complete,
+    rollout: {
+      message: blueGreen.message,
+      waiting: blueGreen.waiting,
+      abort: blueGreen.abort,
+      blueGreen: blueGreen.progress,
+    },
+    serviceRevision: blueGreen.serviceRevision,
+    routeWeight: 0,
+    events: blueGreen.events,
+    requeueAfterMs: blueGreen.requeueAfterMs,
+  };
 }
 
 /**

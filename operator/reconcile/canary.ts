@@ -8,7 +8,13 @@ import { canaryReplicaSplit } from "./canary-replicas.ts";
 import { kubeTime } from "./kube-time.ts";
 import { plural } from "./plural.ts";
 import type { RevisionReplicas } from "./rolling-update.ts";
-import { type Abort, SETTLE_RECHECK_MS, type StrategyDecision, type StrategyInput } from "./rollout-step.ts";
+import {
+  type Abort,
+  SETTLE_RECHECK_MS,
+  type StrategyDecision,
+  type StrategyInput,
+  type StrategyOutcome,
+} from "./rollout-step.ts";
 import { REASONS } from "./status/reasons.ts";
 
 export type { Abort };
@@ -54,6 +60,31 @@ export interface CanaryDecision extends StrategyDecision {
  * progress deadline aborts: weight 0, the stable side back to full, the canary scaled down after
  * abortScaleDownDelaySeconds, and it stays aborted until a retry or a new revision.
  */
+/**
+ * A canary's reconcile as every strategy answers it. With a router (trafficRouting) the route is
+ * the only way to the canary, so Service NAME stays on stable; after an abort, too.
+ */
+export function canaryOutcome(input: CanaryInput, routed: boolean): StrategyOutcome {
+  const canary = decideCanary(input);
+  return {
+    targets: new Map([
+      [input.stable.revision, canary.replicas.stable],
+      [input.update.revision, canary.replicas.update],
+    ]),
+    complete: canary.complete,
+    rollout: {
+      message: canary.message,
+      waiting: canary.waiting,
+      abort: canary.abort,
+      canary: canary.progress,
+    },
+    serviceRevision: canary.abort || routed ? input.stable.revision : undefined,
+    routeWeight: canary.weight,
+    events: canary.events,
+    requeueAfterMs: canary.requeueAfterMs,
+  };
+}
+
 export function decideCanary(input: CanaryInput): CanaryDecision {
   const { spec, desired, now, actions, analysis } = input;
   const steps = spec.steps;

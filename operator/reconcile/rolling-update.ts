@@ -1,4 +1,5 @@
 import { resolveIntOrPercent } from "./int-or-percent.ts";
+import type { StrategyOutcome } from "./rollout-step.ts";
 
 /** One revision's Deployment as the rollout math sees it. */
 export interface RevisionReplicas {
@@ -80,4 +81,18 @@ export function stepRollingUpdate(input: RollingUpdateInput): RollingUpdateStep 
   const complete =
     updateTarget === desired && update.available >= desired && oldTargets.every((target) => target === 0);
   return { replicas, complete };
+}
+
+/** A rolling update's reconcile as every strategy answers it. */
+export function rollingUpdateOutcome(input: RollingUpdateInput): StrategyOutcome {
+  const step = stepRollingUpdate(input);
+  return {
+    targets: step.replicas,
+    complete: step.complete,
+    rollout: undefined,
+    serviceRevision: undefined,
+    routeWeight: 0,
+    events: [],
+    requeueAfterMs: undefined,
+  };
 }

@@ -1,3 +1,4 @@
+import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
 import type { AnalysisOps, TakenMeasurements } from "./analysis-gate.ts";
 import type { RolloutActions } from "./rollout-actions.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
@@ -40,3 +41,29 @@ export interface StrategyDecision {
 
 /** Looks at pods that are still coming or going again this soon. */
 export const SETTLE_RECHECK_MS = 5_000;
+
+/** What a canary or blue-green rollout says about itself, for the status. */
+export interface RolloutSummary {
+  message: string;
+  /** Waiting for a person or a clock: phase Paused. */
+  waiting: boolean;
+  abort: Abort | undefined;
+  canary?: AgentDeploymentStatus["canary"];
+  blueGreen?: AgentDeploymentStatus["blueGreen"];
+}
+
+/** What every strategy (rolling update, canary, blue-green) answers for one reconcile. */
+export interface StrategyOutcome {
+  /** spec.replicas of each revision's Deployment; a revision not named keeps its count. */
+  targets: Map<string, number>;
+  /** The update revision serves alone with every pod available. */
+  complete: boolean;
+  /** Canary or blue-green progress; undefined for rolling updates and when no rollout runs. */
+  rollout: RolloutSummary | undefined;
+  /** The revision Service NAME selects; undefined: every live revision. */
+  serviceRevision: string | undefined;
+  /** Percent of traffic a router sends to the update revision; 0 outside a canary. */
+  routeWeight: number;
+  events: RolloutEvent[];
+  requeueAfterMs: number | undefined;
+}

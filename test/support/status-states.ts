@@ -8,12 +8,8 @@ import { takeMeasurements } from "../../operator/controller/take-measurements.ts
 import type { KubeApi } from "../../operator/kube/kube-api.ts";
 import type { Deployment, KubeObject, Secret } from "../../operator/kube/objects.ts";
 import { dueAnalyses } from "../../operator/reconcile/due-analyses.ts";
-import {
-  childKey,
-  type ObservedState,
-  planReconcile,
-  type ReconcilePlan,
-} from "../../operator/reconcile/plan-reconcile.ts";
+import { planReconcile } from "../../operator/reconcile/plan-reconcile.ts";
+import { childKey, type ObservedState, type ReconcilePlan } from "../../operator/reconcile/reconcile-plan.ts";
 
 /**
  * AgentDeployments in every state a user meets, as the operator writes them: the pure planner

@@ -6,12 +6,8 @@ import type { ConfigMap, KubeObject, Secret } from "../../kube/objects.ts";
 import { withHashedData } from "../../kube/transforms.ts";
 import { type CalledAgent, calledAgentOf } from "../../reconcile/called-agent.ts";
 import type { DesiredObject } from "../../reconcile/children.ts";
-import {
-  childKey,
-  type ObservedState,
-  planReconcile,
-  type ReconcileConfig,
-} from "../../reconcile/plan-reconcile.ts";
+import { planReconcile } from "../../reconcile/plan-reconcile.ts";
+import { childKey, type ObservedState, type ReconcileConfig } from "../../reconcile/reconcile-plan.ts";
 import { referencedData } from "../../reconcile/referenced-data.ts";
 import { formatManifestError, validateManifests } from "../validate-manifests.ts";
 

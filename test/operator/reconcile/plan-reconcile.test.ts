@@ -3,12 +3,12 @@ import { analysisOps } from "../../../operator/analysis/analysis-ops.ts";
 import type { AgentDeployment } from "../../../operator/api/agent-deployment.ts";
 import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
 import type { Deployment, KubeObject, Secret } from "../../../operator/kube/objects.ts";
+import { planReconcile } from "../../../operator/reconcile/plan-reconcile.ts";
 import {
   childKey,
   type ObservedState,
-  planReconcile,
   type ReconcilePlan,
-} from "../../../operator/reconcile/plan-reconcile.ts";
+} from "../../../operator/reconcile/reconcile-plan.ts";
 
 const config = {
   defaultImage: "ghcr.io/agentry/agent-runtime:0.1.0",
