@@ -38,6 +38,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { RUNTIME_NODE_FLAGS } from "../agent-runtime/node-flags.ts";
 import { type RuntimeProcess, startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
+import { percentile } from "../test/support/percentile.ts";
 import { type RedisServerHandle, startRedisServer } from "../test/support/redis-server.ts";
 import { ensureLiteLlm, type LiteLlmProxy, startLiteLlmProxy } from "./litellm-proxy.ts";
 
@@ -159,11 +160,6 @@ function cpuPerRequest(cpuMsUsed: Record<string, number>, requests: number): Rec
     perRequest[name] = Math.round((value / requests) * 1000) / 1000;
   }
   return perRequest;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
