@@ -24,6 +24,7 @@ import { REPO_ROOT } from "../test/support/cluster-env.ts";
 import { leastSquaresSlope } from "../test/support/least-squares-slope.ts";
 import { markdownTable, round } from "../test/support/markdown-table.ts";
 import { INSPECTOR_FLAG, inspectorUrl, memoryAfterFullGc } from "../test/support/operator-inspector.ts";
+import { totalWrites, withoutLease, writesSince } from "../test/support/operator-process.ts";
 import { percentile } from "../test/support/percentile.ts";
 import { RestartableOperator } from "../test/support/restartable-operator.ts";
 import { type ObservedAgent, RolloutClock, type RolloutEnd } from "../test/support/rollout-clock.ts";
@@ -70,6 +71,7 @@ async function main() {
   await createAgents(api, ns, agents, concurrency);
   await waitAgentsReady(api, ns, agents, BENCH_TIMEOUT_MS);
   await operator.settle();
+  const writesBefore = await operator.writesByTarget();
 
   const clock = new RolloutClock();
   const ends: RolloutEnd[] = [];
@@ -166,6 +168,8 @@ async function main() {
   record(clock.expire(performance.now(), 0));
   await watched.stop();
 
+  // A rollout of one agent takes a few writes; more per rollout is work on agents nobody changed.
+  const writes = writesSince(await operator.writesByTarget(), writesBefore);
   const peakRssMB = operator.peakRssMB();
   const cpuSeconds = operator.cpuSeconds();
   const logs = operator.logs();
@@ -217,6 +221,8 @@ async function main() {
     errors: Object.values(errorsByKind).reduce((total, count) => total + count, 0),
     errorsByKind,
     rollouts,
+    writesPerRollout: round(totalWrites(withoutLease(writes)) / rollouts),
+    writesByTarget: Object.fromEntries(writes),
     healthy: converged.length,
     restartToLeaderSeconds,
     cpuSeconds: round(cpuSeconds),
@@ -238,6 +244,7 @@ async function main() {
     "minutes",
     "rollouts",
     "healthy",
+    "writesPerRollout",
     "rssSlopeMBPerHour",
     "heapSlopeMBPerHour",
     "peakRssMB",
