@@ -1,4 +1,5 @@
 /** What one load phase against one target measured, and the statistics reported over rounds. */
+import { percentile } from "../../test/support/percentile.ts";
 
 export type PhaseResult = {
   requests: number;
@@ -8,12 +9,6 @@ export type PhaseResult = {
   p50Ms: number;
   p99Ms: number;
 };
-
-/** Nearest-rank percentile of ascending values; NaN when there are none. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** Rounds to two decimals, as every ms and ratio figure of the benchmark is reported. */
 export function round2(value: number): number {

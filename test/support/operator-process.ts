@@ -155,3 +155,17 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
 export function totalWrites(counts: Map<string, number>): number {
   return [...counts.values()].reduce((total, count) => total + count, 0);
 }
+
+/** The writes of `after` that `before` had not counted yet, by target, zeros left out. */
+export function writesSince(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  return new Map(
+    [...after]
+      .map(([target, count]): [string, number] => [target, count - (before.get(target) ?? 0)])
+      .filter(([, count]) => count !== 0),
+  );
+}
+
+/** Leader election renews its Lease every few seconds: the writes that are no work on agents. */
+export function withoutLease(counts: Map<string, number>): Map<string, number> {
+  return new Map([...counts].filter(([target]) => !target.endsWith(" leases")));
+}

@@ -3,28 +3,9 @@ import {
   median,
   medianRound,
   type PhaseResult,
-  percentile,
   round2,
   summary,
 } from "../../../bench/runtime/phase-summary.ts";
-
-const oneToTen = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const oneToHundred = Array.from({ length: 100 }, (_, index) => index + 1);
-
-describe("percentile", () => {
-  it.each([
-    { sorted: [], p: 50, expected: Number.NaN },
-    { sorted: [5], p: 99, expected: 5 },
-    { sorted: oneToTen, p: 0, expected: 1 },
-    { sorted: oneToTen, p: 50, expected: 6 },
-    { sorted: oneToTen, p: 99, expected: 10 },
-    { sorted: oneToTen, p: 100, expected: 10 },
-    { sorted: oneToHundred, p: 50, expected: 51 },
-    { sorted: oneToHundred, p: 99, expected: 100 },
-  ])("p$p of $sorted.length values is $expected (nearest rank)", ({ sorted, p, expected }) => {
-    expect(percentile(sorted, p)).toBe(expected);
-  });
-});
 
 describe("median", () => {
   it.each([
