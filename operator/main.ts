@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
-import { analysisOps } from "./analysis/analysis-ops.ts";
 import { parseOperatorConfig } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { startHealthServer } from "./controller/health-server.ts";
@@ -34,7 +33,6 @@ export async function runOperator(env: Record<string, string | undefined>) {
     reconcile: {
       defaultImage: config.defaultImage,
       clusterDomain: config.clusterDomain,
-      analysis: analysisOps,
     },
     prometheus: config.prometheus,
     namespaces: config.namespaces,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { nextRequeueMs, recordMeasurements, startAnalysis } from "../analysis/analysis-progress.ts";
 import type { blueGreenSpec } from "../api/strategy-spec.ts";
 import { analysisEvents } from "./analysis-events.ts";
 import type { AnalysisSpec, AnalysisStatus } from "./analysis-gate.ts";
@@ -76,7 +77,7 @@ export function blueGreenOutcome(input: BlueGreenInput): StrategyOutcome {
  * and scales the preview down after abortScaleDownDelaySeconds.
  */
 export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
-  const { spec, desired, now, actions, analysis, active, preview } = input;
+  const { spec, desired, now, actions, active, preview } = input;
   const time = kubeTime(now);
   const events: RolloutEvent[] = [];
   let requeue: number | undefined;
@@ -261,18 +262,18 @@ export function decideBlueGreen(input: BlueGreenInput): BlueGreenDecision {
     skip: boolean,
   ): "Passed" | "Running" | "Failed" | "Inconclusive" {
     if (!analysisSpec || skip) return "Passed";
-    let current = progress.analysis ?? analysis.start(analysisSpec, now);
+    let current = progress.analysis ?? startAnalysis(analysisSpec, now);
     const taken = input.measurements.blueGreen;
     if (taken && (current.phase === "Pending" || current.phase === "Running")) {
       const before = current;
-      current = analysis.record(current, analysisSpec, taken, now, { background: false });
+      current = recordMeasurements(current, analysisSpec, taken, now, { background: false });
       events.push(...analysisEvents(what, before, current, analysisSpec));
     }
     progress = { ...progress, analysis: current };
     if (current.phase === "Successful") return "Passed";
     if (current.phase === "Failed") return "Failed";
     if (current.phase === "Inconclusive" || current.phase === "Error") return "Inconclusive";
-    soonest(analysis.nextRequeueMs(current, now));
+    soonest(nextRequeueMs(current, now));
     return "Running";
   }
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { nextRequeueMs, recordMeasurements, startAnalysis } from "../analysis/analysis-progress.ts";
 import { parseDurationMs } from "../api/primitives.ts";
 import type { canarySpec } from "../api/strategy-spec.ts";
 import { analysisEvents } from "./analysis-events.ts";
@@ -86,7 +87,7 @@ export function canaryOutcome(input: CanaryInput, routed: boolean): StrategyOutc
 }
 
 export function decideCanary(input: CanaryInput): CanaryDecision {
-  const { spec, desired, now, actions, analysis } = input;
+  const { spec, desired, now, actions } = input;
   const steps = spec.steps;
   const events: RolloutEvent[] = [];
   const time = kubeTime(now);
@@ -118,16 +119,16 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
   // Background analysis: from the first step until the canary takes all traffic.
   let backgroundWaits = false;
   if (!abort && spec.analysis && (progress.currentStepIndex ?? 0) < steps.length) {
-    let background = progress.backgroundAnalysis ?? analysis.start(spec.analysis, now);
+    let background = progress.backgroundAnalysis ?? startAnalysis(spec.analysis, now);
     if (
       (background.phase === "Inconclusive" || background.phase === "Error") &&
       (actions.promote || actions.promoteFull)
     ) {
-      background = analysis.start(spec.analysis, now);
+      background = startAnalysis(spec.analysis, now);
     }
     const taken = input.measurements.background;
     if (taken && !input.paused) {
-      background = analysis.record(background, spec.analysis, taken, now, { background: true });
+      background = recordMeasurements(background, spec.analysis, taken, now, { background: true });
       events.push(
         ...analysisEvents("background analysis", progress.backgroundAnalysis, background, spec.analysis),
       );
@@ -138,7 +139,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
     } else if (background.phase === "Inconclusive" || background.phase === "Error") {
       backgroundWaits = true;
     } else {
-      soonest(analysis.nextRequeueMs(background, now));
+      soonest(nextRequeueMs(background, now));
     }
   }
 
@@ -213,11 +214,11 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
     }
     if (step.analysis) {
       const spec_ = step.analysis as AnalysisSpec;
-      let current = progress.analysis ?? analysis.start(spec_, now);
+      let current = progress.analysis ?? startAnalysis(spec_, now);
       const taken = input.measurements.step;
       if (taken && current.phase !== "Successful" && current.phase !== "Failed") {
         const before = current;
-        current = analysis.record(current, spec_, taken, now, { background: false });
+        current = recordMeasurements(current, spec_, taken, now, { background: false });
         events.push(...analysisEvents(`step ${index + 1} analysis`, before, current, spec_));
       }
       progress = { ...progress, analysis: current };
@@ -240,7 +241,7 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
       waitingFor =
         queryErrorNote(`step ${index + 1} analysis`, current, spec_) ??
         `step ${index + 1} analysis running (${plural(current.measurements ?? 0, "measurement")})`;
-      soonest(analysis.nextRequeueMs(current, now));
+      soonest(nextRequeueMs(current, now));
       break;
     }
     break;

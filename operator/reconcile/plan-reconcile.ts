@@ -62,7 +62,7 @@ export function planReconcile(
   const revisions = resolveRevisions(observed, template, pre.dataHashes, byRevision);
   // 3. The strategy: each revision's replicas, Service NAME's revision, the rollout's progress.
   const actions = readRolloutActions(agent.metadata.annotations);
-  const outcome = planStrategy(observed, config, now, revisions, actions);
+  const outcome = planStrategy(observed, now, revisions, actions);
   plan.events.push(...outcome.events);
   plan.requeueAfterMs = outcome.requeueAfterMs;
   // 4. The user's action annotations, and restarts.

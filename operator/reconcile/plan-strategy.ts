@@ -8,7 +8,7 @@ import { blueGreenSpec, canarySpec, DEFAULT_ROLLING_UPDATE } from "../api/strate
 import { blueGreenOutcome } from "./blue-green.ts";
 import { canaryOutcome } from "./canary.ts";
 import { kubeTime } from "./kube-time.ts";
-import type { ObservedState, ReconcileConfig } from "./reconcile-plan.ts";
+import type { ObservedState } from "./reconcile-plan.ts";
 import { availableOf, type Revisions, replicasOf } from "./revisions.ts";
 import { rollingUpdateOutcome } from "./rolling-update.ts";
 import type { RolloutActions } from "./rollout-actions.ts";
@@ -19,7 +19,6 @@ const DEFAULT_BLUE_GREEN = blueGreenSpec.parse({});
 
 export function planStrategy(
   observed: ObservedState,
-  config: ReconcileConfig,
   now: Date,
   revisions: Revisions,
   actions: RolloutActions,
@@ -38,7 +37,7 @@ export function planStrategy(
   });
 
   if (revisions.progressive && stable) {
-    const outcome = progressiveOutcome(observed, config, now, revisions, stable, actions);
+    const outcome = progressiveOutcome(observed, now, revisions, stable, actions);
     // Never three revisions live: anything else goes at once.
     for (const { revision: other } of olds) if (!outcome.targets.has(other)) outcome.targets.set(other, 0);
     return outcome;
@@ -69,7 +68,6 @@ export function planStrategy(
 
 function progressiveOutcome(
   observed: ObservedState,
-  config: ReconcileConfig,
   now: Date,
   revisions: Revisions,
   stable: NonNullable<Revisions["stable"]>,
@@ -91,7 +89,6 @@ function progressiveOutcome(
     deadlineExceeded: revisions.deadlineExceeded,
     progressDeadlineAbort: spec.progressDeadlineAbort,
     measurements: observed.measurements ?? {},
-    analysis: config.analysis,
   };
   const updateReplicas = replicasOf(revision, update);
   const stableReplicas = replicasOf(stable.revision, stable.deployment);

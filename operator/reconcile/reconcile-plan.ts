@@ -1,7 +1,7 @@
 /** What a reconcile observes and what its plan says to do: the shapes every stage shares. */
 import type { AgentDeployment, AgentDeploymentStatus } from "../api/agent-deployment.ts";
 import type { Deployment, KubeObject, ObjectRef } from "../kube/objects.ts";
-import type { AnalysisOps, TakenMeasurements } from "./analysis-gate.ts";
+import type { TakenMeasurements } from "./analysis-gate.ts";
 import type { CalledAgent } from "./called-agent.ts";
 import type { DesiredObject } from "./children.ts";
 import type { ObservedData } from "./data-hashes.ts";
@@ -13,8 +13,6 @@ export interface ReconcileConfig {
   /** Runtime image used when spec.image is empty. */
   defaultImage: string | undefined;
   clusterDomain: string;
-  /** The analysis state machine canary and blue-green rollouts drive. */
-  analysis: AnalysisOps;
 }
 
 /** Everything one reconcile looks at, observed once before deciding. */

@@ -1,5 +1,5 @@
 import type { AgentDeploymentStatus } from "../api/agent-deployment.ts";
-import type { AnalysisOps, TakenMeasurements } from "./analysis-gate.ts";
+import type { TakenMeasurements } from "./analysis-gate.ts";
 import type { RolloutActions } from "./rollout-actions.ts";
 import type { RolloutEvent } from "./rollout-event.ts";
 
@@ -22,7 +22,6 @@ export interface StrategyInput {
   deadlineExceeded: string | undefined;
   progressDeadlineAbort: boolean;
   measurements: TakenMeasurements;
-  analysis: AnalysisOps;
 }
 
 /** What every progressive strategy decides, besides its own replicas and progress. */

@@ -1,5 +1,4 @@
 import pino from "pino";
-import { analysisOps } from "../../operator/analysis/analysis-ops.ts";
 import type { AgentDeployment } from "../../operator/api/agent-deployment.ts";
 import { ANNOTATIONS } from "../../operator/api/constants.ts";
 import { NEW_AGENT_STATUS } from "../../operator/api/crd.ts";
@@ -22,7 +21,6 @@ import { childKey, type ObservedState, type ReconcilePlan } from "../../operator
 const config = {
   defaultImage: "ghcr.io/agentry/agent-runtime:0.1.0",
   clusterDomain: "cluster.local",
-  analysis: analysisOps,
 };
 const UNREACHABLE_PROMETHEUS = "http://127.0.0.1:1";
 const b64 = (text: string) => Buffer.from(text).toString("base64");

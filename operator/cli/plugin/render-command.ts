@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { analysisOps } from "../../analysis/analysis-ops.ts";
 import { parseOperatorConfig } from "../../config.ts";
 import { PluginError } from "./plugin-error.ts";
 import type { PluginIo } from "./plugin-io.ts";
@@ -47,7 +46,6 @@ export function renderCommand(flags: RenderFlags, io: PluginIo): number {
     config: {
       defaultImage: operatorConfig.defaultImage,
       clusterDomain: operatorConfig.clusterDomain,
-      analysis: analysisOps,
     },
     now: io.now(),
     generateKey: () => randomBytes(24).toString("base64url"),

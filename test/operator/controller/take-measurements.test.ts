@@ -4,7 +4,6 @@
 // port nothing listens on, so the error is the one an operator would see.
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { analysisOps } from "../../../operator/analysis/analysis-ops.ts";
 import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
 import { canarySpec } from "../../../operator/api/strategy-spec.ts";
 import { takeMeasurements } from "../../../operator/controller/take-measurements.ts";
@@ -64,7 +63,6 @@ async function reconcile(previous: CanaryDecision | undefined, minute: number): 
     deadlineExceeded: undefined,
     progressDeadlineAbort: false,
     measurements: await takeMeasurements(agent, due, deps, now),
-    analysis: analysisOps,
   };
   return decideCanary(input);
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { analysisOps } from "../../../operator/analysis/analysis-ops.ts";
 import { blueGreenSpec } from "../../../operator/api/strategy-spec.ts";
 import { type BlueGreenInput, decideBlueGreen } from "../../../operator/reconcile/blue-green.ts";
 import { NO_ACTIONS } from "../../../operator/reconcile/rollout-actions.ts";
@@ -27,7 +26,6 @@ function input(spec: Record<string, unknown>, overrides: Partial<BlueGreenInput>
     deadlineExceeded: undefined,
     progressDeadlineAbort: false,
     measurements: {},
-    analysis: analysisOps,
     ...overrides,
   };
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { analysisOps } from "../../../operator/analysis/analysis-ops.ts";
 import { canarySpec } from "../../../operator/api/strategy-spec.ts";
 import { type CanaryInput, decideCanary } from "../../../operator/reconcile/canary.ts";
 import { canaryReplicaSplit } from "../../../operator/reconcile/canary-replicas.ts";
@@ -24,7 +23,6 @@ function input(steps: unknown[], overrides: Partial<CanaryInput> = {}): CanaryIn
     deadlineExceeded: undefined,
     progressDeadlineAbort: false,
     measurements: {},
-    analysis: analysisOps,
     ...overrides,
   };
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { analysisOps } from "../../../operator/analysis/analysis-ops.ts";
 import type { AgentDeployment } from "../../../operator/api/agent-deployment.ts";
 import { parseAgentDeployment } from "../../../operator/api/parse-agent-deployment.ts";
 import type { Deployment, KubeObject, Secret } from "../../../operator/kube/objects.ts";
@@ -13,7 +12,6 @@ import {
 const config = {
   defaultImage: "ghcr.io/agentry/agent-runtime:0.1.0",
   clusterDomain: "cluster.local",
-  analysis: analysisOps,
 };
 const now = new Date("2026-11-26T10:00:00.123Z");
 const b64 = (text: string) => Buffer.from(text).toString("base64");

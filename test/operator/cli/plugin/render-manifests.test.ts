@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { analysisOps } from "../../../../operator/analysis/analysis-ops.ts";
 import { renderManifests } from "../../../../operator/cli/plugin/render-manifests.ts";
 
 const options = {
@@ -7,7 +6,6 @@ const options = {
   config: {
     defaultImage: "ghcr.io/agentry/agent-runtime:1.0.0",
     clusterDomain: "cluster.local",
-    analysis: analysisOps,
   },
   now: new Date("2026-01-01T00:00:00Z"),
   generateKey: () => "generated-key",
