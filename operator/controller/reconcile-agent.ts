@@ -18,7 +18,7 @@ import type { RolloutEvent } from "../reconcile/rollout-event.ts";
 import { type HttpRoute, httpRouteOf } from "../reconcile/route-weights.ts";
 import { describeFight, type FightReport, withDriftFights } from "../reconcile/status/drift-fight-status.ts";
 import { REASONS } from "../reconcile/status/reasons.ts";
-import { isNewStall, stalledStatus } from "../reconcile/status/stalled-status.ts";
+import { invalidSpecOutcome, refusedApplyPlan } from "../reconcile/status/refused-plan.ts";
 import { consumeActions, executePlan, recordEvent } from "./execute-plan.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { type Caches, observeAgent } from "./observe-agent.ts";
@@ -81,7 +81,7 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
     const { takeMeasurements } = await import("./take-measurements.ts");
     observed.measurements = await takeMeasurements(agent, due, deps, now);
   }
-  const plan = planReconcile(observed, deps.config, now, deps.generateKey);
+  let plan = planReconcile(observed, deps.config, now, deps.generateKey);
   const fights = await holdBackFights(plan, key, deps, now);
   plan.status = withDriftFights(plan.status, agent.status ?? {}, fights, agent.metadata.generation, now);
 
@@ -93,14 +93,7 @@ export async function reconcileAgent(key: string, deps: ReconcileDeps): Promise<
     plan.events.push(...reportRepairs(plan.drift, deps));
   } catch (error) {
     if (!(error instanceof KubeApiError) || error.status >= 500 || error.isConflict) throw error;
-    // The API server refused what the spec asked for (e.g. an invalid affinity passed through):
-    // say so on the agent and retry with backoff; what already runs stays.
-    const blocked = { reason: REASONS.applyFailed, message: error.message };
-    plan.blocked = blocked;
-    const fightWarnings = plan.events.filter((event) => event.reason === REASONS.driftFight);
-    plan.events = isNewStall(agent.status ?? {}, blocked) ? [{ type: "Warning", ...blocked }] : [];
-    plan.events.push(...fightWarnings);
-    plan.status = stalledStatus(plan.status, agent.status ?? {}, blocked, agent.metadata.generation, now);
+    plan = refusedApplyPlan(plan, agent.status ?? {}, error.message, agent.metadata.generation, now);
   }
 
   await writeStatusIfChanged(deps, raw, agent.status, plan.status);
@@ -273,14 +266,9 @@ async function writeInvalidSpecStatus(deps: ReconcileDeps, raw: KubeObject, mess
   // The spec failed to parse, so the status arrives raw: parse it alone (a broken one counts as none).
   const parsedStatus = agentDeploymentStatus.safeParse((raw as { status?: unknown }).status);
   const previous: AgentDeploymentStatus = parsedStatus.success ? parsedStatus.data : {};
-  const blocked = { reason: REASONS.invalidSpec, message: `invalid spec: ${message}` };
-  await writeStatusIfChanged(
-    deps,
-    raw,
-    previous,
-    stalledStatus(previous, previous, blocked, raw.metadata.generation, now),
-  );
-  if (isNewStall(previous, blocked)) await emitEvents(deps, raw, [{ type: "Warning", ...blocked }], now);
+  const outcome = invalidSpecOutcome(previous, message, raw.metadata.generation, now);
+  await writeStatusIfChanged(deps, raw, previous, outcome.status);
+  await emitEvents(deps, raw, outcome.events, now);
 }
 
 async function emitEvents(deps: ReconcileDeps, raw: KubeObject, events: RolloutEvent[], now: Date) {
