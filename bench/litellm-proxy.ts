@@ -13,8 +13,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
-import { freeLoopbackPort } from "../agent-runtime/testing/free-ports.ts";
-import { waitFor } from "../agent-runtime/testing/wait-for.ts";
+import { freeLoopbackPort } from "../test/support/free-ports.ts";
+import { waitFor } from "../test/support/wait-for.ts";
 
 export type LiteLlmProxy = {
   url: string;

@@ -12,7 +12,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 import type { KubeApi } from "../operator/kube/kube-api.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
 import { BENCH_IMAGE, createAgents, pollMs, waitAgentsReady } from "../test/support/bench-agents.ts";
@@ -24,6 +23,7 @@ import { totalWrites, withoutLease, writesSince } from "../test/support/operator
 import { rssMB } from "../test/support/process-usage.ts";
 import { RestartableOperator } from "../test/support/restartable-operator.ts";
 import { retryingCheck } from "../test/support/retrying-check.ts";
+import { waitFor } from "../test/support/wait-for.ts";
 import { pool } from "../test/support/worker-pool.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);

@@ -12,7 +12,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 import { Informer } from "../operator/kube/informer.ts";
 import type { KubeObject } from "../operator/kube/objects.ts";
 import { resourcePath } from "../operator/kube/resources.ts";
@@ -28,6 +27,7 @@ import { totalWrites, withoutLease, writesSince } from "../test/support/operator
 import { percentile } from "../test/support/percentile.ts";
 import { RestartableOperator } from "../test/support/restartable-operator.ts";
 import { type ObservedAgent, RolloutClock, type RolloutEnd } from "../test/support/rollout-clock.ts";
+import { waitFor } from "../test/support/wait-for.ts";
 
 const env = process.env;
 const agents = Number(env.BENCH_SOAK_AGENTS ?? 1000);

@@ -12,10 +12,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { type RuntimeProcess, startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
-import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 import { REPO_ROOT } from "../test/support/cluster-env.ts";
 import type { PrometheusServerHandle } from "../test/support/prometheus-server.ts";
+import { type RuntimeProcess, startRuntimeProcess } from "../test/support/runtime-process.ts";
+import { waitFor } from "../test/support/wait-for.ts";
 
 export interface CanaryDemo {
   kubectl: (args: string[], input?: string) => string;

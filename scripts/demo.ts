@@ -22,13 +22,13 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { startRuntimeProcess } from "../agent-runtime/testing/runtime-process.ts";
-import { startStubModelServer } from "../agent-runtime/testing/stub-model-server.ts";
-import { waitFor } from "../agent-runtime/testing/wait-for.ts";
 import { REPO_ROOT } from "../test/support/cluster-env.ts";
 import { kubectlFlags } from "../test/support/cluster-install.ts";
 import { startOperator } from "../test/support/operator-process.ts";
 import { startPrometheusServer } from "../test/support/prometheus-server.ts";
+import { startRuntimeProcess } from "../test/support/runtime-process.ts";
+import { startStubModelServer } from "../test/support/stub-model-server.ts";
+import { waitFor } from "../test/support/wait-for.ts";
 import { indent, runCanaryDemo } from "./demo-canary.ts";
 import { connectDemoCluster, DemoError, wantsKubeconfigCluster } from "./demo-cluster.ts";
 

@@ -93,7 +93,7 @@ export function benchResult(run: BenchRun) {
       litellm: settings.withLitellm
         ? "LiteLLM proxy, one worker, POST /v1/chat/completions with the floor's model request, routed to the same stub"
         : "not run (BENCH_LITELLM=1 runs it)",
-      stub: "agent-runtime/testing/stub-model-cli.ts, answering instantly",
+      stub: "test/support/stub-model-cli.ts, answering instantly",
       runtimeNodeArgs: settings.runtimeNodeArgs.join(" "),
       machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadAtStart },
       cpuPlacement: placement

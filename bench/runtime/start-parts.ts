@@ -6,14 +6,14 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { type RuntimeProcess, startRuntimeProcess } from "../../agent-runtime/testing/runtime-process.ts";
 import { type RedisServerHandle, startRedisServer } from "../../test/support/redis-server.ts";
+import { type RuntimeProcess, startRuntimeProcess } from "../../test/support/runtime-process.ts";
 import { type LiteLlmProxy, startLiteLlmProxy } from "../litellm-proxy.ts";
 import { type CpuPlacement, cpuPlacement, pin } from "./cpu-placement.ts";
 import { type ProcessIds, rssMB } from "./process-readings.ts";
 import type { BenchSettings } from "./settings.ts";
 
-const STUB_CLI = fileURLToPath(new URL("../../agent-runtime/testing/stub-model-cli.ts", import.meta.url));
+const STUB_CLI = fileURLToPath(new URL("../../test/support/stub-model-cli.ts", import.meta.url));
 const FLOOR_PROXY = fileURLToPath(new URL("./floor-proxy.cjs", import.meta.url));
 
 export type BenchParts = {

@@ -1,3 +1,4 @@
+import { abortableSleep } from "./abortable-sleep.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { KubeApiError } from "./kube-api-error.ts";
 import type { KubeObject } from "./objects.ts";
@@ -146,7 +147,7 @@ export class Informer<T extends KubeObject> {
         const delay =
           Math.min(this.options.maxBackoffMs, 500 * 2 ** Math.min(this.failures, 6)) *
           (0.5 + Math.random() / 2);
-        await sleep(delay, this.abort.signal);
+        await abortableSleep(delay, this.abort.signal);
       }
     }
   }
@@ -250,18 +251,4 @@ function moveWithin<T>(
 
 export function keyOf(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,8 +1,9 @@
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
+import { abortableSleep } from "./abortable-sleep.ts";
 import { ClusterTransport, type TrafficKind } from "./cluster-transport.ts";
 import { CredentialsUnavailable, KubeApiError } from "./kube-api-error.ts";
+import { errorOfAnswer, transportError } from "./kube-api-errors-of.ts";
 import { kubeConfigFromFile, loadKubeConfig } from "./kube-config.ts";
-import { parseRetryAfter } from "./retry-after.ts";
 import { withListKind } from "./with-list-kind.ts";
 
 /** Called once per API request: the operator's `agentry_kube_requests_total` comes from here. */
@@ -220,7 +221,7 @@ export class KubeApi {
       clearTimeout(openTimer);
     }
     this.observe("watch", resourceOf(path), response.status, 0);
-    if (response.status >= 400) throw toError("watch", path, response, await response.body.text());
+    if (response.status >= 400) throw errorOfAnswer("watch", path, response, await response.body.text());
     onOpen?.();
     let buffer = "";
     response.body.setEncoding("utf8");
@@ -277,7 +278,7 @@ export class KubeApi {
           error instanceof KubeApiError && error.isRetryable && attempt < this.settings.maxAttempts
             ? Math.min(error.retryAfterMs ?? 1000, MAX_RETRY_DELAY_MS)
             : undefined;
-        if (retry === undefined || !(await sleep(retry, signal))) {
+        if (retry === undefined || !(await abortableSleep(retry, signal))) {
           if (error instanceof KubeApiError) {
             this.consecutiveFailures = error.isUnavailable ? this.consecutiveFailures + 1 : 0;
           }
@@ -320,7 +321,7 @@ export class KubeApi {
         if (options.signal?.aborted) throw error;
         throw transportError(verb, path, error, deadline.aborted);
       }
-      if (status >= 400) throw toError(verb, path, response, text);
+      if (status >= 400) throw errorOfAnswer(verb, path, response, text);
       return { status, body: (text ? JSON.parse(text) : undefined) as T };
     } finally {
       this.observe(verb, resourceOf(path), status, (performance.now() - started) / 1000);
@@ -372,52 +373,4 @@ export function resourceOf(path: string): string {
   if (rest[0] === "namespaces" && rest.length > 2) rest.splice(0, 2);
   const [resource, , subresource] = rest;
   return subresource ? `${resource}/${subresource}` : (resource ?? "unknown");
-}
-
-function toError(verb: string, path: string, response: Response, text: string): KubeApiError {
-  const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
-  try {
-    const body = JSON.parse(text) as { reason?: string; message?: string };
-    return new KubeApiError(verb, path, response.status, body.reason ?? "Unknown", body.message ?? text, {
-      retryAfterMs,
-    });
-  } catch {
-    return new KubeApiError(verb, path, response.status, "Unknown", text.slice(0, 500), { retryAfterMs });
-  }
-}
-
-function transportError(verb: string, path: string, error: unknown, timedOut: boolean): KubeApiError {
-  if (error instanceof KubeApiError) return error;
-  if (error instanceof CredentialsUnavailable) {
-    return new KubeApiError(verb, path, 0, "NoCredentials", `no credentials: ${error.message}`, {
-      code: "KUBE_API_CREDENTIALS",
-      cause: error.cause,
-    });
-  }
-  if (timedOut) {
-    return new KubeApiError(verb, path, 0, "Timeout", "no answer within the request timeout", {
-      code: "KUBE_API_TIMEOUT",
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new KubeApiError(verb, path, 0, "Unreachable", message, {
-    code: "KUBE_API_UNREACHABLE",
-    cause: error,
-  });
-}
-
-/** Resolves true after `ms`, false at once when the signal aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (slept: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      resolve(slept);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

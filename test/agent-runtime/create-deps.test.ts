@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
+import { type StubModelServer, startStubModelServer } from "../support/stub-model-server.ts";
 import { startTestRuntime } from "./test-runtime.ts";
 
 const AZURE = { deployment: "support-bot", apiVersion: "2025-01-01-preview", apiKey: "azure-key-0123456789" };

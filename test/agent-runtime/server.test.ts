@@ -5,13 +5,9 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type RuntimeProcess,
-  SERVER_ENTRY,
-  startRuntimeProcess,
-} from "../../agent-runtime/testing/runtime-process.ts";
-import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
 import { type RedisServerHandle, redisServerAvailable, startRedisServer } from "../support/redis-server.ts";
+import { type RuntimeProcess, SERVER_ENTRY, startRuntimeProcess } from "../support/runtime-process.ts";
+import { type StubModelServer, startStubModelServer } from "../support/stub-model-server.ts";
 import { waitUntil } from "./test-runtime.ts";
 
 describe("start-up", () => {

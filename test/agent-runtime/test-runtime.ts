@@ -10,8 +10,8 @@ import { createDeps, type Runtime } from "../../agent-runtime/create-deps.ts";
 import type { AppDeps } from "../../agent-runtime/deps.ts";
 import { RuntimeError } from "../../agent-runtime/errors.ts";
 import { createLogger } from "../../agent-runtime/observability/logger.ts";
-import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
+import { type StubModelServer, startStubModelServer } from "../support/stub-model-server.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 export type TestRuntime = {
   app: App;

@@ -1,8 +1,8 @@
 // The benchmarks' reading of memory after a full GC, against a real Node process.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 import { INSPECTOR_FLAG, inspectorUrl, memoryAfterFullGc } from "../support/operator-inspector.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 // Holds 40 MiB reachable, and 150 MiB that it made at start-up (promoted to the old generation)
 // and dropped: garbage that only a full GC frees.

@@ -115,7 +115,7 @@ describe(".dockerignore", () => {
       "bench/runtime.ts",
       "docs/operations.md",
       "examples/canary.yaml",
-      "agent-runtime/testing/stub-model-server.ts",
+      "test/support/stub-model-server.ts",
     ])
       expect(ignored(file), file).toBe(true);
     for (const file of ["package.json", "package-lock.json", "tsconfig.build.json", "operator/main.ts"])

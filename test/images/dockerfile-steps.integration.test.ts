@@ -23,11 +23,10 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
-import { type StubModelServer, startStubModelServer } from "../../agent-runtime/testing/stub-model-server.ts";
 import { AGENTRY_IMAGES } from "../support/agentry-images.ts";
 import { type DockerfileStage, readDockerfile } from "../support/dockerfile-stages.ts";
 import { type BuiltStage, DockerfileSteps } from "../support/dockerfile-steps.ts";
+import { freeLoopbackPort } from "../support/free-ports.ts";
 import {
   type ReadOnlyProcessOptions,
   readOnlyProcessSupport,
@@ -35,6 +34,7 @@ import {
   startReadOnlyProcess,
 } from "../support/read-only-process.ts";
 import { requireRealPart } from "../support/require-real-part.ts";
+import { type StubModelServer, startStubModelServer } from "../support/stub-model-server.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {

@@ -1,8 +1,9 @@
 // The AgentDeployments the benchmarks run: N minimal agents in one namespace.
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
+
 import type { KubeApi } from "../../operator/kube/kube-api.ts";
 import { resourcePath } from "../../operator/kube/resources.ts";
 import { retryingCheck } from "./retrying-check.ts";
+import { waitFor } from "./wait-for.ts";
 import { pool } from "./worker-pool.ts";
 
 export const BENCH_IMAGE = "ghcr.io/agentry/agent-runtime:bench";

@@ -1,7 +1,8 @@
 // The namespaces the benchmarks run in: made fresh for each run, deleted after it.
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
+
 import type { KubeApi } from "../../operator/kube/kube-api.ts";
 import { resourcePath } from "../../operator/kube/resources.ts";
+import { waitFor } from "./wait-for.ts";
 
 /** Deletes `name` if it is there (what a previous run left), creates it, and waits for its ServiceAccount. */
 export async function freshNamespace(api: KubeApi, name: string, timeoutMs: number): Promise<string> {

@@ -1,8 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { freeLoopbackPorts } from "../../agent-runtime/testing/free-ports.ts";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 import type { Binaries } from "./cluster-components.ts";
 import { requireBinaries } from "./cluster-components.ts";
 import type { ClusterEnv } from "./cluster-env.ts";
@@ -19,6 +17,8 @@ import type { ProcessRecord } from "./cluster-process.ts";
 import { isRunning, logTail, startProcess, stopProcess } from "./cluster-process.ts";
 import type { ComponentProcess, PlaneState, Ports } from "./cluster-state.ts";
 import { PROCESS_ORDER, readState, statePaths, writeState } from "./cluster-state.ts";
+import { freeLoopbackPorts } from "./free-ports.ts";
+import { waitFor } from "./wait-for.ts";
 
 export type Log = (line: string) => void;
 

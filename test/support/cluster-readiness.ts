@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
+import { waitFor } from "./wait-for.ts";
 
 /** A Kubernetes label selector (as in a Deployment's spec.selector). */
 export interface LabelSelector {

@@ -4,12 +4,12 @@
 // setting without restarting the plane that every other test file shares.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { freeLoopbackPorts } from "../../agent-runtime/testing/free-ports.ts";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 import { isHealthy } from "./cluster-http.ts";
 import { adminTls, apiserverArgs } from "./cluster-plane.ts";
 import { isRunning, logTail, startProcess, stopProcess } from "./cluster-process.ts";
 import { readState, statePaths } from "./cluster-state.ts";
+import { freeLoopbackPorts } from "./free-ports.ts";
+import { waitFor } from "./wait-for.ts";
 
 export interface ExtraApiServer {
   /** https://127.0.0.1:PORT; its certificate is the plane's (same CA, same names). */

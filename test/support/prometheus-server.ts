@@ -9,10 +9,10 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
+import { freeLoopbackPort } from "./free-ports.ts";
 import { findPrometheusBinary, PROMETHEUS_HOW_TO_BUILD } from "./prometheus-binaries.ts";
 import { requireRealPart } from "./require-real-part.ts";
+import { waitFor } from "./wait-for.ts";
 
 /** The prometheus binary the project built, or AGENTRY_PROMETHEUS when set. */
 export function findPrometheus(): string | undefined {

@@ -5,10 +5,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 import { findExecutable } from "./find-executable.ts";
 import { type RedisServerHandle, startRedisServer } from "./redis-server.ts";
 import { requireRealPart } from "./require-real-part.ts";
+import { waitFor } from "./wait-for.ts";
 
 /** True when the suite can run; skips loudly (or throws under AGENTRY_REQUIRE_REAL_PARTS=1). */
 export function redisClusterAvailable(suite: string): boolean {

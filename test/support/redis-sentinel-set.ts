@@ -15,10 +15,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 import { findExecutable } from "./find-executable.ts";
 import { type RedisServerHandle, startRedisServer } from "./redis-server.ts";
 import { requireRealPart } from "./require-real-part.ts";
+import { waitFor } from "./wait-for.ts";
 
 export const MASTER_NAME = "agentry";
 

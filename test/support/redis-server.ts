@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freeLoopbackPort } from "../../agent-runtime/testing/free-ports.ts";
 import { findOverridableExecutable } from "./find-executable.ts";
+import { freeLoopbackPort } from "./free-ports.ts";
 import { requireRealPart } from "./require-real-part.ts";
 
 /** AGENTRY_REDIS_SERVER, when set, is the only candidate. */

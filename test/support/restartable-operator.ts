@@ -1,7 +1,6 @@
 // One operator process after another in the same namespace, as a restart (a rollout of the
 // operator, a node drain) makes them: what the benchmarks count is summed over all of them.
 import { setTimeout as sleep } from "node:timers/promises";
-import { waitFor } from "../../agent-runtime/testing/wait-for.ts";
 import {
   type OperatorOptions,
   type OperatorProcess,
@@ -10,6 +9,7 @@ import {
   withoutLease,
 } from "./operator-process.ts";
 import { cpuSeconds, peakRssMB } from "./process-usage.ts";
+import { waitFor } from "./wait-for.ts";
 
 interface FinishedProcess {
   writes: Map<string, number>;

@@ -7,12 +7,12 @@
 import { Agent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { dispatchRequest, type ResponseBody } from "../../../agent-runtime/llm/dispatch-request.ts";
-import { startStubModelServer } from "../../../agent-runtime/testing/stub-model-server.ts";
 import {
   type RawHttpServer,
   rawCompletionAnswer,
   startRawHttpServer,
 } from "../../support/raw-http-server.ts";
+import { startStubModelServer } from "../../support/stub-model-server.ts";
 
 let raw: RawHttpServer | undefined;
 let agent: Agent | undefined;

@@ -6,11 +6,8 @@
 import { Response as UndiciResponse } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createModelTransport, type ModelTransport } from "../../../agent-runtime/llm/model-transport.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
 import { type RawHttpServer, startRawHttpServer } from "../../support/raw-http-server.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 
 const NO_PROXY = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
 const request = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });

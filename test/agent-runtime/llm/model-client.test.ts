@@ -2,10 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ModelConnection } from "../../../agent-runtime/llm/model-calls.ts";
 import { createModelClient } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 import { metricValue, rejection } from "../test-runtime.ts";
 
 let stub: StubModelServer;

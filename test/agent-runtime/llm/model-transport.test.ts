@@ -8,16 +8,13 @@ import type { ModelConnection } from "../../../agent-runtime/llm/model-calls.ts"
 import { createModelClient } from "../../../agent-runtime/llm/model-client.ts";
 import type { ProxySettings } from "../../../agent-runtime/llm/model-transport.ts";
 import { createMetrics } from "../../../agent-runtime/observability/metrics.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
 import { type ForwardProxy, startForwardProxy } from "../../support/forward-proxy.ts";
 import {
   type RawHttpServer,
   rawCompletionAnswer,
   startRawHttpServer,
 } from "../../support/raw-http-server.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 import { rejection } from "../test-runtime.ts";
 
 const request = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });

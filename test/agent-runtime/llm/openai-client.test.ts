@@ -8,10 +8,7 @@ import { APIConnectionTimeoutError, APIUserAbortError } from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createModelTransport, type ModelTransport } from "../../../agent-runtime/llm/model-transport.ts";
 import { OpenAIClient } from "../../../agent-runtime/llm/openai-client.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 
 const NO_PROXY = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
 const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });

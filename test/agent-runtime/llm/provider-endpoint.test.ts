@@ -6,7 +6,7 @@ import {
   type StubAzureSettings,
   type StubModelServer,
   startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+} from "../../support/stub-model-server.ts";
 
 const AZURE: StubAzureSettings = {
   deployment: "gpt-4o-prod",

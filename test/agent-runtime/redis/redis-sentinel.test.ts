@@ -12,12 +12,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseHistory } from "../../../agent-runtime/memory/session-store.ts";
-import { waitFor } from "../../../agent-runtime/testing/wait-for.ts";
 import {
   type RedisSentinelSet,
   redisSentinelAvailable,
   startRedisSentinelSet,
 } from "../../support/redis-sentinel-set.ts";
+import { waitFor } from "../../support/wait-for.ts";
 import { useStubbedRuntimes } from "../test-runtime.ts";
 
 const available = redisSentinelAvailable("Redis Sentinel failover (redis/redis-sentinel)");

@@ -4,14 +4,11 @@ import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseHistory } from "../../../agent-runtime/memory/session-store.ts";
 import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
-import {
   type RedisServerHandle,
   redisServerAvailable,
   startRedisServer,
 } from "../../support/redis-server.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 import { metricValue, startTestRuntime, type TestRuntime, waitUntil } from "../test-runtime.ts";
 
 const available = redisServerAvailable("POST /v1/chat (routes/chat)");

@@ -1,9 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { METRIC_NAMES } from "../../../agent-runtime/contract/metric-names.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 import { metricValue, startTestRuntime, type TestRuntime } from "../test-runtime.ts";
 
 let stub: StubModelServer;

@@ -4,8 +4,8 @@
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
 import { redisServerAvailable } from "../../support/redis-server.ts";
+import type { RuntimeProcess } from "../../support/runtime-process.ts";
 import { waitUntil } from "../test-runtime.ts";
 import { type LoopbackServer, listenOnLoopback, postJson, useRuntimeProcesses } from "./runtime-processes.ts";
 

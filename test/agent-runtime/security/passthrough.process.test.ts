@@ -3,8 +3,8 @@
  * and a deeply nested JSON body is the client's error, not a 5xx that canary analysis would count.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
 import { redisServerAvailable } from "../../support/redis-server.ts";
+import type { RuntimeProcess } from "../../support/runtime-process.ts";
 import { postJson, useRuntimeProcesses } from "./runtime-processes.ts";
 
 const available = redisServerAvailable("runtime process (pass-through)");

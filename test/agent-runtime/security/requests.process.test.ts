@@ -4,9 +4,9 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
 import { rawExchange } from "../../support/raw-exchange.ts";
 import { redisServerAvailable } from "../../support/redis-server.ts";
+import type { RuntimeProcess } from "../../support/runtime-process.ts";
 import { type LoopbackServer, listenOnLoopback, postJson, useRuntimeProcesses } from "./runtime-processes.ts";
 
 const available = redisServerAvailable("runtime process (requests)");

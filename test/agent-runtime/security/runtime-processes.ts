@@ -9,12 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Agent, fetch, type Response } from "undici";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { type RuntimeProcess, startRuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
 import { type RedisServerHandle, startRedisServer } from "../../support/redis-server.ts";
+import { type RuntimeProcess, startRuntimeProcess } from "../../support/runtime-process.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
 import { waitUntil } from "../test-runtime.ts";
 
 export type RuntimeProcesses = {

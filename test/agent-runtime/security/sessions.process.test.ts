@@ -3,8 +3,8 @@
  * size, and live sessions per caller.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
 import { redisServerAvailable } from "../../support/redis-server.ts";
+import type { RuntimeProcess } from "../../support/runtime-process.ts";
 import { postJson, useRuntimeProcesses } from "./runtime-processes.ts";
 
 const available = redisServerAvailable("runtime process (sessions)");

@@ -9,12 +9,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type RuntimeProcess, startRuntimeProcess } from "../../../agent-runtime/testing/runtime-process.ts";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
-import { waitFor } from "../../../agent-runtime/testing/wait-for.ts";
 import { agentCluster, useOperator } from "../../operator/agent-cluster.ts";
 import { describeWithCluster, useTestNamespace } from "../../support/cluster.ts";
 import { run } from "../../support/cluster-exec.ts";
@@ -31,6 +25,9 @@ import {
   startRedisServer,
 } from "../../support/redis-server.ts";
 import { requireRealPart } from "../../support/require-real-part.ts";
+import { type RuntimeProcess, startRuntimeProcess } from "../../support/runtime-process.ts";
+import { type StubModelServer, startStubModelServer } from "../../support/stub-model-server.ts";
+import { waitFor } from "../../support/wait-for.ts";
 import { parseRendered, renderChart } from "./chart-render.ts";
 
 /**

@@ -5,7 +5,6 @@
  * (namespace, agent, revision) must keep out.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../../agent-runtime/testing/wait-for.ts";
 import {
   measurementDue,
   nextRequeueMs,
@@ -33,6 +32,7 @@ import {
   type RuntimeMetricsExporter,
   startRuntimeMetricsExporter,
 } from "../../support/runtime-metrics-exporter.ts";
+import { waitFor } from "../../support/wait-for.ts";
 
 const SUITE = "analysis against a real Prometheus";
 const AGENT = "support-bot";

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { RUNTIME_NODE_FLAGS } from "../node-flags.ts";
+import { RUNTIME_NODE_FLAGS } from "../../agent-runtime/node-flags.ts";
 import { freeLoopbackPort } from "./free-ports.ts";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../server.ts", import.meta.url));

@@ -2,10 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type StubModelServer,
-  startStubModelServer,
-} from "../../../agent-runtime/testing/stub-model-server.ts";
+import { type StubModelServer, startStubModelServer } from "./stub-model-server.ts";
 
 let stub: StubModelServer;
 const chat = (body: object) =>
@@ -79,7 +76,7 @@ describe("stub model server", () => {
   });
 
   it("has a CLI that prints its URL and stops on SIGTERM", async () => {
-    const cli = fileURLToPath(new URL("../../../agent-runtime/testing/stub-model-cli.ts", import.meta.url));
+    const cli = fileURLToPath(new URL("./stub-model-cli.ts", import.meta.url));
     const child = spawn(process.execPath, [cli, "--delay-ms", "0"], { stdio: ["ignore", "pipe", "inherit"] });
     const first = await new Promise<string>((resolve) => {
       createInterface({ input: child.stdout }).once("line", resolve);

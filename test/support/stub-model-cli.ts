@@ -1,6 +1,6 @@
 /**
  * CLI for the stub model endpoint:
- *   node agent-runtime/testing/stub-model-cli.ts [--port 0] [--delay-ms 0] [--record-limit 500]
+ *   node test/support/stub-model-cli.ts [--port 0] [--delay-ms 0] [--record-limit 500]
  * Prints one JSON line `{"url": "http://127.0.0.1:PORT/v1", "port": PORT}` once listening, then
  * serves until SIGTERM/SIGINT. Drive it over HTTP with /__stub/* (see stub-model-server.ts).
  */
