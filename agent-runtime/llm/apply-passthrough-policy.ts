@@ -2,7 +2,8 @@
  * What the agent decides in a /v1/chat/completions body, whatever the client sent: the model, a
  * ceiling on output tokens, how many completions one request buys, the temperature (unless the
  * agent lets clients choose it) and whether client-defined tools are allowed. Everything else
- * passes through as sent.
+ * passes through as sent. The route's schema has checked that the limited counts are numbers (or
+ * null) before the ceilings apply.
  */
 import type { RuntimeConfig } from "../config/runtime-config.ts";
 import { RuntimeError } from "../errors.ts";
@@ -15,6 +16,8 @@ export type PassthroughPolicy = {
 
 const TOOL_FIELDS = ["tools", "tool_choice", "functions", "function_call"] as const;
 const TOKEN_FIELDS = ["max_tokens", "max_completion_tokens"] as const;
+/** Fields whose null means "not set": dropped, so the agent's ceiling (or the provider's default n = 1) applies. */
+const NULLABLE_LIMITS = [...TOKEN_FIELDS, "n"] as const;
 
 function clamp(value: unknown, ceiling: number): unknown {
   return typeof value === "number" && value > ceiling ? ceiling : value;
@@ -33,6 +36,7 @@ export function applyPassthroughPolicy(
     }
   }
   const result: Record<string, unknown> = { ...body, model: policy.model };
+  for (const field of NULLABLE_LIMITS) if (result[field] === null) delete result[field];
   if (result.n !== undefined) result.n = clamp(result.n, policy.maxN);
   if (policy.maxTokens !== undefined) {
     const ceiling = policy.maxTokens;

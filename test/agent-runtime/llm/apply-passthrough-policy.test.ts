@@ -21,12 +21,12 @@ describe("applyPassthroughPolicy", () => {
     expect(applyPassthroughPolicy(body, open)).toEqual({ ...body, model: "agent-model" });
   });
 
-  it("ignores a non-numeric n or max_tokens, which the provider then rejects", () => {
-    const body = { messages, n: "64", max_tokens: "lots" };
-    expect(applyPassthroughPolicy(body, { ...open, maxTokens: 10 })).toMatchObject({
-      n: "64",
-      max_tokens: "lots",
-    });
+  it("reads a null limit as not set: the agent's token ceiling applies and n is the provider's default", () => {
+    const body = { messages, n: null, max_tokens: null, max_completion_tokens: null };
+    const result = applyPassthroughPolicy(body, { ...open, maxTokens: 10 });
+    expect(result).toMatchObject({ max_tokens: 10 });
+    expect(result).not.toHaveProperty("n");
+    expect(result).not.toHaveProperty("max_completion_tokens");
   });
 
   it("names every tool field it refuses", () => {

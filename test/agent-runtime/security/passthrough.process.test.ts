@@ -40,6 +40,27 @@ describe.skipIf(!available)("the pass-through of the runtime process", { timeout
     });
   });
 
+  it("refuses a limited field that is not a number with 400 naming it, and reads null as not set", async () => {
+    for (const [field, value] of [
+      ["max_tokens", "100000"],
+      ["max_completion_tokens", "100000"],
+      ["n", "64"],
+      ["n", 2.5],
+    ] as const) {
+      const answer = await completion({ messages, [field]: value });
+      expect(answer.status, `${field}: ${JSON.stringify(value)}`).toBe(400);
+      expect(answer.json().error).toMatchObject({ code: "INVALID_REQUEST", fields: [{ path: field }] });
+    }
+    expect(processes.stub.requests).toHaveLength(0);
+
+    const answer = await completion({ messages, max_tokens: null, max_completion_tokens: null, n: null });
+    expect(answer.status).toBe(200);
+    const sent = processes.stub.requests[0]?.body;
+    expect(sent).toMatchObject({ max_tokens: 64 });
+    expect(sent).not.toHaveProperty("max_completion_tokens");
+    expect(sent).not.toHaveProperty("n");
+  });
+
   it("answers a JSON body nested 5,000 deep with 400, without a stack trace, on both routes", async () => {
     const nested = `${"[".repeat(5000)}${"]".repeat(5000)}`;
     const answers = [
