@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   TOKEN_SUBJECT_MISSING: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** The provider refused what the caller sent (its 400/413/422: too long for the context, a bad parameter). */
+  MODEL_INPUT_REJECTED: 400,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

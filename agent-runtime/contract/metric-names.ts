@@ -25,7 +25,12 @@ export type LlmOutcome =
   | "success"
   | "rate_limited"
   | "server_error"
+  /** The provider refused the request's content (400, 413, 422): the caller's mistake, not the revision's. */
   | "client_error"
+  /** The provider refused the agent's own key (401, 403). */
+  | "auth_failed"
+  /** Any other provider 4xx (a 404 of the agent's model): the revision's configuration. */
+  | "request_rejected"
   | "timeout"
   | "connection_error"
   | "bad_response"

@@ -1,7 +1,12 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import type { LlmOutcome } from "../contract/metric-names.ts";
 import { RuntimeError } from "../errors.ts";
-import { ModelBadResponseError, ModelResponseTooLargeError, STREAM_ERROR_PREFIX } from "./model-errors.ts";
+import {
+  ModelBadResponseError,
+  ModelResponseTooLargeError,
+  PROVIDER_REASON_MARKER,
+  STREAM_ERROR_PREFIX,
+} from "./model-errors.ts";
 import { redactProviderText } from "./redact-provider-text.ts";
 import { parseRetryAfterMs } from "./retry-delay.ts";
 
@@ -13,6 +18,16 @@ export type ClassifiedModelError = {
   retryAfterMs: number | undefined;
   error: RuntimeError;
 };
+
+/**
+ * Provider 4xx that the request itself caused: its content (a message too long for the model's
+ * context, a parameter the model does not take, a body too large). Those are the caller's to fix,
+ * answered 400 and kept out of the revision's error rates; any other 4xx (a 404 of the agent's
+ * model, a 402 of its account) says the revision is misconfigured.
+ */
+const CALLER_MISTAKES = new Set([400, 413, 422]);
+/** How much of a provider's reason a caller is shown. */
+const REASON_CHARS = 500;
 
 /** undici's codes for a response head or body that took too long. */
 const UNDICI_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
@@ -66,7 +81,12 @@ function failure(
   };
 }
 
-function classifyStatus(thrown: APIError, status: number, nowMs: number): ClassifiedModelError {
+function classifyStatus(
+  thrown: APIError,
+  status: number,
+  nowMs: number,
+  apiKey: string | undefined,
+): ClassifiedModelError {
   const header = (name: string) => thrown.headers?.get(name) ?? undefined;
   const retryAfterMs = parseRetryAfterMs(header("retry-after"), header("retry-after-ms"), nowMs);
   if (status === 429) {
@@ -88,6 +108,15 @@ function classifyStatus(thrown: APIError, status: number, nowMs: number): Classi
       `the runtime's credentials for the model provider were refused (HTTP ${status})`,
       { cause: thrown },
     );
+    // The agent's own key: the revision's failure (a rotated, wrong key), not the caller's.
+    return failure("auth_failed", error, { countsAsFailure: false });
+  }
+  if (CALLER_MISTAKES.has(status)) {
+    const error = new RuntimeError(
+      "MODEL_INPUT_REJECTED",
+      `the model endpoint refused this request as invalid (HTTP ${status})${reasonOf(thrown, apiKey)}`,
+      { cause: thrown },
+    );
     return failure("client_error", error, { countsAsFailure: false });
   }
   const error = new RuntimeError(
@@ -95,7 +124,16 @@ function classifyStatus(thrown: APIError, status: number, nowMs: number): Classi
     `the model endpoint rejected the request with HTTP ${status}`,
     { cause: thrown },
   );
-  return failure("client_error", error, { countsAsFailure: false });
+  return failure("request_rejected", error, { countsAsFailure: false });
+}
+
+/** The provider's own explanation, redacted and cut short, after the marker logs cut at. */
+function reasonOf(thrown: APIError, apiKey: string | undefined): string {
+  const message = (thrown.error as { message?: unknown } | undefined)?.message;
+  if (typeof message !== "string" || message.trim() === "") return "";
+  const reason = redactProviderText(message.trim(), apiKey);
+  const cut = reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS)}…` : reason;
+  return `${PROVIDER_REASON_MARKER}${cut}`;
 }
 
 /**
@@ -152,7 +190,7 @@ export function classifyModelError(
     return failure("aborted", error, { countsAsFailure: false });
   }
   if (thrown instanceof APIError && typeof thrown.status === "number") {
-    return classifyStatus(thrown, thrown.status, context.nowMs);
+    return classifyStatus(thrown, thrown.status, context.nowMs, context.apiKey);
   }
   if (find(thrown, isConnectionFailure)) {
     const error = new RuntimeError("MODEL_UNAVAILABLE", "the model endpoint is unreachable", {

@@ -24,6 +24,12 @@ export class ModelHttpError extends APIError<number, Headers> {
 /** Starts the message of an error event inside a stream; the provider's own text follows it. */
 export const STREAM_ERROR_PREFIX = "the model endpoint ended the stream with an error";
 
+/**
+ * Separates our message from the provider's reason quoted after it. That reason can quote the
+ * user's input, so logs cut the message here unless content logging is on.
+ */
+export const PROVIDER_REASON_MARKER = "; the provider says: ";
+
 /** The endpoint answered 2xx with something that is not what was asked for. */
 export class ModelBadResponseError extends Error {
   constructor(message: string, options?: ErrorOptions) {

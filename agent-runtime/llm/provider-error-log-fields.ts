@@ -5,11 +5,14 @@
  * APIError without a status: the same rule applies.)
  */
 import { APIError } from "openai";
-import { STREAM_ERROR_PREFIX } from "./model-errors.ts";
+import { PROVIDER_REASON_MARKER, STREAM_ERROR_PREFIX } from "./model-errors.ts";
 
-/** An error's message for a log line: a stream error event's quoted text only with content logging. */
+/** An error's message for a log line: the provider's quoted text only with content logging. */
 export function loggableErrorMessage(message: string, logContent: boolean): string {
-  return !logContent && message.startsWith(STREAM_ERROR_PREFIX) ? STREAM_ERROR_PREFIX : message;
+  if (logContent) return message;
+  if (message.startsWith(STREAM_ERROR_PREFIX)) return STREAM_ERROR_PREFIX;
+  const reasonAt = message.indexOf(PROVIDER_REASON_MARKER);
+  return reasonAt === -1 ? message : message.slice(0, reasonAt);
 }
 
 export function providerErrorLogFields(cause: unknown, logContent: boolean): Record<string, unknown> {

@@ -89,7 +89,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
       // A provider's 4xx is the client's problem: relay it, minus whatever names our credentials.
       if (
         error instanceof RuntimeError &&
-        error.code === "MODEL_REQUEST_REJECTED" &&
+        (error.code === "MODEL_REQUEST_REJECTED" || error.code === "MODEL_INPUT_REJECTED") &&
         error.cause instanceof ModelHttpError
       ) {
         const upstream = error.cause;

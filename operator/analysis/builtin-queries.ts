@@ -85,9 +85,12 @@ export function builtinQuery(metric: BuiltinMetric, scope: RevisionScope, window
     case "latencyP95Seconds":
       return `histogram_quantile(0.95, sum by (le) (rate(${METRIC_NAMES.requestDuration}_bucket${selector(scope)}${range})))`;
     case "llmErrorRate": {
-      // A call the client abandoned (`aborted`) says nothing about the model or the revision.
-      const failed = `sum(rate(${METRIC_NAMES.llmRequests}${selector(scope, 'outcome!~"success|aborted"')}${range}))`;
-      const attempts = `sum(rate(${METRIC_NAMES.llmRequests}${selector(scope, 'outcome!="aborted"')}${range}))`;
+      // A call the client abandoned (`aborted`) or whose content the provider refused as the
+      // caller's mistake (`client_error`: too long for the context, a bad parameter) says nothing
+      // about the model or the revision; both are left out of the attempts too.
+      const notJudged = "aborted|client_error";
+      const failed = `sum(rate(${METRIC_NAMES.llmRequests}${selector(scope, `outcome!~"success|${notJudged}"`)}${range}))`;
+      const attempts = `sum(rate(${METRIC_NAMES.llmRequests}${selector(scope, `outcome!~"${notJudged}"`)}${range}))`;
       return `(${failed} or vector(0)) / ${attempts}`;
     }
     case "tokensPerRequest":

@@ -112,10 +112,10 @@ describe("model client", () => {
     expect(stub.stats.total).toBe(1);
   });
 
-  it("does not retry a 400, and reports it as rejected", async () => {
+  it("does not retry a 400, and reports it as the caller's mistake", async () => {
     stub.enqueue({ type: "error", status: 400, body: '{"error":{"message":"bad model"}}' });
     const error = await rejection(client().complete(request, context()));
-    expect(error.code).toBe("MODEL_REQUEST_REJECTED");
+    expect(error.code).toBe("MODEL_INPUT_REJECTED");
     expect(stub.stats.total).toBe(1);
     expect(await outcome("client_error")).toBe(1);
   });

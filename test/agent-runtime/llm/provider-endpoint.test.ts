@@ -106,7 +106,7 @@ describe("provider endpoint against a stub that checks requests as Azure does", 
       { client: azureClient({ ...AZURE, deployment: "other" }), code: "MODEL_REQUEST_REJECTED", status: 404 },
       {
         client: azureClient({ ...AZURE, apiVersion: "2023-05-15" }),
-        code: "MODEL_REQUEST_REJECTED",
+        code: "MODEL_INPUT_REJECTED",
         status: 400,
       },
     ];

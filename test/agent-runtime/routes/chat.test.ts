@@ -456,9 +456,10 @@ describe.skipIf(!available)("POST /v1/chat", () => {
         },
       });
 
+    // A 404 of the agent's model: the revision's error, logged (a caller's 400 is answered, not logged).
     it("logs a provider error's status, code and type, not its text", async () => {
       const agent = await runtime({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
-      stub.enqueue({ type: "error", status: 400, body: echoing400("my private diary") });
+      stub.enqueue({ type: "error", status: 404, body: echoing400("my private diary") });
       const response = await chat(agent, { message: "my private diary" });
       expect(response.statusCode).toBe(502);
       const logged = JSON.stringify(agent.logs);
@@ -467,7 +468,7 @@ describe.skipIf(!available)("POST /v1/chat", () => {
       expect(agent.logs).toContainEqual(
         expect.objectContaining({
           code: "MODEL_REQUEST_REJECTED",
-          upstream: { status: 400, code: "invalid_value", type: "invalid_request_error" },
+          upstream: { status: 404, code: "invalid_value", type: "invalid_request_error" },
         }),
       );
     });
@@ -497,7 +498,7 @@ describe.skipIf(!available)("POST /v1/chat", () => {
 
     it("logs the provider's text when content logging is on", async () => {
       const agent = await runtime({ AGENTRY_LOG_CONTENT: "true" });
-      stub.enqueue({ type: "error", status: 400, body: echoing400("logged on purpose") });
+      stub.enqueue({ type: "error", status: 404, body: echoing400("logged on purpose") });
       await chat(agent, { message: "logged on purpose" });
       expect(JSON.stringify(agent.logs)).toContain("logged on purpose");
     });

@@ -71,9 +71,55 @@ describe.skipIf(!available)("provider errors through the runtime process", { tim
     expect(answer.text).not.toContain(KEY_FRAGMENT);
   });
 
+  const metricsOf = async (runtime: RuntimeProcess) => (await fetch(`${runtime.url}/metrics`)).text();
+  const count = (metrics: string, pattern: RegExp) =>
+    metrics
+      .split("\n")
+      .filter((line) => pattern.test(line))
+      .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+
+  it.each([400, 413, 422])(
+    "answers a provider %i caused by the request with 400 on /v1/chat, the provider's reason redacted, counted as no 5xx",
+    async (status) => {
+      const runtime = await processes.start({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+      processes.stub.enqueue({ type: "error", status, body: ECHOING_400_BODY });
+      const answer = await postJson(`${runtime.url}/v1/chat`, { message: USER_TEXT });
+      expect(answer.status).toBe(400);
+      expect(answer.json().error).toMatchObject({
+        code: "MODEL_INPUT_REJECTED",
+        type: "invalid_request_error",
+      });
+      expect(answer.json().error?.message).toContain("Invalid 'messages[0].content'");
+      expect(answer.text).not.toContain(ORG_ID);
+      expect(answer.text).not.toContain(KEY_FRAGMENT);
+      const metrics = await metricsOf(runtime);
+      expect(count(metrics, /^agentry_requests_total\{[^}]*status="5\d\d"/)).toBe(0);
+      expect(count(metrics, /^agentry_llm_requests_total\{[^}]*outcome="client_error"/)).toBe(1);
+    },
+  );
+
+  it("keeps a provider 401 and a 404 of the agent's model as the revision's errors on /v1/chat", async () => {
+    const runtime = await processes.start({ AGENTRY_PROVIDER_API_KEY: PROVIDER_KEY });
+    processes.stub.enqueue(
+      { type: "error", status: 401, body: INVALID_KEY_BODY },
+      { type: "error", status: 404, body: providerError("The model does not exist", "model_not_found") },
+    );
+    const auth = await postJson(`${runtime.url}/v1/chat`, { message: "hi" });
+    const missing = await postJson(`${runtime.url}/v1/chat`, { message: "hi" });
+    expect([auth.status, auth.json().error?.code]).toEqual([502, "MODEL_AUTH_FAILED"]);
+    expect([missing.status, missing.json().error?.code]).toEqual([502, "MODEL_REQUEST_REJECTED"]);
+    const metrics = await metricsOf(runtime);
+    expect(count(metrics, /^agentry_requests_total\{[^}]*status="502"/)).toBe(2);
+    expect(count(metrics, /^agentry_llm_requests_total\{[^}]*outcome="client_error"/)).toBe(0);
+    expect(count(metrics, /^agentry_llm_requests_total\{[^}]*outcome="(auth_failed|request_rejected)"/)).toBe(
+      2,
+    );
+  });
+
   it("logs a /v1/chat provider error by status, code and type only, unless content logging is on", async () => {
     const failedTurn = async (runtime: RuntimeProcess) => {
-      processes.stub.enqueue({ type: "error", status: 400, body: ECHOING_400_BODY });
+      // A 404 (of the agent's model) is the revision's error and logged; a caller's 400 is not logged.
+      processes.stub.enqueue({ type: "error", status: 404, body: ECHOING_400_BODY });
       const answer = await postJson(`${runtime.url}/v1/chat`, { message: USER_TEXT });
       expect(answer.status).toBe(502);
       expect(answer.json().error?.code).toBe("MODEL_REQUEST_REJECTED");
@@ -87,7 +133,7 @@ describe.skipIf(!available)("provider errors through the runtime process", { tim
 
     const quietLine = await failedTurn(quiet);
     expect(quietLine.upstream).toEqual({
-      status: 400,
+      status: 404,
       code: "string_above_max_length",
       type: "invalid_request_error",
     });

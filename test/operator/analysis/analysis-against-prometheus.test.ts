@@ -76,6 +76,8 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
         m.requests.inc({ route: "/v1/chat", status: "200" });
         m.requestDuration.observe({ route: "/v1/chat" }, 0.05);
         m.llmRequests.inc({ outcome: "success" });
+        // A request the provider refused as the caller's mistake is not the revision's error.
+        m.llmRequests.inc({ outcome: "client_error" });
         m.llmTokens.inc({ kind: "prompt" }, 10);
         m.llmTokens.inc({ kind: "completion" }, 5);
       },
@@ -92,6 +94,7 @@ describe.skipIf(!prometheusAvailable(SUITE))(SUITE, () => {
         m.llmRequests.inc({ outcome: "server_error" });
         // A client that hung up says nothing about the revision: counted on neither side.
         m.llmRequests.inc({ outcome: "aborted" }, 3);
+        m.llmRequests.inc({ outcome: "client_error" }, 2);
         m.llmTokens.inc({ kind: "prompt" }, 30);
         m.llmTokens.inc({ kind: "completion" }, 10);
       },

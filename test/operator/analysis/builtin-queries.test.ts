@@ -31,7 +31,7 @@ describe("builtinQuery", () => {
       `histogram_quantile(0.95, sum by (le) (rate(agentry_request_duration_seconds_bucket{${selector}}[60s])))`,
     );
     expect(builtinQuery("llmErrorRate", scope, "60s")).toBe(
-      `(sum(rate(agentry_llm_requests_total{${selector},outcome!~"success|aborted"}[60s])) or vector(0)) / sum(rate(agentry_llm_requests_total{${selector},outcome!="aborted"}[60s]))`,
+      `(sum(rate(agentry_llm_requests_total{${selector},outcome!~"success|aborted|client_error"}[60s])) or vector(0)) / sum(rate(agentry_llm_requests_total{${selector},outcome!~"aborted|client_error"}[60s]))`,
     );
     expect(builtinQuery("tokensPerRequest", scope, "60s")).toBe(
       `(sum(rate(agentry_llm_tokens_total{${selector}}[60s])) or vector(0)) / sum(rate(agentry_requests_total{${selector}}[60s]))`,
