@@ -4,6 +4,22 @@
  * fragments are joined by their `index`, as OpenAI streams them.
  */
 import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
+import { RuntimeError } from "../errors.ts";
+
+/**
+ * More tool calls in one answer than any model asks for (the runtime runs at most
+ * AGENTRY_MAX_TOOL_CALLS_PER_ROUND of them, 128 at most): an answer past it, or a streamed `index`
+ * past it, is a broken or hostile endpoint. The index picks an array slot, so without this bound
+ * `"index": 20000000` alone allocates gigabytes.
+ */
+export const MAX_TOOL_CALLS_PER_ANSWER = 256;
+
+function tooManyToolCalls(what: string): RuntimeError {
+  return new RuntimeError(
+    "MODEL_BAD_RESPONSE",
+    `the model endpoint sent ${what}; an answer holds at most ${MAX_TOOL_CALLS_PER_ANSWER} tool calls`,
+  );
+}
 
 export type AssistantToolCall = { id: string; name: string; arguments: string };
 
@@ -23,7 +39,9 @@ export const EMPTY_ASSISTANT_MESSAGE: AssistantMessage = {
 
 export function assistantMessageFromCompletion(completion: ChatCompletion): AssistantMessage {
   const choice = completion.choices[0];
-  const toolCalls = (choice?.message.tool_calls ?? []).flatMap((call) =>
+  const calls = choice?.message.tool_calls ?? [];
+  if (calls.length > MAX_TOOL_CALLS_PER_ANSWER) throw tooManyToolCalls(`${calls.length} tool calls`);
+  const toolCalls = calls.flatMap((call) =>
     call.type === "function"
       ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }]
       : [],
@@ -46,6 +64,14 @@ export function accumulateChunk(message: AssistantMessage, chunk: ChatCompletion
   if (choice?.delta.tool_calls) {
     toolCalls = [...toolCalls];
     for (const fragment of choice.delta.tool_calls) {
+      const index: unknown = fragment.index;
+      if (
+        !Number.isInteger(index) ||
+        (index as number) < 0 ||
+        (index as number) >= MAX_TOOL_CALLS_PER_ANSWER
+      ) {
+        throw tooManyToolCalls(`a tool call with index ${JSON.stringify(index)}`);
+      }
       const existing = toolCalls[fragment.index];
       toolCalls[fragment.index] = {
         id: fragment.id ?? existing?.id ?? `call_${fragment.index}`,
@@ -59,4 +85,9 @@ export function accumulateChunk(message: AssistantMessage, chunk: ChatCompletion
     usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
   }
   return { content, toolCalls, finishReason, usage };
+}
+
+/** The tool calls in index order, without the slots a stream skipped (indexes 0, 2: two calls). */
+export function withoutSkippedToolCalls(message: AssistantMessage): AssistantMessage {
+  return { ...message, toolCalls: message.toolCalls.filter((call) => call !== undefined) };
 }

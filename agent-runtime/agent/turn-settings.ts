@@ -7,4 +7,7 @@ export type TurnSettings = {
   maxTokens: number | undefined;
   tools: ChatCompletionTool[];
   maxToolRounds: number;
+  maxToolCallsPerRound: number;
+  maxToolCallsPerTurn: number;
+  toolConcurrency: number;
 };

@@ -251,6 +251,20 @@ export const runtimeEnvSchema = z.object({
     .max(20)
     .default(5)
     .describe("Model/tool round trips per turn; after the last one the model must answer without tools."),
+  AGENTRY_MAX_TOOL_CALLS_PER_ROUND: positiveInt
+    .max(128)
+    .default(16)
+    .describe("Tool calls run per model answer; the model is told the rest were not run."),
+  AGENTRY_MAX_TOOL_CALLS_PER_TURN: positiveInt
+    .max(1024)
+    .default(64)
+    .describe(
+      "Tool calls run per turn; past it the rest are not run and the model must answer without tools.",
+    ),
+  AGENTRY_TOOL_CONCURRENCY: positiveInt
+    .max(64)
+    .default(4)
+    .describe("Tool calls of one turn run at the same time."),
   AGENTRY_AUTH_MODE: z.enum(["none", "apiKey", "jwt"]).default("none").describe("none | apiKey | jwt."),
   AGENTRY_API_KEYS: tokenList
     .optional()

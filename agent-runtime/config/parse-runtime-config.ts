@@ -219,6 +219,9 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     tools: {
       definitions: tools,
       maxRounds: e.AGENTRY_MAX_TOOL_ROUNDS,
+      maxCallsPerRound: e.AGENTRY_MAX_TOOL_CALLS_PER_ROUND,
+      maxCallsPerTurn: e.AGENTRY_MAX_TOOL_CALLS_PER_TURN,
+      concurrency: e.AGENTRY_TOOL_CONCURRENCY,
       defaultTimeoutMs: e.AGENTRY_TOOL_TIMEOUT_SECONDS * 1000,
       errorExcerptChars: e.AGENTRY_TOOL_ERROR_EXCERPT_CHARS,
     },

@@ -94,6 +94,10 @@ export type RuntimeConfig = {
   tools: {
     definitions: ToolDefinition[];
     maxRounds: number;
+    maxCallsPerRound: number;
+    maxCallsPerTurn: number;
+    /** Tool calls of one turn in flight at once. */
+    concurrency: number;
     defaultTimeoutMs: number;
     /** Characters of a failed tool's answer shown to the model. */
     errorExcerptChars: number;

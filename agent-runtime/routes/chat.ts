@@ -48,6 +48,9 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
     maxTokens: config.model.maxTokens,
     tools: toOpenAiTools(config.tools.definitions),
     maxToolRounds: config.tools.maxRounds,
+    maxToolCallsPerRound: config.tools.maxCallsPerRound,
+    maxToolCallsPerTurn: config.tools.maxCallsPerTurn,
+    toolConcurrency: config.tools.concurrency,
   };
 
   app.post(RUNTIME_ENDPOINTS.chat, async (request, reply) => {

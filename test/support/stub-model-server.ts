@@ -39,6 +39,8 @@ export type StubBehavior =
   | { type: "tool_call"; calls: StubToolCall[]; delayMs?: number; chunkDelayMs?: number }
   | { type: "error"; status: number; retryAfter?: string; body?: string; delayMs?: number }
   | { type: "malformed"; delayMs?: number }
+  /** Streams: a 200 event stream of exactly these events' data (JSON values), then `[DONE]`. */
+  | { type: "raw_stream"; events: unknown[] }
   /** Streams: a 200 event stream whose first event is an OpenAI-style error object. */
   | { type: "stream_error"; body: string }
   | { type: "hang" };
@@ -338,6 +340,11 @@ export async function startStubModelServer(options: StubModelServerOptions = {})
         return writeHuge(res, behavior.bytes, body.stream === true, behavior.declareLength ?? true);
       case "trickle":
         return writeTrickle(res, behavior.intervalMs);
+      case "raw_stream":
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        return res.end(
+          `${behavior.events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join("")}data: [DONE]\n\n`,
+        );
       case "stream_error":
         res.writeHead(200, { "content-type": "text/event-stream" });
         return res.end(`data: ${behavior.body}\n\n`);

@@ -14,6 +14,9 @@ const settings: TurnSettings = {
   maxTokens: undefined,
   tools: [],
   maxToolRounds: 2,
+  maxToolCallsPerRound: 16,
+  maxToolCallsPerTurn: 64,
+  toolConcurrency: 4,
 };
 
 describe("startConversation", () => {
