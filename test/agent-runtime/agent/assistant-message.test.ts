@@ -4,6 +4,8 @@ import {
   accumulateChunk,
   assistantMessageFromCompletion,
   EMPTY_ASSISTANT_MESSAGE,
+  MAX_TOOL_CALLS_PER_ANSWER,
+  withoutSkippedToolCalls,
 } from "../../../agent-runtime/agent/assistant-message.ts";
 
 function chunk(
@@ -47,6 +49,28 @@ describe("accumulateChunk", () => {
       { id: "b", name: "clock", arguments: "{}" },
     ]);
     expect(message.finishReason).toBe("tool_calls");
+  });
+
+  it.each([MAX_TOOL_CALLS_PER_ANSWER, 20_000_000, -1, 1.5])(
+    "refuses a tool-call index of %s as a bad response, allocating nothing",
+    (index) => {
+      const fragment = { index, id: "x", function: { name: "lookup", arguments: "{}" } };
+      expect(() => accumulateChunk(EMPTY_ASSISTANT_MESSAGE, chunk({ tool_calls: [fragment] }))).toThrow(
+        expect.objectContaining({ code: "MODEL_BAD_RESPONSE" }),
+      );
+    },
+  );
+
+  it("keeps the calls of a stream that skips indexes, in order, without gaps", () => {
+    let message = accumulateChunk(
+      EMPTY_ASSISTANT_MESSAGE,
+      chunk({ tool_calls: [{ index: 2, id: "b", function: { name: "two" } }] }),
+    );
+    message = accumulateChunk(
+      message,
+      chunk({ tool_calls: [{ index: 0, id: "a", function: { name: "zero" } }] }),
+    );
+    expect(withoutSkippedToolCalls(message).toolCalls.map((call) => call.name)).toEqual(["zero", "two"]);
   });
 
   it("takes usage from the final usage-only chunk", () => {
