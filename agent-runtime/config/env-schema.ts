@@ -228,6 +228,11 @@ export const runtimeEnvSchema = z.object({
   AGENTRY_CACHE_TTL_SECONDS: nonNegativeInt
     .default(0)
     .describe("Response cache TTL for deterministic requests; 0 turns the cache off."),
+  AGENTRY_CACHE_SHARED: flag
+    .default(false)
+    .describe(
+      "Share cached answers across callers: callers who send the same request get the same answer, ids and times included. Off: each caller (API key / JWT subject) has entries of its own.",
+    ),
   AGENTRY_TOOLS: jsonOf(
     z
       .array(toolDefinitionSchema)
@@ -310,7 +315,9 @@ export const runtimeEnvSchema = z.object({
     .string()
     .min(1)
     .default("dev")
-    .describe("Revision label on every metric; the operator sets the pod template hash."),
+    .describe(
+      "Revision label on every metric and part of every response-cache key; the operator sets the pod template hash.",
+    ),
   AGENTRY_AGENT: z
     .string()
     .min(1)

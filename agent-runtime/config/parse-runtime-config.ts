@@ -215,7 +215,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       maxMessageBytes: e.AGENTRY_MEMORY_MAX_MESSAGE_BYTES,
       maxSessionsPerCaller: e.AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER,
     },
-    cache: { ttlSeconds: e.AGENTRY_CACHE_TTL_SECONDS },
+    cache: { ttlSeconds: e.AGENTRY_CACHE_TTL_SECONDS, shared: e.AGENTRY_CACHE_SHARED },
     tools: {
       definitions: tools,
       maxRounds: e.AGENTRY_MAX_TOOL_ROUNDS,

@@ -90,7 +90,8 @@ export type RuntimeConfig = {
     maxMessageBytes: number;
     maxSessionsPerCaller: number;
   };
-  cache: { ttlSeconds: number };
+  /** `shared`: callers who send the same request get the same answer, ids and times included. */
+  cache: { ttlSeconds: number; shared: boolean };
   tools: {
     definitions: ToolDefinition[];
     maxRounds: number;

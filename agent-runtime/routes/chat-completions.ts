@@ -9,8 +9,8 @@
  * prompt.
  */
 import type { FastifyInstance } from "fastify";
+import { cacheKeyOf, cacheScopeOf } from "../cache/cache-key.ts";
 import { isCacheableCompletion } from "../cache/cacheable.ts";
-import { cacheKeyOf } from "../cache/response-cache.ts";
 import { RUNTIME_ENDPOINTS } from "../contract/endpoints.ts";
 import type { AppDeps } from "../deps.ts";
 import { errorBody, RuntimeError } from "../errors.ts";
@@ -24,6 +24,7 @@ import { completionRequestSchema } from "./chat-schema.ts";
 
 export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps): void {
   const { config } = deps;
+  const cacheScope = cacheScopeOf(config);
 
   app.post(RUNTIME_ENDPOINTS.chatCompletions, async (request, reply) => {
     const body = applyPassthroughPolicy(parseBody(completionRequestSchema, request.body), {
@@ -38,7 +39,10 @@ export function registerChatCompletionsRoute(app: FastifyInstance, deps: AppDeps
       if (body.stream !== true) {
         const cacheKey =
           deps.cache && isCacheableCompletion(body)
-            ? cacheKeyOf(config.redis.keyPrefix, { route: RUNTIME_ENDPOINTS.chatCompletions, body })
+            ? cacheKeyOf(config.redis.keyPrefix, cacheScope, request.principal?.id, {
+                route: RUNTIME_ENDPOINTS.chatCompletions,
+                body,
+              })
             : undefined;
         let cacheHeader = cacheKey ? "miss" : "bypass";
         if (cacheKey && deps.cache) {

@@ -9,8 +9,8 @@ import { startConversation } from "../agent/conversation.ts";
 import { toOpenAiTools } from "../agent/openai-tools.ts";
 import { runTurn, type TurnResult } from "../agent/run-turn.ts";
 import type { TurnSettings } from "../agent/turn-settings.ts";
+import { cacheKeyOf, cacheScopeOf } from "../cache/cache-key.ts";
 import { isCacheableChat } from "../cache/cacheable.ts";
-import { cacheKeyOf } from "../cache/response-cache.ts";
 import { RUNTIME_ENDPOINTS } from "../contract/endpoints.ts";
 import type { AppDeps } from "../deps.ts";
 import { errorBody, RuntimeError } from "../errors.ts";
@@ -52,6 +52,7 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
     maxToolCallsPerTurn: config.tools.maxCallsPerTurn,
     toolConcurrency: config.tools.concurrency,
   };
+  const cacheScope = cacheScopeOf(config);
 
   app.post(RUNTIME_ENDPOINTS.chat, async (request, reply) => {
     const body = parseBody(chatRequestSchema, request.body);
@@ -74,11 +75,11 @@ export function registerChatRoute(app: FastifyInstance, deps: AppDeps): void {
         stream: body.stream === true,
       });
     const cacheKey = cacheable
-      ? cacheKeyOf(config.redis.keyPrefix, {
+      ? cacheKeyOf(config.redis.keyPrefix, cacheScope, owner?.id, {
           route: RUNTIME_ENDPOINTS.chat,
-          model: settings.model,
+          settings,
           systemPrompt: config.model.systemPrompt,
-          maxTokens: settings.maxTokens,
+          history,
           message: body.message,
         })
       : undefined;

@@ -255,9 +255,15 @@ export const memorySpec = z
 export const cacheSpec = z
   .strictObject({
     ttlSeconds: z.int().min(1).default(3600).describe("Seconds a cached response is served."),
+    shared: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Share cached answers across callers: callers who send the same request get the same answer, ids and times included. Off (the default): each caller (API key or JWT subject) has entries of its own. Revisions never share entries either way.",
+      ),
   })
   .describe(
-    "Response cache in Redis, used only for deterministic requests (temperature 0, no tools, no session).",
+    "Response cache in Redis, used only for deterministic requests (temperature 0, no tools, no session). Entries are per revision, provider and request, and per caller unless shared is set.",
   );
 
 export const toolSpec = withRules(

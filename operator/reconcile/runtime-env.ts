@@ -107,6 +107,8 @@ export function buildRuntimeEnv(agent: AgentDeployment, context: RuntimeEnvConte
     set("AGENTRY_MEMORY_MAX_SESSIONS_PER_CALLER", agentSpec.memory.maxSessionsPerCaller);
   }
   if (agentSpec.cache) set("AGENTRY_CACHE_TTL_SECONDS", agentSpec.cache.ttlSeconds);
+  // Only the opt-in is written, so agents without it keep the pod template (and revision) they had.
+  if (agentSpec.cache?.shared) set("AGENTRY_CACHE_SHARED", "true");
 
   const missingAgents: string[] = [];
   if (agentSpec.tools && agentSpec.tools.length > 0) {

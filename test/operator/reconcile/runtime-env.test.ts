@@ -230,6 +230,23 @@ describe("buildRuntimeEnv against the runtime's own configuration parser", () =>
     });
   });
 
+  it("shares cached answers across callers only when spec.agent.cache.shared says so", () => {
+    const cacheOf = (cache: Record<string, unknown>) => {
+      const { env } = buildRuntimeEnv(agent({ agent: { model: "m", memory, cache } }), {
+        calledAgents: new Map(),
+        clusterDomain: "cluster.local",
+      });
+      return {
+        env: env.map((variable) => variable.name),
+        config: parseRuntimeConfig(resolve(env, data)).cache,
+      };
+    };
+    const unshared = cacheOf({ ttlSeconds: 60 });
+    expect(unshared.config).toEqual({ ttlSeconds: 60, shared: false });
+    expect(unshared.env).not.toContain("AGENTRY_CACHE_SHARED");
+    expect(cacheOf({ ttlSeconds: 60, shared: true }).config).toEqual({ ttlSeconds: 60, shared: true });
+  });
+
   it("maps the spec onto the runtime's settings", () => {
     const spec = {
       replicas: 2,
