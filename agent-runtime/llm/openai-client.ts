@@ -13,6 +13,12 @@
  * `AbortController`); this one does what the SDK's does, with a plain listener. The caller's
  * signal belongs to one model call and is dropped with it, so the listener needs no weak
  * reference: it keeps the request cancellable while its body is read, and goes when the call does.
+ *
+ * The SDK's public options cannot do this: a signal given per request, as `signal` or inside
+ * `fetchOptions`, goes through the same per-request controller and is joined with
+ * `AbortSignal.any()`; only a key of our own in `fetchOptions`, forwarded because the SDK spreads
+ * unknown init keys into fetch, would bypass it, which no API of the SDK promises. The subclass
+ * hook is one the SDK checks for itself (it compares `fetchWithTimeout` with its prototype's).
  */
 import OpenAI from "openai";
 import type { ModelFetch } from "./dispatcher-fetch.ts";
