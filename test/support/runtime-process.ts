@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { RUNTIME_NODE_FLAGS } from "../../agent-runtime/node-flags.ts";
 import { freeLoopbackPort } from "./free-ports.ts";
 
-export const SERVER_ENTRY = fileURLToPath(new URL("../server.ts", import.meta.url));
+export const SERVER_ENTRY = fileURLToPath(new URL("../../agent-runtime/server.ts", import.meta.url));
 
 export type RuntimeProcess = {
   url: string;
