@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   SESSION_LIMIT_REACHED: 429,
+  /** The caller already runs AGENTRY_MAX_CONCURRENT_TURNS_PER_CALLER turns on this replica. */
+  CALLER_TURN_LIMIT_REACHED: 429,
   HEADERS_TOO_LARGE: 431,
   /** nginx's convention: the client closed the connection before the answer was ready. */
   CLIENT_CLOSED: 499,
@@ -31,7 +33,11 @@ export const ERROR_STATUS = {
   MODEL_UNAVAILABLE: 503,
   REDIS_UNAVAILABLE: 503,
   AUTH_UNAVAILABLE: 503,
+  /** This replica already runs AGENTRY_MAX_CONCURRENT_TURNS turns. */
+  TURN_LIMIT_REACHED: 503,
   MODEL_TIMEOUT: 504,
+  /** The turn ran longer than AGENTRY_TURN_DEADLINE_SECONDS. */
+  TURN_DEADLINE_EXCEEDED: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

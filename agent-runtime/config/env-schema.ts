@@ -336,6 +336,26 @@ export const runtimeEnvSchema = z.object({
   AGENTRY_MAX_BODY_BYTES: positiveInt
     .default(1_048_576)
     .describe("Request body limit; larger bodies get 413."),
+  AGENTRY_REQUEST_TIMEOUT_SECONDS: positiveSeconds
+    .default(30)
+    .describe(
+      "Time a client has to send a whole request (headers and body); then 408 and the connection is closed. Answers, streamed ones too, are not bounded by it.",
+    ),
+  AGENTRY_MAX_CONCURRENT_TURNS: positiveInt
+    .default(64)
+    .describe(
+      "Turns (/v1/chat, /v1/chat/completions) one replica runs at once; beyond it a turn gets 503 TURN_LIMIT_REACHED with Retry-After at once.",
+    ),
+  AGENTRY_MAX_CONCURRENT_TURNS_PER_CALLER: positiveInt
+    .optional()
+    .describe(
+      "Turns one caller (API key or JWT subject, else client address) runs at once on a replica; beyond it 429 CALLER_TURN_LIMIT_REACHED. Unset = only the replica's limit.",
+    ),
+  AGENTRY_TURN_DEADLINE_SECONDS: positiveSeconds
+    .default(300)
+    .describe(
+      "Longest a turn may take, model calls, retries and tools included; then it ends with 504 TURN_DEADLINE_EXCEEDED (an error event in a stream) and the model call is cancelled.",
+    ),
   AGENTRY_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info")

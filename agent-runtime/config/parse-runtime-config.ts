@@ -164,6 +164,12 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       port: e.AGENTRY_PORT,
       bodyLimitBytes: e.AGENTRY_MAX_BODY_BYTES,
       shutdownDeadlineMs: e.AGENTRY_SHUTDOWN_DEADLINE_SECONDS * 1000,
+      requestTimeoutMs: e.AGENTRY_REQUEST_TIMEOUT_SECONDS * 1000,
+    },
+    turns: {
+      maxConcurrent: e.AGENTRY_MAX_CONCURRENT_TURNS,
+      maxConcurrentPerCaller: e.AGENTRY_MAX_CONCURRENT_TURNS_PER_CALLER,
+      deadlineMs: e.AGENTRY_TURN_DEADLINE_SECONDS * 1000,
     },
     log: { level: e.AGENTRY_LOG_LEVEL, content: e.AGENTRY_LOG_CONTENT },
     model: {

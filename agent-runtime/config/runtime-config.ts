@@ -59,7 +59,21 @@ export type RuntimeConfig = {
   revision: string;
   /** The `agent` label of every metric, when known. */
   agent: string | undefined;
-  server: { host: string; port: number; bodyLimitBytes: number; shutdownDeadlineMs: number };
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    shutdownDeadlineMs: number;
+    /** Time to receive a whole request; Node's `requestTimeout`. */
+    requestTimeoutMs: number;
+  };
+  /** Limits of a turn: how many run at once on this replica, and for how long each may run. */
+  turns: {
+    maxConcurrent: number;
+    /** Per caller (principal, else client address); undefined = no per-caller limit. */
+    maxConcurrentPerCaller: number | undefined;
+    deadlineMs: number;
+  };
   log: { level: string; content: boolean };
   model: {
     name: string;

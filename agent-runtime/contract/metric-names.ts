@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   cache: "agentry_cache_requests_total",
   requestOverhead: "agentry_request_overhead_seconds",
   dependencyUp: "agentry_dependency_up",
+  turnsRefused: "agentry_turns_refused_total",
 } as const;
 
 /** Labels every series of the runtime carries (set as default labels of its registry). */

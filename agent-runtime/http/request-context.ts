@@ -11,12 +11,14 @@ declare module "fastify" {
     logFields: Record<string, unknown> | null;
     /** Time this request waited for the model and tools, set by `callContextFor`. */
     upstream: UpstreamTime | null;
+    /** Aborts when the turn's deadline passes (plugins/turn-deadline.ts); null outside turns. */
+    turnDeadline: AbortSignal | null;
   }
 }
 
 /**
  * The context for downstream calls of this request: an abort signal that fires if the client
- * disconnects before the answer is finished, and the id headers to propagate.
+ * disconnects before the answer is finished, the turn's deadline, and the id headers to propagate.
  */
 export function callContextFor(request: FastifyRequest, reply: FastifyReply): CallContext {
   const controller = new AbortController();
@@ -25,5 +27,10 @@ export function callContextFor(request: FastifyRequest, reply: FastifyReply): Ca
   });
   const upstream: UpstreamTime = { ms: 0 };
   request.upstream = upstream;
-  return { signal: controller.signal, headers: propagationHeaders(request.id, request.headers), upstream };
+  return {
+    signal: controller.signal,
+    headers: propagationHeaders(request.id, request.headers),
+    upstream,
+    deadline: request.turnDeadline ?? undefined,
+  };
 }

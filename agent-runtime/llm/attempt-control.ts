@@ -3,17 +3,28 @@ import { RuntimeError } from "../errors.ts";
 
 export type AttemptControl = ReturnType<typeof attemptController>;
 
-/** Abort plumbing for one attempt: the client's signal plus our own timeout. */
-export function attemptController(signal: AbortSignal, timeoutMs: number) {
+/**
+ * Abort plumbing for one attempt: the client's signal, the turn's deadline (a signal whose reason
+ * is the error the turn ends with) and our own timeout, which runs from here, the moment the
+ * call is made, so time spent waiting for a free connection counts.
+ */
+export function attemptController(signal: AbortSignal, timeoutMs: number, deadline?: AbortSignal) {
   const controller = new AbortController();
-  const state = { timedOut: false, timer: undefined as NodeJS.Timeout | undefined };
+  const state = { timedOut: false, deadlinePassed: false, timer: undefined as NodeJS.Timeout | undefined };
   const onAbort = () => controller.abort(signal.reason);
+  const onDeadline = () => {
+    // Only when it is what ends the attempt (not after a timeout or a hang-up did).
+    state.deadlinePassed = !controller.signal.aborted;
+    controller.abort(deadline?.reason);
+  };
   if (signal.aborted) controller.abort(signal.reason);
   else signal.addEventListener("abort", onAbort, { once: true });
+  if (deadline?.aborted) onDeadline();
+  else deadline?.addEventListener("abort", onDeadline, { once: true });
   const arm = () => {
     clearTimeout(state.timer);
     state.timer = setTimeout(() => {
-      state.timedOut = true;
+      state.timedOut = !state.deadlinePassed;
       controller.abort(new Error("timeout"));
     }, timeoutMs);
   };
@@ -23,6 +34,10 @@ export function attemptController(signal: AbortSignal, timeoutMs: number) {
     get timedOut() {
       return state.timedOut;
     },
+    /** The turn's deadline passed first: the attempt ends with the deadline's error. */
+    get deadlinePassed() {
+      return state.deadlinePassed;
+    },
     /** Streams use an idle timeout: every chunk re-arms it. */
     rearm: arm,
     /** The consumer stopped early: closing the request stops the generation upstream. */
@@ -30,22 +45,34 @@ export function attemptController(signal: AbortSignal, timeoutMs: number) {
     dispose() {
       clearTimeout(state.timer);
       signal.removeEventListener("abort", onAbort);
+      deadline?.removeEventListener("abort", onDeadline);
     },
   };
 }
 
-/** Waits `ms` between attempts; a client that hangs up meanwhile ends the wait with CLIENT_CLOSED. */
-export function sleepUnlessClosed(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms` between attempts; a client that hangs up meanwhile ends the wait with CLIENT_CLOSED,
+ * a turn deadline that passes with the deadline's error.
+ */
+export function sleepUnlessClosed(ms: number, signal: AbortSignal, deadline?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new RuntimeError("CLIENT_CLOSED", "the client closed the connection"));
+    const closed = () => new RuntimeError("CLIENT_CLOSED", "the client closed the connection");
+    if (signal.aborted) return reject(closed());
+    if (deadline?.aborted) return reject(deadline.reason);
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
+      deadline?.removeEventListener("abort", onDeadline);
       resolve();
     }, ms);
-    const onAbort = () => {
+    const stop = (error: unknown) => {
       clearTimeout(timer);
-      reject(new RuntimeError("CLIENT_CLOSED", "the client closed the connection"));
+      signal.removeEventListener("abort", onAbort);
+      deadline?.removeEventListener("abort", onDeadline);
+      reject(error);
     };
+    const onAbort = () => stop(closed());
+    const onDeadline = () => stop(deadline?.reason);
     signal.addEventListener("abort", onAbort, { once: true });
+    deadline?.addEventListener("abort", onDeadline, { once: true });
   });
 }

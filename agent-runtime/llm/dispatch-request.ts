@@ -13,6 +13,7 @@
  * 4 MB young generation, it took the own-overhead p99 at 500 rps from about 8-15 ms to 5-6 ms
  * (docs/benchmarks.md).
  */
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 
@@ -66,6 +67,21 @@ export class ResponseBody extends Readable {
   }
 }
 
+/**
+ * undici's option through which a pool hands a request waiting for a connection a function that
+ * takes it out of its queue (`kQueuedAbort`, what its own `request()` uses). It is internal to
+ * undici, so it is looked up, not imported: without it an aborted request still fails at once
+ * (the handler rejects), and leaves the queue when its turn comes, unsent.
+ */
+const QUEUED_ABORT: symbol | undefined = (() => {
+  try {
+    const symbols = createRequire(import.meta.url)("undici/lib/core/symbols.js") as Record<string, unknown>;
+    return typeof symbols.kQueuedAbort === "symbol" ? symbols.kQueuedAbort : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** undici's handler for one request; its state lives in fields, never in per-request closures. */
 class ResponseHandler implements Dispatcher.DispatchHandler {
   #resolve: (response: DispatchedResponse) => void;
@@ -73,6 +89,10 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #signal: AbortSignal | undefined;
   #controller: DispatchController | null = null;
   #body: ResponseBody | null = null;
+  /** Set while the request waits for a connection: takes it out of the pool's queue. */
+  #cancelQueued: ((reason: unknown) => void) | null = null;
+  /** Why the request was aborted before it had a connection; it is then never sent. */
+  #abortedBeforeStart: { reason: unknown } | null = null;
 
   constructor(
     resolve: (response: DispatchedResponse) => void,
@@ -85,11 +105,30 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     signal?.addEventListener("abort", this, { once: true });
   }
 
-  /** The abort signal fired: abort the request, or the body if the answer has begun. */
+  /**
+   * The abort signal fired: abort the request, or the body if the answer has begun. A request
+   * still waiting for a connection has no controller yet (undici makes it on `onRequestStart`,
+   * once a connection is free): it fails now, and leaves the queue, or is aborted unsent when
+   * its turn comes, so a timeout or a hang-up never waits for another call to end.
+   */
   handleEvent(): void {
     const reason = this.#signal?.reason;
     if (this.#body) this.#body.destroy(reason);
-    else this.#controller?.abort(reason);
+    else if (this.#controller) this.#controller.abort(reason);
+    else if (!this.#abortedBeforeStart) {
+      this.#abortedBeforeStart = { reason };
+      this.#release();
+      const cancelQueued = this.#cancelQueued;
+      this.#cancelQueued = null;
+      cancelQueued?.(reason);
+      this.#reject(reason);
+    }
+  }
+
+  /** undici's queued-abort hook: how to take this request out of the queue it waits in. */
+  onQueued(cancel: (reason: unknown) => void): void {
+    if (this.#abortedBeforeStart) cancel(this.#abortedBeforeStart.reason);
+    else this.#cancelQueued = cancel;
   }
 
   #release(): void {
@@ -99,7 +138,9 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: DispatchController): void {
     this.#controller = controller;
-    if (this.#signal?.aborted) controller.abort(this.#signal.reason);
+    this.#cancelQueued = null;
+    if (this.#abortedBeforeStart) controller.abort(this.#abortedBeforeStart.reason as Error);
+    else if (this.#signal?.aborted) controller.abort(this.#signal.reason);
   }
 
   onResponseStart(
@@ -126,8 +167,10 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: DispatchController, error: Error): void {
     this.#release();
+    this.#cancelQueued = null;
     if (this.#body) this.#body.destroy(error);
-    else this.#reject(error);
+    // Already rejected with the abort's reason when aborted before it had a connection.
+    else if (!this.#abortedBeforeStart) this.#reject(error);
   }
 }
 
@@ -139,8 +182,12 @@ export function dispatchRequest(
   return new Promise((resolve, reject) => {
     const { signal, ...dispatchOptions } = options;
     if (signal?.aborted) return reject(signal.reason);
+    const handler = new ResponseHandler(resolve, reject, signal);
+    if (signal && QUEUED_ABORT) {
+      (dispatchOptions as Record<symbol, unknown>)[QUEUED_ABORT] = handler.onQueued.bind(handler);
+    }
     try {
-      dispatcher.dispatch(dispatchOptions, new ResponseHandler(resolve, reject, signal));
+      dispatcher.dispatch(dispatchOptions, handler);
     } catch (error) {
       reject(error);
     }

@@ -5,6 +5,11 @@ import type { BreakerSnapshot } from "./circuit-breaker.ts";
 export type CallContext = {
   /** Aborted when the client disconnects; aborts the HTTP call to the model. */
   signal: AbortSignal;
+  /**
+   * Aborted when the turn's deadline passes, with the error the turn ends with as its reason:
+   * cancels the model call in flight and refuses the next ones.
+   */
+  deadline?: AbortSignal;
   /** Propagated to the provider (x-request-id, traceparent). */
   headers: Record<string, string>;
   /** Where calls add the time they waited for the model or a tool (agentry_request_overhead_seconds). */

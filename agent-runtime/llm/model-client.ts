@@ -42,6 +42,15 @@ export const DEFAULT_MAX_CONNECTIONS = 64;
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 const NO_PROXY: ProxySettings = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
 
+/** A call ended by its turn's deadline (the deadline signal's reason is the turn's error). */
+function deadlinePassed(reason: unknown): ClassifiedModelError {
+  const error =
+    reason instanceof RuntimeError
+      ? reason
+      : new RuntimeError("TURN_DEADLINE_EXCEEDED", "the turn did not finish in time", { cause: reason });
+  return { outcome: "timeout", retryable: false, countsAsFailure: false, retryAfterMs: undefined, error };
+}
+
 export function createModelClient(options: ModelClientOptions): ModelConnection {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -82,7 +91,9 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
     else breaker.inconclusive();
   }
 
-  function classify(thrown: unknown, context: CallContext, control: AttemptControl) {
+  function classify(thrown: unknown, context: CallContext, control: AttemptControl): ClassifiedModelError {
+    // Not the endpoint's failure, whatever the aborted call threw: the turn ran out of time.
+    if (control.deadlinePassed) return deadlinePassed(context.deadline?.reason);
     return classifyModelError(thrown, {
       aborted: context.signal.aborted,
       timedOut: control.timedOut,
@@ -112,6 +123,8 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
     attempt: (control: AttemptControl) => Promise<T>,
     keepsOpen: boolean,
   ): Promise<{ result: T; control: AttemptControl; started: number }> {
+    // A turn past its deadline (after a tool call, say) makes no further call.
+    if (context.deadline?.aborted) throw deadlinePassed(context.deadline.reason).error;
     const admission = breaker.admit();
     if (!admission.admitted) {
       metrics.llmRequests.inc({ outcome: "circuit_open" });
@@ -124,7 +137,7 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
       );
     }
     for (let attemptNumber = 0; ; attemptNumber++) {
-      const control = attemptController(context.signal, options.timeoutMs);
+      const control = attemptController(context.signal, options.timeoutMs, context.deadline);
       const started = performance.now();
       try {
         const result = await attempt(control);
@@ -146,7 +159,7 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
           throw classified.error;
         }
         try {
-          await sleepUnlessClosed(delay, context.signal);
+          await sleepUnlessClosed(delay, context.signal, context.deadline);
         } catch (sleepError) {
           breaker.inconclusive();
           throw sleepError;
@@ -277,7 +290,7 @@ export function createModelClient(options: ModelClientOptions): ModelConnection 
 
     async probe(timeoutMs) {
       try {
-        const response = await transport.fetch(endpoint.probeURL, {
+        const response = await transport.probeFetch(endpoint.probeURL, {
           headers: endpoint.authHeaders,
           signal: AbortSignal.timeout(timeoutMs),
         });

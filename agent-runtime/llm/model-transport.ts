@@ -2,8 +2,9 @@
  * The HTTP layer under every model call: one undici dispatcher (connection cap, keep-alive,
  * connect/headers/body timeouts, HTTP/2 where the endpoint offers it over TLS, the standard proxy
  * variables, content decoding) and a `fetch` on it whose answers stop at a size cap. The `openai`
- * SDK gets this `fetch`; the pass-through and the readiness probe use it directly, so all share
- * one pool.
+ * SDK gets this `fetch` and the pass-through uses it directly, so both share one pool. The
+ * readiness probe has a connection of its own (`probeFetch`): with every pooled connection busy
+ * it would wait behind model calls, and hold up /readyz?verbose and /metrics with it.
  *
  * The `fetch` is built on the dispatcher's `request()` (`dispatcher-fetch.ts`) rather than on
  * undici's WHATWG fetch, which cost more CPU per model call than the rest of a request together.
@@ -32,6 +33,8 @@ export type TransportSettings = {
 
 export type ModelTransport = {
   fetch: ModelFetch;
+  /** The same, on one connection of its own: for the readiness probe. */
+  probeFetch: ModelFetch;
   /** Closes idle connections and waits for requests in flight. */
   close(): Promise<void>;
 };
@@ -40,22 +43,31 @@ export type ModelTransport = {
 const KEEP_ALIVE_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export function createModelTransport(settings: TransportSettings): ModelTransport {
-  const agent = new EnvHttpProxyAgent({
+function createAgent(settings: TransportSettings, connections: number): EnvHttpProxyAgent {
+  return new EnvHttpProxyAgent({
     // Empty strings, not undefined: undefined would make undici read process.env itself.
     httpProxy: settings.proxy.httpProxy ?? "",
     httpsProxy: settings.proxy.httpsProxy ?? "",
     noProxy: settings.proxy.noProxy ?? "",
-    connections: settings.maxConnections,
+    connections,
     keepAliveTimeout: KEEP_ALIVE_MS,
     connect: { timeout: Math.min(CONNECT_TIMEOUT_MS, settings.timeoutMs) },
     headersTimeout: settings.timeoutMs,
     bodyTimeout: settings.timeoutMs,
   });
+}
+
+export function createModelTransport(settings: TransportSettings): ModelTransport {
+  const agent = createAgent(settings, settings.maxConnections);
+  const probeAgent = createAgent(settings, 1);
   // Error answers are decoded too: the SDK and the pass-through read their JSON.
-  const dispatcher = agent.compose(interceptors.decompress({ skipErrorResponses: false }));
+  const decoded = (dispatcher: EnvHttpProxyAgent) =>
+    dispatcher.compose(interceptors.decompress({ skipErrorResponses: false }));
   return {
-    fetch: dispatcherFetch(dispatcher, settings.maxResponseBytes),
-    close: () => agent.close(),
+    fetch: dispatcherFetch(decoded(agent), settings.maxResponseBytes),
+    probeFetch: dispatcherFetch(decoded(probeAgent), settings.maxResponseBytes),
+    close: async () => {
+      await Promise.all([agent.close(), probeAgent.close()]);
+    },
   };
 }

@@ -16,6 +16,8 @@ export type RuntimeMetrics = {
   toolCalls: Counter<"tool" | "outcome">;
   cache: Counter<"result">;
   requestOverhead: Histogram<"route">;
+  /** Turns refused by a concurrency limit, by `limit` (replica | caller). */
+  turnsRefused: Counter<"limit">;
   /** `agentry_dependency_up{dependency}`: computed when scraped, from the source given here. */
   dependencyUp: { collectWith(source: () => Promise<Record<string, boolean>>): void };
 };
@@ -99,6 +101,12 @@ export function createMetrics(
       name: METRIC_NAMES.cache,
       help: "Response cache look-ups, by result (hit | miss | error).",
       labelNames: ["result"],
+      registers,
+    }),
+    turnsRefused: new Counter({
+      name: METRIC_NAMES.turnsRefused,
+      help: "Turns refused at once because a concurrency limit was reached, by limit (replica: AGENTRY_MAX_CONCURRENT_TURNS, 503; caller: AGENTRY_MAX_CONCURRENT_TURNS_PER_CALLER, 429).",
+      labelNames: ["limit"],
       registers,
     }),
     requestOverhead: new Histogram({

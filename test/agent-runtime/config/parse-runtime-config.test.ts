@@ -33,6 +33,12 @@ describe("parseRuntimeConfig", () => {
       port: 8080,
       bodyLimitBytes: 1_048_576,
       shutdownDeadlineMs: 25_000,
+      requestTimeoutMs: 30_000,
+    });
+    expect(config.turns).toEqual({
+      maxConcurrent: 64,
+      maxConcurrentPerCaller: undefined,
+      deadlineMs: 300_000,
     });
     expect(config.auth).toEqual({ mode: "none" });
     expect(config.rateLimit).toBeUndefined();
@@ -74,6 +80,24 @@ describe("parseRuntimeConfig", () => {
     });
     expect(config.rateLimit).toEqual({ requestsPerMinute: 120, burst: 120, key: "client" });
     expect(config.log.content).toBe(true);
+  });
+
+  it("reads the limits of requests and turns", () => {
+    const config = parseRuntimeConfig({
+      ...minimal,
+      AGENTRY_REQUEST_TIMEOUT_SECONDS: "2.5",
+      AGENTRY_MAX_CONCURRENT_TURNS: "8",
+      AGENTRY_MAX_CONCURRENT_TURNS_PER_CALLER: "2",
+      AGENTRY_TURN_DEADLINE_SECONDS: "45",
+    });
+    expect(config.server.requestTimeoutMs).toBe(2500);
+    expect(config.turns).toEqual({ maxConcurrent: 8, maxConcurrentPerCaller: 2, deadlineMs: 45_000 });
+    expect(
+      problemsOf({ ...minimal, AGENTRY_MAX_CONCURRENT_TURNS: "0", AGENTRY_TURN_DEADLINE_SECONDS: "-1" }),
+    ).toEqual([
+      expect.stringMatching(/^AGENTRY_MAX_CONCURRENT_TURNS: /),
+      expect.stringMatching(/^AGENTRY_TURN_DEADLINE_SECONDS: /),
+    ]);
   });
 
   it("treats empty strings as unset, as optional Secret keys arrive", () => {

@@ -100,6 +100,55 @@ describe("dispatch request", () => {
     }
   });
 
+  // One connection is a Client of undici's, which queues requests itself; more are a Pool's.
+  it.each([1, 2])(
+    "rejects at once when aborted while waiting for one of %i connections, leaves the queue and is never sent",
+    async (connections) => {
+      const stub = await startStubModelServer();
+      const dispatcher = new Agent({ connections });
+      agent = dispatcher;
+      const url = new URL(stub.url);
+      const chat = (signal?: AbortSignal) =>
+        dispatchRequest(dispatcher, {
+          origin: url.origin,
+          path: `${url.pathname}/chat/completions`,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+          signal,
+        });
+      const waitingRequests = () => {
+        const stats = dispatcher.stats[url.origin] as { pending: number; queued?: number };
+        return stats.queued ?? stats.pending;
+      };
+      try {
+        const busy = new AbortController();
+        const holding = Array.from({ length: connections }, () => {
+          stub.enqueue({ type: "hang" });
+          return chat(busy.signal).catch((error: Error) => error);
+        });
+        await expect.poll(() => stub.stats.inflight).toBe(connections);
+        const waiting = new AbortController();
+        const queued = chat(waiting.signal);
+        expect(waitingRequests()).toBe(1);
+        const started = performance.now();
+        waiting.abort(new Error("gave up waiting for a connection"));
+        await expect(queued).rejects.toThrow("gave up waiting for a connection");
+        expect(performance.now() - started).toBeLessThan(100);
+        expect(waitingRequests(), "taken out of the queue").toBe(0);
+        busy.abort(new Error("done"));
+        for (const error of await Promise.all(holding)) expect(String(error)).toContain("done");
+        await expect.poll(() => stub.stats.aborted).toBe(connections);
+        const after = await chat();
+        expect(after.statusCode).toBe(200);
+        await after.body.dump();
+        expect(stub.stats.total, "the abandoned request was never sent").toBe(connections + 1);
+      } finally {
+        await stub.close();
+      }
+    },
+  );
+
   it("errors the body with the signal's reason when aborted mid-body, and drops the connection", async () => {
     const { server, dispatcher } = await open();
     // A declared length the server never completes: the body stays open.

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RuntimeError } from "../../../agent-runtime/errors.ts";
 import type { ModelConnection } from "../../../agent-runtime/llm/model-calls.ts";
 import { createModelClient } from "../../../agent-runtime/llm/model-client.ts";
 import { createMetrics, type RuntimeMetrics } from "../../../agent-runtime/observability/metrics.ts";
@@ -13,6 +14,15 @@ const request = JSON.stringify(requestObject);
 const context = () => ({ signal: new AbortController().signal, headers: { "x-request-id": "rid-1" } });
 
 const opened: ModelConnection[] = [];
+
+/** A turn's deadline, as plugins/turn-deadline.ts makes it: aborted after `ms` with the turn's error. */
+function deadlineAfter(ms: number): AbortSignal {
+  const controller = new AbortController();
+  const error = new RuntimeError("TURN_DEADLINE_EXCEEDED", "the turn ran out of time");
+  if (ms <= 0) controller.abort(error);
+  else setTimeout(() => controller.abort(error), ms);
+  return controller.signal;
+}
 
 function client(overrides: Partial<Parameters<typeof createModelClient>[0]> = {}): ModelConnection {
   const model = createModelClient({
@@ -201,6 +211,65 @@ describe("model client", () => {
     };
     const error = await rejection(consume());
     expect(error.code).toBe("MODEL_BAD_RESPONSE");
+  });
+
+  it("ends a stream at the turn's deadline with its error, cancelling the request, breaker untouched", async () => {
+    stub.enqueue({ type: "reply", content: "a b c d e f g h i j k l m n o p q r s t", chunkDelayMs: 50 });
+    const model = client({ breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    const stream = await model.stream(JSON.stringify({ ...requestObject, stream: true }), {
+      ...context(),
+      deadline: deadlineAfter(300),
+    });
+    let chunks = 0;
+    const consume = async () => {
+      for await (const _ of stream) chunks++;
+    };
+    const error = await rejection(consume());
+    expect(error.code).toBe("TURN_DEADLINE_EXCEEDED");
+    expect(chunks).toBeGreaterThan(1);
+    await expect.poll(() => stub.stats.aborted).toBe(1);
+    expect(await outcome("timeout")).toBe(1);
+    expect(model.breaker().state).toBe("closed");
+  });
+
+  it("ends the wait before a retry at the turn's deadline, and makes no call once it has passed", async () => {
+    stub.enqueue({ type: "error", status: 503, retryAfter: "2" });
+    const model = client();
+    const started = performance.now();
+    const waiting = await rejection(model.complete(request, { ...context(), deadline: deadlineAfter(200) }));
+    expect(waiting.code).toBe("TURN_DEADLINE_EXCEEDED");
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(stub.stats.total).toBe(1);
+    const late = await rejection(model.complete(request, { ...context(), deadline: deadlineAfter(0) }));
+    expect(late.code).toBe("TURN_DEADLINE_EXCEEDED");
+    expect(stub.stats.total, "no call after the deadline").toBe(1);
+  });
+
+  it("times a call out from when it was made, also while it waits for a connection", async () => {
+    // A stream whose chunks keep its idle timeout from firing holds the one connection.
+    stub.enqueue({ type: "reply", content: "a b c d e f g h i j k l m n o p q r s t", chunkDelayMs: 100 });
+    const model = client({ maxConnections: 1, timeoutMs: 300, maxRetries: 0 });
+    const holding = new AbortController();
+    const stream = await model.stream(JSON.stringify({ ...requestObject, stream: true }), {
+      signal: holding.signal,
+      headers: {},
+    });
+    const consumed = (async () => {
+      for await (const _ of stream) {
+        // drain
+      }
+    })().catch((error: unknown) => error);
+    const started = performance.now();
+    const error = await rejection(model.complete(request, context()));
+    expect(error.code).toBe("MODEL_TIMEOUT");
+    expect(performance.now() - started).toBeLessThan(600);
+    // The readiness probe has a connection of its own: it does not wait behind the stream.
+    expect(await model.probe(1000)).toEqual({ ok: true, detail: "HTTP 200" });
+    expect(stub.stats.inflight).toBe(1);
+    holding.abort();
+    await consumed;
+    await expect.poll(() => stub.stats.inflight).toBe(0);
+    expect(stub.stats.total, "the call that timed out was never sent").toBe(1);
   });
 
   it("probes the endpoint without a chat completion", async () => {
